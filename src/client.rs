@@ -1,0 +1,176 @@
+//! The client side of a master (AbstractClient with ZkMasterInquireClient): find the primary
+//! through ZooKeeper on every attempt, and retry Unavailable with exponential, time-bounded
+//! backoff. Workers use the same client for their RPCs.
+
+use crate::bugs::Bug;
+use crate::history::{CallError, EventKind, History};
+use crate::master::rpc::{MasterError, MasterOp, MasterReply, MasterRequest};
+use crate::master::LEADER_PATH;
+use crate::namespace::{FsOp, FsReply};
+use crate::net::{master_of_addr, Role};
+use crate::options::Options;
+use crate::zookeeper::election::leader_candidates;
+use crate::zookeeper::ZkClient;
+use madsim::net::Endpoint;
+use madsim::time::{sleep, Instant};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How one attempt ended.
+enum Attempt {
+    Done(Result<MasterReply, MasterError>, SocketAddr),
+    /// No leader found, no answer, or Unavailable: retry.
+    Retry,
+}
+
+/// A process's connection to "the master", wherever the primary is.
+pub struct MasterClient {
+    node: String,
+    index: u64,
+    ep: Endpoint,
+    zk: ZkClient,
+    options: Arc<Options>,
+    history: History,
+    rng: Mutex<ChaCha8Rng>,
+    next_call: AtomicU64,
+}
+
+impl MasterClient {
+    /// Connects from the node `role`; must run on that node.
+    pub async fn connect(role: Role, options: Arc<Options>, history: History, seed: u64) -> Arc<MasterClient> {
+        let ep = Endpoint::bind(SocketAddr::new(role.ip(), 0)).await.expect("bind client");
+        let zk = ZkClient::start(
+            role.ip(),
+            Role::ZooKeeper.addr(),
+            &role.name(),
+            Duration::from_millis(options.zookeeper_session_timeout_ms),
+            Duration::from_millis(options.zookeeper_connection_timeout_ms),
+            history.clone(),
+            None,
+        )
+        .await;
+        let index = match role {
+            Role::Client(i) => i as u64 + 1,
+            Role::Worker(i) => 100 + i as u64,
+            _ => 200,
+        };
+        Arc::new(MasterClient {
+            node: role.name(),
+            index,
+            ep,
+            zk,
+            history,
+            rng: Mutex::new(crate::seed::child_rng(seed, &role.name())),
+            options,
+            next_call: AtomicU64::new(0),
+        })
+    }
+
+    /// The primary's address from the leader path: the only child, or the newest by creation time.
+    /// With none, sleeps and asks again, `zookeeper.leader.inquiry.retry` times in all.
+    pub async fn lookup_leader(&self) -> Option<SocketAddr> {
+        let mut tries = 0;
+        let limit = self.options.zookeeper_leader_inquiry_retry.max(1);
+        let sleep_time = Duration::from_millis(self.options.zookeeper_leader_inquiry_sleep_ms);
+        loop {
+            match leader_candidates(&self.zk, LEADER_PATH).await {
+                Ok(candidates) if !candidates.is_empty() => {
+                    let newest = candidates.iter().max_by_key(|(name, ctime)| (*ctime, name.clone())).unwrap();
+                    return newest.0.parse().ok();
+                }
+                Ok(_) => {
+                    // Bug B5: an empty leader path did not count as a try.
+                    if !self.options.bug.is_some_and(|b| b == Bug::LeaderLookupLoopsForever) {
+                        tries += 1;
+                    }
+                }
+                Err(_) => tries += 1,
+            }
+            if tries >= limit {
+                return None;
+            }
+            sleep(sleep_time).await;
+        }
+    }
+
+    /// One attempt: look the primary up, then call it with the attempt deadline.
+    async fn attempt(&self, op: &MasterOp, on_lookup: impl FnOnce(Option<String>)) -> Attempt {
+        let leader = self.lookup_leader().await;
+        on_lookup(leader.map(master_name));
+        let Some(addr) = leader else { return Attempt::Retry };
+        let timeout = Duration::from_millis(self.options.user_rpc_attempt_timeout_ms);
+        match self.ep.call_timeout(addr, MasterRequest(op.clone()), timeout).await {
+            Ok(Err(MasterError::Unavailable)) | Err(_) => Attempt::Retry,
+            Ok(result) => Attempt::Done(result, addr),
+        }
+    }
+
+    /// One attempt only, for periodic calls such as heartbeats.
+    pub async fn call_once(&self, op: MasterOp) -> Option<MasterReply> {
+        match self.attempt(&op, |_| {}).await {
+            Attempt::Done(Ok(reply), _) => Some(reply),
+            _ => None,
+        }
+    }
+
+    /// Calls the primary with `ExponentialTimeBoundedRetry`: the first attempt at once, then sleeps
+    /// from `user.rpc.retry.base.sleep` doubling to `user.rpc.retry.max.sleep` with up to 10%
+    /// jitter, and no new attempt after `user.rpc.retry.max.duration`. Only Unavailable and
+    /// transport errors are retried. `on_attempt` sees each attempt's number and the master it
+    /// goes to (none when the lookup found no leader).
+    pub async fn call(&self, op: MasterOp, mut on_attempt: impl FnMut(u32, Option<String>)) -> Result<(MasterReply, SocketAddr), MasterError> {
+        let started = Instant::now();
+        let max_duration = Duration::from_millis(self.options.user_rpc_retry_max_duration_ms);
+        let max_sleep = Duration::from_millis(self.options.user_rpc_retry_max_sleep_ms);
+        let mut next_sleep = Duration::from_millis(self.options.user_rpc_retry_base_sleep_ms);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            if let Attempt::Done(result, addr) = self.attempt(&op, |master| on_attempt(attempt, master)).await {
+                return result.map(|reply| (reply, addr));
+            }
+            let elapsed = Instant::now() - started;
+            if elapsed >= max_duration {
+                return Err(MasterError::Unavailable);
+            }
+            let jitter_ms = self.rng.lock().unwrap().gen_range(0..=next_sleep.as_millis() as u64 / 10);
+            sleep((next_sleep + Duration::from_millis(jitter_ms)).min(max_duration - elapsed)).await;
+            next_sleep = (next_sleep * 2).min(max_sleep);
+        }
+    }
+
+    /// A namespace operation as a recorded client call: invoke, attempts, then ok or fail.
+    pub async fn fs(&self, op: FsOp) -> Result<FsReply, CallError> {
+        let op_id = (self.index << 32) | self.next_call.fetch_add(1, Ordering::Relaxed);
+        self.history.record(&self.node, EventKind::Invoke { op_id, op: op.clone() });
+        let result = self
+            .call(MasterOp::Fs { op_id, op }, |attempt, master| {
+                self.history.record(&self.node, EventKind::Attempt { op_id, attempt, master });
+            })
+            .await;
+        match result {
+            Ok((MasterReply::Fs(reply), addr)) => {
+                let by = master_name(addr);
+                self.history.record(&self.node, EventKind::Ok { op_id, by, reply: reply.clone() });
+                Ok(reply)
+            }
+            Ok((other, addr)) => unreachable!("{addr} answered a namespace call with {other:?}"),
+            Err(e) => {
+                let error = match e {
+                    MasterError::Unavailable => CallError::Unavailable,
+                    MasterError::Fs(e) => CallError::Fs(e),
+                };
+                self.history.record(&self.node, EventKind::Fail { op_id, error: error.clone(), by: None });
+                Err(error)
+            }
+        }
+    }
+}
+
+fn master_name(addr: SocketAddr) -> String {
+    master_of_addr(addr).map(|i| Role::Master(i).name()).unwrap_or_else(|| addr.to_string())
+}

@@ -1,0 +1,243 @@
+//! The simulated cluster and its scripting API.
+//!
+//! [`Cluster::start`] builds ZooKeeper, the UFS, the masters, workers and clients as madsim nodes.
+//! The verbs below come in inverse pairs (kill / restart, pause / resume), each recorded in the
+//! history. Everything here must run inside a madsim runtime; [`crate::sim::simulate`] makes one.
+
+use crate::client::MasterClient;
+use crate::history::{CallError, EventKind, History};
+use crate::master::rpc::{MasterOp, MasterReply, MasterRequest, MasterStatus};
+use crate::master::{self, MasterDisk, MasterSetup};
+use crate::namespace::{FsOp, FsReply};
+use crate::net::Role;
+use crate::options::Options;
+use crate::ufs::{UfsFaults, UfsServer};
+use crate::zookeeper::{ZkControl, ZooKeeperServer};
+use madsim::net::{Endpoint, NetSim};
+use madsim::runtime::{Handle, NodeHandle};
+use madsim::time::{sleep, Instant};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A running cluster.
+pub struct Cluster {
+    pub options: Arc<Options>,
+    pub history: History,
+    pub seed: u64,
+    handle: Handle,
+    nodes: BTreeMap<Role, NodeHandle>,
+    clients: Vec<Arc<MasterClient>>,
+    ufs: Arc<UfsServer>,
+    pub zk_control: ZkControl,
+    pub ufs_faults: UfsFaults,
+    admin: Endpoint,
+}
+
+impl Cluster {
+    /// Starts every node and waits until a primary serves (or `failover_bound_ms` passes).
+    pub async fn start(seed: u64, options: Options) -> Cluster {
+        let options = Arc::new(options);
+        let history = History::default();
+        let handle = Handle::current();
+        let zk_control = ZkControl::default();
+        let ufs_faults = UfsFaults::default();
+        let ufs = UfsServer::new(ufs_faults.clone());
+        let mut nodes = BTreeMap::new();
+
+        let tick = Duration::from_millis((options.zookeeper_session_timeout_ms / 20).max(1));
+        let (c, h) = (zk_control.clone(), history.clone());
+        let zk = handle
+            .create_node()
+            .name(Role::ZooKeeper.name())
+            .ip(Role::ZooKeeper.ip())
+            .init(move || ZooKeeperServer::serve(Role::ZooKeeper.addr(), tick, c.clone(), h.clone()))
+            .build();
+        nodes.insert(Role::ZooKeeper, zk);
+        let (u, h) = (ufs.clone(), history.clone());
+        let ufs_node = handle
+            .create_node()
+            .name(Role::Ufs.name())
+            .ip(Role::Ufs.ip())
+            .init(move || UfsServer::serve(Role::Ufs.addr(), u.clone(), h.clone()))
+            .build();
+        nodes.insert(Role::Ufs, ufs_node);
+        sleep(Duration::from_millis(1)).await;
+
+        for index in 0..options.masters {
+            let setup = MasterSetup {
+                index,
+                options: options.clone(),
+                history: history.clone(),
+                seed,
+                disk: Arc::new(MasterDisk::default()),
+                incarnation: Arc::new(AtomicU64::new(0)),
+            };
+            let role = Role::Master(index);
+            let node = handle.create_node().name(role.name()).ip(role.ip()).init(move || master::run(setup.clone())).build();
+            nodes.insert(role, node);
+        }
+        for index in 0..options.workers {
+            let role = Role::Worker(index);
+            let (o, h) = (options.clone(), history.clone());
+            let incarnation = Arc::new(AtomicU64::new(0));
+            let node = handle
+                .create_node()
+                .name(role.name())
+                .ip(role.ip())
+                .init(move || {
+                    let n = incarnation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    crate::worker::run(index, o.clone(), h.clone(), seed, n)
+                })
+                .build();
+            nodes.insert(role, node);
+        }
+        let mut clients = vec![];
+        for index in 0..options.clients {
+            let role = Role::Client(index);
+            let node = handle.create_node().name(role.name()).ip(role.ip()).build();
+            let (o, h) = (options.clone(), history.clone());
+            clients.push(node.spawn(MasterClient::connect(role, o, h, seed)).await.expect("client starts"));
+            nodes.insert(role, node);
+        }
+        let harness = handle.create_node().name(Role::Harness.name()).ip(Role::Harness.ip()).build();
+        let admin = harness.spawn(Endpoint::bind(SocketAddr::new(Role::Harness.ip(), 0))).await.unwrap().expect("bind harness");
+        nodes.insert(Role::Harness, harness);
+
+        let cluster = Cluster { options, history, seed, handle, nodes, clients, ufs, zk_control, ufs_faults, admin };
+        let bound = Duration::from_millis(cluster.options.failover_bound_ms());
+        cluster.wait_for_primary(bound).await;
+        cluster
+    }
+
+    /// The madsim node of a role.
+    pub fn node(&self, role: Role) -> &NodeHandle {
+        self.nodes.get(&role).unwrap_or_else(|| panic!("no node {}", role.name()))
+    }
+
+    fn harness_event(&self, role: Role, kind: EventKind) {
+        self.history.record(&role.name(), kind);
+    }
+
+    /// Crashes a node: every task stops and unflushed data is lost. Undone by [`Cluster::restart`].
+    pub fn kill(&self, role: Role) {
+        self.handle.kill(self.node(role).id());
+        self.harness_event(role, EventKind::NodeCrash);
+    }
+
+    /// Starts a crashed node again as a new process (new incarnation, new sessions). Inverse of
+    /// [`Cluster::kill`]; restarting a live node kills it first.
+    pub fn restart(&self, role: Role) {
+        let id = self.node(role).id();
+        self.handle.kill(id);
+        self.handle.restart(id);
+        self.harness_event(role, EventKind::NodeRestart);
+    }
+
+    /// Freezes a node (a GC pause): nothing on it runs, messages to it queue. Undone by
+    /// [`Cluster::resume`].
+    pub fn pause(&self, role: Role) {
+        self.handle.pause(self.node(role).id());
+        self.harness_event(role, EventKind::NodePause);
+    }
+
+    /// Lets a paused node run again. Inverse of [`Cluster::pause`].
+    pub fn resume(&self, role: Role) {
+        self.handle.resume(self.node(role).id());
+        self.harness_event(role, EventKind::NodeResume);
+    }
+
+    /// The network, for partitions and message loss.
+    pub fn net(&self) -> Arc<NetSim> {
+        NetSim::current()
+    }
+
+    /// A master's status through its admin port, if it answers within a second.
+    pub async fn master_status(&self, index: usize) -> Option<MasterStatus> {
+        let addr = Role::Master(index).addr();
+        match self.admin.call_timeout(addr, MasterRequest(MasterOp::Status), Duration::from_secs(1)).await {
+            Ok(Ok(MasterReply::Status(s))) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The master that reports itself primary with the highest term, if any.
+    pub async fn primary(&self) -> Option<usize> {
+        let mut best: Option<(u64, usize)> = None;
+        for i in 0..self.options.masters {
+            if let Some(s) = self.master_status(i).await.filter(|s| s.primary) {
+                if best.is_none_or(|(t, _)| s.term > t) {
+                    best = Some((s.term, i));
+                }
+            }
+        }
+        best.map(|(_, i)| i)
+    }
+
+    /// Waits until some master is primary and out of safe mode; `None` after `timeout`.
+    pub async fn wait_for_primary(&self, timeout: Duration) -> Option<usize> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(p) = self.primary().await {
+                sleep(Duration::from_millis(self.options.master_worker_connect_wait_time_ms)).await;
+                return Some(p);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits for a primary other than `old`.
+    pub async fn wait_for_new_primary(&self, old: usize, timeout: Duration) -> Option<usize> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(p) = self.primary().await.filter(|p| *p != old) {
+                return Some(p);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Number of clients.
+    pub fn clients(&self) -> usize {
+        self.clients.len()
+    }
+
+    /// Runs one namespace operation from client `index`, on that client's node, with the full
+    /// retry policy; recorded in the history like any client call.
+    pub async fn fs(&self, index: usize, op: FsOp) -> Result<FsReply, CallError> {
+        let client = self.clients[index].clone();
+        self.node(Role::Client(index)).spawn(async move { client.fs(op).await }).await.expect("client task")
+    }
+
+    /// Runs `f` with client `index`'s connection on that client's node.
+    pub async fn with_client<F, Fut, T>(&self, index: usize, f: F) -> T
+    where
+        F: FnOnce(Arc<MasterClient>) -> Fut,
+        Fut: std::future::Future<Output = T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let client = self.clients[index].clone();
+        self.node(Role::Client(index)).spawn(f(client)).await.expect("client task")
+    }
+
+    /// The durable journal files, as a fresh reader would find them.
+    pub fn journal_files(&self) -> BTreeMap<String, Vec<Arc<crate::journal::Record>>> {
+        self.ufs.snapshot()
+    }
+
+    /// Kills every node and lets the runtime settle, so that nothing leaks past the run.
+    pub async fn shutdown(self) {
+        for node in self.nodes.values() {
+            self.handle.kill(node.id());
+        }
+        sleep(Duration::from_millis(1)).await;
+    }
+}

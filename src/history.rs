@@ -1,0 +1,175 @@
+//! The event log that checkers read.
+//!
+//! Every actor records what it does at its boundary, stamped with simulated time. Checkers are
+//! pure functions of this log; they never look inside a node. The hash of the log is the run's
+//! fingerprint: the same seed and options must give the same hash, event for event.
+
+use crate::hash::Fnv;
+use crate::namespace::{FsError, FsOp, FsReply};
+use serde::{Deserialize, Serialize};
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex};
+
+/// Why a client call failed.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallError {
+    /// No primary answered within the retry policy's time.
+    Unavailable,
+    /// A definite answer from the namespace.
+    Fs(FsError),
+}
+
+/// Client-side ZooKeeper connection state (Curator's names).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ConnState {
+    Connected,
+    Suspended,
+    Reconnected,
+    Lost,
+}
+
+/// One thing that happened.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "event")]
+pub enum EventKind {
+    // ---- clients ----
+    /// A client call starts. `op_id` is unique per call and travels with every attempt.
+    Invoke { op_id: u64, op: FsOp },
+    /// One attempt of a call, sent to `master` (none when the leader lookup failed).
+    Attempt { op_id: u64, attempt: u32, master: Option<String> },
+    /// The call succeeded; `by` answered it.
+    Ok { op_id: u64, by: String, reply: FsReply },
+    /// The call ended with an error.
+    Fail { op_id: u64, error: CallError, by: Option<String> },
+
+    // ---- masters ----
+    /// The leader selector made this master leader; promotion starts.
+    Promoting { term: u64 },
+    /// Promotion finished: the master serves as primary from now on.
+    BecamePrimary { term: u64, next_seq: u64 },
+    /// Promotion was abandoned because leadership changed meanwhile.
+    PromotionAborted { term: u64 },
+    /// The master stopped acting as primary.
+    SteppedDown { term: u64, reason: String },
+    /// An entry was appended to the writer's buffer (not yet durable).
+    JournalAppend { term: u64, seq: u64, op_id: u64 },
+    /// A flush of entries `from..to` finished; `ok` is whether they are durable.
+    JournalFlush { term: u64, from: u64, to: u64, ok: bool },
+    /// The client was told "ok" for this entry.
+    JournalAck { term: u64, seq: u64, op_id: u64 },
+    /// A mutation was acknowledged without being journaled (possible only with a planted bug).
+    UnjournaledAck { op_id: u64 },
+    /// The old writer found its log taken over (lease recovered): it is fenced.
+    Fenced { term: u64 },
+    /// A log file was completed (renamed to its final range).
+    LogCompleted { path: String },
+    /// A standby found a missing journal entry.
+    JournalGap { expected: u64, found: u64 },
+    /// A checkpoint covering entries below `seq` was written.
+    CheckpointWritten { seq: u64 },
+    /// A master loaded a checkpoint covering entries below `seq`.
+    CheckpointLoaded { seq: u64 },
+    /// Logs fully covered by a checkpoint were deleted.
+    JournalGc { deleted: u32 },
+    /// The master process exited on its own (flush timeout).
+    MasterExit { reason: String },
+    /// A worker registered with this primary.
+    WorkerRegistered { worker_id: u64, worker: String },
+    /// This primary marked a worker lost.
+    WorkerLost { worker_id: u64 },
+    /// A master's state at the end of the run.
+    FinalState { primary: bool, applied_seq: u64, digest: u64 },
+
+    // ---- workers ----
+    /// The worker got an id from the primary.
+    WorkerGotId { worker_id: u64 },
+    /// The worker was told to register again (new primary).
+    WorkerReregister { old_id: u64 },
+    /// The worker's heartbeats failed for the heartbeat timeout; it exits.
+    WorkerExit,
+
+    // ---- ZooKeeper ----
+    /// The server expired a session and deleted its ephemeral znodes.
+    SessionExpired { session: u64, owner: String },
+    /// A client-side connection state change.
+    Connection { state: ConnState, session: u64 },
+
+    // ---- harness ----
+    /// The harness crashed a node.
+    NodeCrash,
+    /// The harness restarted a node.
+    NodeRestart,
+    /// The harness paused a node.
+    NodePause,
+    /// The harness resumed a node.
+    NodeResume,
+    /// A fault started (`healed == false`) or was undone.
+    Fault { fault: String, healed: bool },
+    /// A run phase began.
+    Phase { name: String },
+    /// A fresh reader replayed the whole journal after the run: the checkpoint it started from
+    /// (entries below `checkpoint_seq`, with the operation ids of its retry cache), then every
+    /// log entry as (seq, term, op_id), the resulting digest, and any gap it hit.
+    JournalReplay {
+        checkpoint_seq: u64,
+        checkpoint_ops: Vec<u64>,
+        entries: Vec<(u64, u64, u64)>,
+        digest: u64,
+        problem: Option<String>,
+        /// The digest after the first `seq` entries, for each `applied_seq` a master reported in
+        /// its final state (standbys read only completed logs, so they may be a prefix behind).
+        digest_at: Vec<(u64, Option<u64>)>,
+    },
+}
+
+/// One event: when, where, what.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Event {
+    /// Simulated time since the run started, in microseconds.
+    pub at_us: u64,
+    /// The node that recorded it (`master-0`, `zookeeper`, `harness`, ...).
+    pub node: String,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+impl Event {
+    /// Simulated time in milliseconds.
+    pub fn at_ms(&self) -> f64 {
+        self.at_us as f64 / 1000.0
+    }
+}
+
+/// A shared, append-only event log. Cloning shares it.
+#[derive(Clone, Default)]
+pub struct History(Arc<Mutex<Vec<Event>>>);
+
+impl History {
+    /// Records an event at the current simulated time.
+    pub fn record(&self, node: &str, kind: EventKind) {
+        let at_us = madsim::time::TimeHandle::try_current()
+            .map(|t| t.elapsed().as_micros() as u64)
+            .unwrap_or(0);
+        tracing::debug!(target: "ftsim::history", node, at_ms = at_us as f64 / 1000.0, "{kind:?}");
+        self.0.lock().unwrap().push(Event { at_us, node: node.to_string(), kind });
+    }
+
+    /// A copy of every event so far.
+    pub fn events(&self) -> Vec<Event> {
+        self.0.lock().unwrap().clone()
+    }
+
+    /// Takes the events out, leaving the log empty.
+    pub fn take(&self) -> Vec<Event> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+/// The fingerprint of a run: a hash of every event in order.
+pub fn history_hash(events: &[Event]) -> u64 {
+    let mut h = Fnv::default();
+    events.hash(&mut h);
+    h.finish()
+}

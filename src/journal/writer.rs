@@ -1,0 +1,207 @@
+//! The primary's log writer: batched flushes, retry on failure, rotation and completion.
+
+use super::{log_path, parse_range, JournalEntry, Record, IN_PROGRESS, LOGS};
+use crate::bugs::Bug;
+use crate::history::{EventKind, History};
+use crate::options::Options;
+use crate::ufs::{UfsClient, UfsError, UfsOp, UfsReply};
+use madsim::time::{sleep, Instant};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The log being written.
+struct OpenLog {
+    path: String,
+    inode: u64,
+    start: u64,
+}
+
+/// Writes one primary's entries to the journal.
+pub struct LogWriter {
+    ufs: UfsClient,
+    holder: String,
+    node: String,
+    history: History,
+    term: u64,
+    options: Arc<Options>,
+    log: OpenLog,
+    /// Every entry below this is durable.
+    flushed_end: u64,
+    /// Lazy-rename fencing still to do at the first write: (old in-progress path, start, end).
+    fence: Vec<(String, u64, u64)>,
+    fenced_recorded: bool,
+    /// Cleared when the master stops being primary: file actions check it first.
+    writable: Arc<AtomicBool>,
+}
+
+/// Why the writer gave up on a batch.
+#[derive(Debug, PartialEq, Eq)]
+pub enum WriteError {
+    /// Flushes failed for `master.journal.flush.timeout`: the master must exit.
+    FlushTimeout,
+    /// Another primary recovered the log's lease: this writer is fenced and must step down.
+    Fenced,
+}
+
+impl LogWriter {
+    /// Opens a new in-progress log at `next_seq`.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn open(
+        ufs: UfsClient,
+        holder: String,
+        node: String,
+        history: History,
+        term: u64,
+        options: Arc<Options>,
+        next_seq: u64,
+        fence: Vec<(String, u64, u64)>,
+        writable: Arc<AtomicBool>,
+    ) -> Result<LogWriter, UfsError> {
+        let log = create_log(&ufs, &holder, next_seq).await?;
+        Ok(LogWriter {
+            ufs,
+            holder,
+            node,
+            history,
+            term,
+            options,
+            log,
+            flushed_end: next_seq,
+            fence,
+            fenced_recorded: false,
+            writable,
+        })
+    }
+
+    fn bug(&self, bug: Bug) -> bool {
+        self.options.bug == Some(bug)
+    }
+
+    /// Appends and flushes a batch, retrying failures every `master.journal.retry.interval`.
+    pub async fn write(&mut self, batch: &[JournalEntry]) -> Result<(), WriteError> {
+        let (from, to) = (batch[0].seq, batch[batch.len() - 1].seq + 1);
+        let records: Vec<Arc<Record>> = batch.iter().map(|e| Arc::new(Record::Entry(e.clone()))).collect();
+        let started = Instant::now();
+        loop {
+            while let Some((old, start, end)) = self.fence.first().cloned() {
+                // Lazy-rename fencing: complete the old primary's log at the range read during
+                // catch-up. Its writer can still append to the renamed file.
+                match self.ufs.rename(&old, &log_path(start, end)).await {
+                    Ok(()) | Err(UfsError::NotFound) | Err(UfsError::AlreadyExists) => {
+                        self.fence.remove(0);
+                    }
+                    Err(_) => break,
+                }
+            }
+            let result = match self.ufs.call(UfsOp::Append { inode: self.log.inode, holder: self.holder.clone(), records: records.clone() }).await {
+                Ok(_) => self.ufs.call(UfsOp::Flush { inode: self.log.inode, holder: self.holder.clone() }).await,
+                Err(e) => Err(e),
+            };
+            let ok = result.is_ok();
+            self.history.record(&self.node, EventKind::JournalFlush { term: self.term, from, to, ok });
+            match result {
+                Ok(_) => {
+                    self.flushed_end = to;
+                    self.maybe_rotate().await;
+                    return Ok(());
+                }
+                Err(UfsError::LeaseLost) => {
+                    if !self.fenced_recorded {
+                        self.fenced_recorded = true;
+                        self.history.record(&self.node, EventKind::Fenced { term: self.term });
+                    }
+                    if !self.bug(Bug::FlushFailureRenamesOtherLog) {
+                        return Err(WriteError::Fenced);
+                    }
+                }
+                Err(_) => {}
+            }
+            if Instant::now() - started >= Duration::from_millis(self.options.master_journal_flush_timeout_ms) {
+                return Err(WriteError::FlushTimeout);
+            }
+            sleep(Duration::from_millis(self.options.master_journal_retry_interval_ms)).await;
+            self.recover_from_flush_failure().await;
+        }
+    }
+
+    /// After a failed flush: complete the current log at what is durable, then start a new log
+    /// there and write the batch again. With bug B10 the log is left incomplete (standbys, which
+    /// read only completed logs, then find a gap); with bug B3 the writer does not check that it
+    /// is still primary and completes whatever in-progress log it finds, perhaps the new primary's.
+    async fn recover_from_flush_failure(&mut self) {
+        if self.bug(Bug::FlushFailureRenamesOtherLog) {
+            if let Ok(listing) = self.ufs.list(LOGS).await {
+                if let Some(f) = listing.iter().filter(|f| parse_range(&f.name).map(|r| r.1) == Some(IN_PROGRESS)).max_by_key(|f| parse_range(&f.name).unwrap().0) {
+                    let start = parse_range(&f.name).unwrap().0;
+                    let _ = self.ufs.rename(&format!("{LOGS}/{}", f.name), &log_path(start, start.max(self.flushed_end))).await;
+                }
+            }
+        } else {
+            if !self.writable.load(Ordering::SeqCst) {
+                return;
+            }
+            if !self.bug(Bug::IncompleteLogAfterFlushFailure) && self.complete().await.is_err() {
+                return;
+            }
+        }
+        if let Ok(log) = create_log(&self.ufs, &self.holder, self.flushed_end).await {
+            self.log = log;
+        }
+    }
+
+    async fn maybe_rotate(&mut self) {
+        let entries = self.flushed_end - self.log.start;
+        if entries * self.options.journal_entry_size_bytes >= self.options.master_journal_log_size_bytes_max
+            && self.complete().await.is_ok()
+        {
+            if let Ok(log) = create_log(&self.ufs, &self.holder, self.flushed_end).await {
+                self.log = log;
+            }
+        }
+    }
+
+    /// Completes the current log: renames it to its final range, or deletes it if empty. Another
+    /// process completing it first is fine; a completed log is never deleted (bug B2 deleted the
+    /// "duplicate").
+    async fn complete(&mut self) -> Result<(), UfsError> {
+        let (start, end) = (self.log.start, self.flushed_end);
+        let result = if end == start {
+            self.ufs.delete(&self.log.path).await
+        } else {
+            self.ufs.rename(&self.log.path, &log_path(start, end)).await
+        };
+        match result {
+            Ok(()) => {
+                self.history.record(&self.node, EventKind::LogCompleted { path: log_path(start, end) });
+                Ok(())
+            }
+            Err(UfsError::NotFound) => {
+                if self.bug(Bug::DeleteDuplicateCompletedLog) {
+                    if let Ok(listing) = self.ufs.list(LOGS).await {
+                        for f in listing {
+                            if matches!(parse_range(&f.name), Some((s, e)) if s == start && e != IN_PROGRESS) {
+                                let _ = self.ufs.delete(&format!("{LOGS}/{}", f.name)).await;
+                            }
+                        }
+                    }
+                }
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Closes the writer on demotion: completes the log (best effort).
+    pub async fn close(&mut self) {
+        let _ = self.complete().await;
+    }
+}
+
+async fn create_log(ufs: &UfsClient, holder: &str, start: u64) -> Result<OpenLog, UfsError> {
+    let path = log_path(start, IN_PROGRESS);
+    match ufs.call(UfsOp::Create { path: path.clone(), holder: holder.to_string() }).await? {
+        UfsReply::Inode(inode) => Ok(OpenLog { path, inode, start }),
+        _ => unreachable!(),
+    }
+}

@@ -1,0 +1,339 @@
+//! The master process (FaultTolerantAlluxioMasterProcess): standby -> promoting -> primary ->
+//! demoting -> standby, driven by the leader selector and the ZooKeeper connection policy.
+
+pub mod primary;
+pub mod registry;
+pub mod rpc;
+
+use crate::bugs::Bug;
+use crate::history::{ConnState, EventKind, History};
+use crate::journal::{JournalEntry, Replica, Tailer};
+use crate::net::Role as NodeRole;
+use crate::options::{ConnectionErrorPolicy, Options};
+use crate::ufs::UfsClient;
+use crate::zookeeper::election::{ensure_path, Election};
+use crate::zookeeper::{ZkClient, ZkEvent, ZkOp};
+use futures::channel::{mpsc, oneshot};
+use futures::StreamExt;
+use madsim::net::Endpoint;
+use madsim::task::JoinHandle;
+use madsim::time::{sleep, Instant};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use registry::Registry;
+use rpc::{MasterError, MasterOp, MasterReply, MasterRequest, WorkerCommand};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub const ELECTION_PATH: &str = "/alluxio/election";
+pub const LEADER_PATH: &str = "/alluxio/leader";
+/// Deadline of one call to the UFS.
+pub const UFS_CALL_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Where a master is in its life cycle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    Standby,
+    Promoting,
+    Primary,
+    Demoting,
+}
+
+/// A journal entry waiting for its flush, with the channel that acknowledges it.
+pub type PendingEntry = (JournalEntry, oneshot::Sender<()>);
+
+struct Status {
+    stage: Stage,
+    term: u64,
+    safe_mode_until: Instant,
+    journal: Option<mpsc::UnboundedSender<PendingEntry>>,
+}
+
+/// What survives a master's restart: only what a real process keeps on local disk.
+#[derive(Default)]
+pub struct MasterDisk {
+    /// The last ZooKeeper session id (read back only with bug B14).
+    pub zk_session: Mutex<Option<u64>>,
+}
+
+/// One incarnation of a master process.
+pub struct Master {
+    pub index: usize,
+    pub name: String,
+    pub holder: String,
+    pub options: Arc<Options>,
+    pub history: History,
+    pub ufs: UfsClient,
+    rng: Mutex<ChaCha8Rng>,
+    pub replica: futures::lock::Mutex<Replica>,
+    status: Mutex<Status>,
+    registry: Mutex<Registry>,
+    /// Cleared the moment the master stops being primary; journal file actions check it.
+    pub writable: Arc<AtomicBool>,
+}
+
+impl Master {
+    fn bug(&self, bug: Bug) -> bool {
+        self.options.bug == Some(bug)
+    }
+
+    pub fn stage(&self) -> Stage {
+        self.status.lock().unwrap().stage
+    }
+
+    fn set_stage(&self, stage: Stage) {
+        self.status.lock().unwrap().stage = stage;
+    }
+
+    /// Serves one RPC. Only the primary answers; standbys refuse with Unavailable.
+    async fn handle(self: Arc<Self>, MasterRequest(op): MasterRequest) -> Result<MasterReply, MasterError> {
+        let (stage, safe_mode) = {
+            let s = self.status.lock().unwrap();
+            (s.stage, Instant::now() < s.safe_mode_until)
+        };
+        if let MasterOp::Status = op {
+            let term = self.status.lock().unwrap().term;
+            let replica = self.replica.lock().await;
+            let status = rpc::MasterStatus {
+                primary: stage == Stage::Primary,
+                term,
+                next_seq: replica.next_seq,
+                digest: replica.namespace.digest(),
+            };
+            return Ok(MasterReply::Status(status));
+        }
+        let acting = stage == Stage::Primary || (self.bug(Bug::AckWithoutJournal) && matches!(op, MasterOp::Fs { .. }));
+        if !acting {
+            return Err(MasterError::Unavailable);
+        }
+        match op {
+            MasterOp::Fs { op_id, op } => self.handle_fs(op_id, op).await,
+            MasterOp::GetWorkerId { .. } => {
+                let id = if self.bug(Bug::SequentialWorkerIds) {
+                    self.registry.lock().unwrap().sequential_id()
+                } else {
+                    self.rng.lock().unwrap().gen_range(1..u32::MAX as u64)
+                };
+                Ok(MasterReply::WorkerId(id))
+            }
+            MasterOp::RegisterWorker { worker_id, worker, blocks: _ } => {
+                self.registry.lock().unwrap().register(worker_id, worker.clone());
+                self.history.record(&self.name, EventKind::WorkerRegistered { worker_id, worker });
+                Ok(MasterReply::Registered)
+            }
+            MasterOp::Heartbeat { worker_id } => {
+                let known = self.registry.lock().unwrap().heartbeat(worker_id);
+                Ok(MasterReply::Command(if known { WorkerCommand::Nothing } else { WorkerCommand::Register }))
+            }
+            MasterOp::Status => unreachable!("answered above"),
+            MasterOp::GetWorkerList => {
+                if safe_mode {
+                    return Err(MasterError::Unavailable);
+                }
+                Ok(MasterReply::Workers(self.registry.lock().unwrap().list()))
+            }
+        }
+    }
+
+    async fn handle_fs(&self, op_id: u64, op: crate::namespace::FsOp) -> Result<MasterReply, MasterError> {
+        let mut replica = self.replica.lock().await;
+        if !op.is_mutation() {
+            return replica.namespace.read(&op).map(MasterReply::Fs).map_err(MasterError::Fs);
+        }
+        if !self.bug(Bug::NonIdempotentRetry) {
+            if let Some(reply) = replica.retry_cache.get(&op_id) {
+                return Ok(MasterReply::Fs(reply.clone()));
+            }
+        }
+        let mutation = replica.namespace.plan(&op).map_err(MasterError::Fs)?;
+        let (term, journal) = {
+            let s = self.status.lock().unwrap();
+            (s.term, if s.stage == Stage::Primary { s.journal.clone() } else { None })
+        };
+        let reply = replica.namespace.apply(&mutation).expect("a planned mutation applies");
+        replica.retry_cache.insert(op_id, reply.clone());
+        let Some(journal) = journal else {
+            // Only bug B1 gets here: a standby "journal" that writes nothing.
+            return Ok(MasterReply::Fs(reply));
+        };
+        let seq = replica.next_seq;
+        replica.next_seq += 1;
+        let entry = JournalEntry { seq, term, op_id, mutation };
+        self.history.record(&self.name, EventKind::JournalAppend { term, seq, op_id });
+        let (tx, rx) = oneshot::channel();
+        if journal.unbounded_send((entry, tx)).is_err() {
+            return Err(MasterError::Unavailable);
+        }
+        drop(replica);
+        match rx.await {
+            Ok(()) => {
+                self.history.record(&self.name, EventKind::JournalAck { term, seq, op_id });
+                Ok(MasterReply::Fs(reply))
+            }
+            Err(_) => Err(MasterError::Unavailable),
+        }
+    }
+}
+
+/// Everything a master node needs; the node's init closure builds one per incarnation.
+#[derive(Clone)]
+pub struct MasterSetup {
+    pub index: usize,
+    pub options: Arc<Options>,
+    pub history: History,
+    pub seed: u64,
+    pub disk: Arc<MasterDisk>,
+    pub incarnation: Arc<std::sync::atomic::AtomicU64>,
+}
+
+/// Runs one master process until the node is killed.
+pub async fn run(setup: MasterSetup) {
+    let role = NodeRole::Master(setup.index);
+    let name = role.name();
+    let incarnation = setup.incarnation.fetch_add(1, Ordering::SeqCst);
+    let ep = Endpoint::bind(role.addr()).await.expect("bind master");
+    let ufs = UfsClient::new(ep.clone(), NodeRole::Ufs.addr(), UFS_CALL_TIMEOUT);
+    let master = Arc::new(Master {
+        index: setup.index,
+        name: name.clone(),
+        holder: format!("{name}#{incarnation}"),
+        options: setup.options.clone(),
+        history: setup.history.clone(),
+        ufs: ufs.clone(),
+        rng: Mutex::new(crate::seed::child_rng(setup.seed, &format!("{name}#{incarnation}"))),
+        replica: futures::lock::Mutex::new(Replica::default()),
+        status: Mutex::new(Status { stage: Stage::Standby, term: 0, safe_mode_until: Instant::now(), journal: None }),
+        registry: Mutex::new(Registry::default()),
+        writable: Arc::new(AtomicBool::new(false)),
+    });
+    let m = master.clone();
+    ep.add_rpc_handler(move |req: MasterRequest| m.clone().handle(req));
+
+    let options = &setup.options;
+    let resume = if master.bug(Bug::ReusedSessionAfterRestart) { *setup.disk.zk_session.lock().unwrap() } else { None };
+    let zk = ZkClient::start(
+        role.ip(),
+        NodeRole::ZooKeeper.addr(),
+        &name,
+        Duration::from_millis(options.zookeeper_session_timeout_ms),
+        Duration::from_millis(options.zookeeper_connection_timeout_ms),
+        setup.history.clone(),
+        resume,
+    )
+    .await;
+    let mut events = zk.subscribe();
+    let election = Election::new(zk.clone(), ELECTION_PATH, &format!("{}#{incarnation}", role.addr()));
+    let mut standby = Some(start_standby(master.clone(), true).await);
+
+    loop {
+        // Wait for a session.
+        while zk.session() == 0 {
+            events.next().await;
+        }
+        let session = zk.session();
+        *setup.disk.zk_session.lock().unwrap() = Some(session);
+        let Ok((mine, term)) = election.join().await else {
+            sleep(Duration::from_millis(options.zookeeper_ping_interval_ms())).await;
+            continue;
+        };
+        if !wait_for_leadership(&election, &mine, &mut events, session).await {
+            continue;
+        }
+        if let Some(task) = standby.take() {
+            task.abort();
+        }
+        let reason = primary::lead(&master, &zk, &mut events, term, session).await;
+        primary::demote(&master, term, &reason).await;
+        if reason == primary::EXITED {
+            zk.close().await;
+            return;
+        }
+        election.leave(&mine).await;
+        standby = Some(start_standby(master.clone(), false).await);
+    }
+}
+
+/// Waits until `mine` leads the election. False when the election znode or the session is gone
+/// (join again).
+async fn wait_for_leadership(election: &Election, mine: &str, events: &mut mpsc::UnboundedReceiver<ZkEvent>, session: u64) -> bool {
+    loop {
+        match election.is_leader(mine).await {
+            Ok(true) => return true,
+            Ok(false) => {}
+            Err(crate::zookeeper::ZkError::ConnectionLoss) => continue,
+            Err(_) => return false,
+        }
+        // Wait for the predecessor's watch, or a connection change.
+        match events.next().await {
+            Some(ZkEvent::Watch(_)) => {}
+            Some(ZkEvent::Connection { state: ConnState::Lost, .. }) => return false,
+            Some(ZkEvent::Connection { session: s, .. }) if s != session => return false,
+            Some(ZkEvent::Connection { .. }) => {}
+            None => return false,
+        }
+    }
+}
+
+/// Whether a connection event ends primacy under the configured policy.
+pub fn ends_primacy(policy: ConnectionErrorPolicy, state: ConnState, new_session: u64, my_session: u64) -> bool {
+    match policy {
+        ConnectionErrorPolicy::Standard => true,
+        ConnectionErrorPolicy::Session => match state {
+            ConnState::Connected | ConnState::Lost => true,
+            ConnState::Suspended => false,
+            ConnState::Reconnected => new_session != my_session,
+        },
+    }
+}
+
+/// Starts standby work: reset to the newest checkpoint (`fresh`: at process start), then tail
+/// completed logs and write checkpoints.
+async fn start_standby(master: Arc<Master>, fresh: bool) -> JoinHandle<()> {
+    let m = master.clone();
+    let _ = fresh;
+    madsim::task::spawn(async move {
+        let mut tailer = Tailer::new(m.ufs.clone(), &m.name, m.history.clone(), m.options.master_journal_checkpoint_period_entries);
+        let sleep_time = Duration::from_millis(m.options.master_journal_tailer_sleep_time_ms);
+        // Demotion resets in-memory state: replay from the newest checkpoint as a standby.
+        loop {
+            match tailer.start().await {
+                Ok(replica) => {
+                    *m.replica.lock().await = replica;
+                    break;
+                }
+                Err(_) => sleep(sleep_time).await,
+            }
+        }
+        loop {
+            {
+                let mut replica = m.replica.lock().await;
+                if tailer.catch_up(&mut replica).await.is_ok() {
+                    tailer.maybe_checkpoint(&mut replica).await;
+                }
+            }
+            sleep(sleep_time).await;
+        }
+    })
+}
+
+/// Creates the persistent parents of the election and leader paths.
+pub async fn ensure_paths(zk: &ZkClient) {
+    let _ = ensure_path(zk, ELECTION_PATH).await;
+    let _ = ensure_path(zk, LEADER_PATH).await;
+}
+
+/// Deletes and re-creates this master's leader znode (ephemeral; persistent with bug B6).
+pub async fn advertise(master: &Master, zk: &ZkClient) {
+    let _ = ensure_path(zk, LEADER_PATH).await;
+    let path = format!("{LEADER_PATH}/{}", NodeRole::Master(master.index).addr());
+    let _ = zk.call(ZkOp::Delete { path: path.clone() }).await;
+    let ephemeral = !master.bug(Bug::PersistentLeaderZnode);
+    let _ = zk.call(ZkOp::Create { path, data: String::new(), ephemeral, sequential: false }).await;
+}
+
+/// Removes this master's leader znode.
+pub async fn unadvertise(master: &Master, zk: &ZkClient) {
+    let path = format!("{LEADER_PATH}/{}", NodeRole::Master(master.index).addr());
+    let _ = zk.call(ZkOp::Delete { path }).await;
+}

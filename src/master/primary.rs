@@ -1,0 +1,217 @@
+//! Primacy: promotion (gainPrimacy), serving, and demotion (losePrimacy).
+
+use super::{advertise, ends_primacy, unadvertise, Master, PendingEntry, Stage};
+use crate::bugs::Bug;
+use crate::history::EventKind;
+use crate::journal::{gc, writer::WriteError, JournalEntry, LogWriter, Tailer};
+use crate::options::Fencing;
+use crate::ufs::UfsError;
+use crate::zookeeper::{ZkClient, ZkEvent};
+use futures::channel::{mpsc, oneshot};
+use futures::{FutureExt, StreamExt};
+use madsim::time::{sleep, Instant};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The reason `lead` gives when the journal failed for good and the process must exit.
+pub const EXITED: &str = "journal flush timeout";
+
+/// Runs one term of leadership: promotes, serves until leadership ends, and returns why it ended.
+/// The caller then demotes.
+pub async fn lead(
+    master: &Arc<Master>,
+    zk: &ZkClient,
+    events: &mut mpsc::UnboundedReceiver<ZkEvent>,
+    term: u64,
+    session: u64,
+) -> String {
+    let policy = master.options.zookeeper_leader_connection_error_policy;
+    master.history.record(&master.name, EventKind::Promoting { term });
+    {
+        let mut s = master.status.lock().unwrap();
+        s.stage = Stage::Promoting;
+        s.term = term;
+    }
+    advertise(master, zk).await;
+
+    let promotion = promote(master, term);
+    let writer = if master.bug(Bug::UninterruptiblePromotion) {
+        // Bug B8: promotion runs to the end, and what ZooKeeper said meanwhile is not heard.
+        let writer = promotion.await;
+        while events.try_recv().is_ok() {}
+        writer
+    } else {
+        let mut promotion = Box::pin(promotion.fuse());
+        loop {
+            futures::select_biased! {
+                writer = promotion => break writer,
+                event = events.next() => match event {
+                    Some(ZkEvent::Connection { state, session: s }) if ends_primacy(policy, state, s, session) => {
+                        master.history.record(&master.name, EventKind::PromotionAborted { term });
+                        return format!("leadership changed during promotion ({state:?})");
+                    }
+                    None => return "zookeeper client closed".into(),
+                    _ => {}
+                },
+            }
+        }
+    };
+    let writer = match writer {
+        Ok(w) => Arc::new(futures::lock::Mutex::new(w)),
+        Err(e) => return format!("promotion failed: {e:?}"),
+    };
+
+    let (journal_tx, journal_rx) = mpsc::unbounded();
+    let (fatal_tx, fatal_rx) = oneshot::channel();
+    let next_seq = master.replica.lock().await.next_seq;
+    {
+        let mut s = master.status.lock().unwrap();
+        s.stage = Stage::Primary;
+        s.journal = Some(journal_tx);
+        s.safe_mode_until = Instant::now() + Duration::from_millis(master.options.master_worker_connect_wait_time_ms);
+    }
+    master.writable.store(true, Ordering::SeqCst);
+    master.history.record(&master.name, EventKind::BecamePrimary { term, next_seq });
+    let flusher = madsim::task::spawn(flush_loop(master.clone(), writer.clone(), journal_rx, fatal_tx));
+    let chores = madsim::task::spawn(primary_chores(master.clone()));
+
+    let mut fatal_rx = fatal_rx.fuse();
+    let reason = loop {
+        futures::select_biased! {
+            fatal = fatal_rx => break match fatal {
+                Ok(WriteError::FlushTimeout) => EXITED.to_string(),
+                Ok(WriteError::Fenced) => "fenced: another primary took the journal".to_string(),
+                Err(_) => "journal writer stopped".to_string(),
+            },
+            event = events.next() => match event {
+                Some(ZkEvent::Connection { state, session: s }) if ends_primacy(policy, state, s, session) => {
+                    break format!("zookeeper connection {state:?}");
+                }
+                None => break "zookeeper client closed".into(),
+                _ => {}
+            },
+        }
+    };
+
+    // Demotion: stop serving first, then the flush writer, then the log writer.
+    {
+        let mut s = master.status.lock().unwrap();
+        s.stage = Stage::Demoting;
+        s.journal = None;
+    }
+    master.writable.store(false, Ordering::SeqCst);
+    master.history.record(&master.name, EventKind::SteppedDown { term, reason: reason.clone() });
+    chores.abort();
+    if !master.bug(Bug::FlushThreadSurvivesDemotion) {
+        flusher.abort();
+    }
+    writer.lock().await.close().await;
+    if reason != EXITED {
+        unadvertise(master, zk).await;
+    }
+    reason
+}
+
+/// Finishes demotion: a master whose journal failed for good exits; any other goes back to
+/// standby (the caller restarts the tailer from the newest checkpoint).
+pub async fn demote(master: &Arc<Master>, _term: u64, reason: &str) {
+    if reason == EXITED {
+        master.history.record(&master.name, EventKind::MasterExit { reason: reason.into() });
+        madsim::runtime::Handle::current().kill(master.name.as_str());
+        return;
+    }
+    master.set_stage(Stage::Standby);
+}
+
+/// gainPrimacy: drain the tailer until quiet, read the old primary's in-progress log, fence it,
+/// and open a new log at the next sequence number.
+async fn promote(master: &Arc<Master>, term: u64) -> Result<LogWriter, UfsError> {
+    let options = &master.options;
+    let mut tailer = Tailer::new(master.ufs.clone(), &master.name, master.history.clone(), options.master_journal_checkpoint_period_entries);
+    let mut replica = master.replica.lock().await;
+    let quiet = Duration::from_millis(options.master_journal_tailer_shutdown_quiet_wait_time_ms);
+    let tailer_sleep = Duration::from_millis(options.master_journal_tailer_sleep_time_ms);
+    let mut last_new = Instant::now();
+    loop {
+        if tailer.catch_up(&mut replica).await? > 0 {
+            last_new = Instant::now();
+        } else if Instant::now() - last_new >= quiet {
+            break;
+        }
+        sleep(tailer_sleep.min(quiet)).await;
+    }
+    let lazy = options.fencing() == Fencing::LazyRename;
+    let open = tailer.catch_up_in_progress(&mut replica, !lazy).await?;
+    let n = replica.next_seq;
+    // Lazy fencing: each old in-progress log will be completed at the start of the next one,
+    // the last at N, when the first entry is written.
+    let fence: Vec<(String, u64, u64)> = open
+        .iter()
+        .enumerate()
+        .map(|(i, (path, start))| (path.clone(), *start, open.get(i + 1).map(|o| o.1).unwrap_or(n)))
+        .collect();
+    drop(replica);
+    LogWriter::open(
+        master.ufs.clone(),
+        master.holder.clone(),
+        master.name.clone(),
+        master.history.clone(),
+        term,
+        master.options.clone(),
+        n,
+        fence,
+        master.writable.clone(),
+    )
+    .await
+}
+
+/// The asynchronous flush writer: collects entries for `master.journal.flush.batch.time`, writes
+/// them, then acknowledges them. A batch that cannot be made durable is never acknowledged.
+async fn flush_loop(
+    master: Arc<Master>,
+    writer: Arc<futures::lock::Mutex<LogWriter>>,
+    mut entries: mpsc::UnboundedReceiver<PendingEntry>,
+    fatal: oneshot::Sender<WriteError>,
+) {
+    let batch_time = Duration::from_millis(master.options.master_journal_flush_batch_time_ms);
+    while let Some(first) = entries.next().await {
+        sleep(batch_time).await;
+        let mut batch = vec![first];
+        while let Ok(more) = entries.try_recv() {
+            batch.push(more);
+        }
+        let records: Vec<JournalEntry> = batch.iter().map(|(e, _)| e.clone()).collect();
+        let result = writer.lock().await.write(&records).await;
+        match result {
+            Ok(()) => {
+                for (_, ack) in batch {
+                    let _ = ack.send(());
+                }
+            }
+            Err(e) => {
+                let _ = fatal.send(e);
+                return;
+            }
+        }
+    }
+}
+
+/// The primary's periodic work: journal GC and lost-worker detection.
+async fn primary_chores(master: Arc<Master>) {
+    let options = master.options.clone();
+    let gc_period = Duration::from_millis(options.master_journal_gc_period_ms);
+    let detect = Duration::from_millis(options.master_lost_worker_detection_interval_ms);
+    let timeout = Duration::from_millis(options.master_worker_timeout_ms);
+    let mut next_gc = Instant::now() + gc_period;
+    loop {
+        sleep(detect.min(gc_period)).await;
+        for worker_id in master.registry.lock().unwrap().remove_lost(timeout) {
+            master.history.record(&master.name, EventKind::WorkerLost { worker_id });
+        }
+        if Instant::now() >= next_gc {
+            next_gc = Instant::now() + gc_period;
+            gc::collect(&master.ufs, options.master_journal_gc_threshold_ms, &master.name, &master.history).await;
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! The primary's worker registry. It is not journaled: a new primary starts empty and tells
+//! workers it does not know to register again.
+
+use madsim::time::Instant;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+struct Registered {
+    worker: String,
+    last_heartbeat: Instant,
+}
+
+#[derive(Default)]
+pub struct Registry {
+    workers: BTreeMap<u64, Registered>,
+    /// Next id when ids are sequential (bug B7).
+    next_sequential: u64,
+}
+
+impl Registry {
+    /// A sequential id: restarts at 1 on every new primary (bug B7).
+    pub fn sequential_id(&mut self) -> u64 {
+        self.next_sequential += 1;
+        self.next_sequential
+    }
+
+    pub fn register(&mut self, id: u64, worker: String) {
+        self.workers.insert(id, Registered { worker, last_heartbeat: Instant::now() });
+    }
+
+    /// Records a heartbeat; false if the id is unknown.
+    pub fn heartbeat(&mut self, id: u64) -> bool {
+        match self.workers.get_mut(&id) {
+            Some(w) => {
+                w.last_heartbeat = Instant::now();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Removes and returns the workers silent for longer than `timeout`.
+    pub fn remove_lost(&mut self, timeout: Duration) -> Vec<u64> {
+        let now = Instant::now();
+        let lost: Vec<u64> = self.workers.iter().filter(|(_, w)| now - w.last_heartbeat > timeout).map(|(id, _)| *id).collect();
+        for id in &lost {
+            self.workers.remove(id);
+        }
+        lost
+    }
+
+    pub fn list(&self) -> Vec<(u64, String)> {
+        self.workers.iter().map(|(id, w)| (*id, w.worker.clone())).collect()
+    }
+}

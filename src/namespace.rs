@@ -1,0 +1,348 @@
+//! The file-system namespace a master serves: an inode tree with stable ids.
+//!
+//! Mutations are planned on the primary (which assigns ids) into a [`Mutation`], the content of a
+//! journal entry; applying the same mutations in the same order always gives the same tree, so
+//! masters are compared by [`Namespace::digest`].
+
+use crate::hash::Fnv;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+
+/// Inode id. The root is 0.
+pub type InodeId = u64;
+
+/// A client operation on the namespace.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "op")]
+pub enum FsOp {
+    Mkdir { path: String },
+    CreateFile { path: String },
+    CompleteFile { path: String },
+    Delete { path: String, recursive: bool },
+    Rename { src: String, dst: String },
+    GetStatus { path: String },
+    ListStatus { path: String },
+}
+
+impl FsOp {
+    /// Whether the operation changes the namespace (and so is journaled).
+    pub fn is_mutation(&self) -> bool {
+        !matches!(self, FsOp::GetStatus { .. } | FsOp::ListStatus { .. })
+    }
+
+    /// Short name of the operation kind.
+    pub fn name(&self) -> &'static str {
+        match self {
+            FsOp::Mkdir { .. } => "mkdir",
+            FsOp::CreateFile { .. } => "create_file",
+            FsOp::CompleteFile { .. } => "complete_file",
+            FsOp::Delete { .. } => "delete",
+            FsOp::Rename { .. } => "rename",
+            FsOp::GetStatus { .. } => "get_status",
+            FsOp::ListStatus { .. } => "list_status",
+        }
+    }
+}
+
+/// An error of a namespace operation: a definite answer, never retried by clients.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FsError {
+    AlreadyExists,
+    NotFound,
+    DirectoryNotEmpty,
+    NotADirectory,
+    InvalidPath,
+}
+
+/// What an operation returns.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FsReply {
+    /// The id of the inode created, changed or looked up, and whether it is a completed file.
+    Status { id: InodeId, dir: bool, complete: bool },
+    /// Names and ids of a directory's children, sorted by name.
+    Listing(Vec<(String, InodeId)>),
+    /// A delete or rename succeeded.
+    Done,
+}
+
+/// The state change of one journal entry, with every id it assigns.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Mutation {
+    Mkdir { parent: InodeId, name: String, id: InodeId },
+    CreateFile { parent: InodeId, name: String, id: InodeId },
+    CompleteFile { id: InodeId },
+    Delete { id: InodeId },
+    Rename { id: InodeId, new_parent: InodeId, new_name: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+struct Inode {
+    parent: InodeId,
+    name: String,
+    dir: bool,
+    complete: bool,
+    children: BTreeMap<String, InodeId>,
+}
+
+/// The inode tree.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Namespace {
+    inodes: BTreeMap<InodeId, Inode>,
+    next_id: InodeId,
+}
+
+impl Default for Namespace {
+    fn default() -> Self {
+        let mut inodes = BTreeMap::new();
+        inodes.insert(
+            0,
+            Inode { parent: 0, name: String::new(), dir: true, complete: true, children: BTreeMap::new() },
+        );
+        Namespace { inodes, next_id: 1 }
+    }
+}
+
+fn split(path: &str) -> Result<Vec<&str>, FsError> {
+    if !path.starts_with('/') {
+        return Err(FsError::InvalidPath);
+    }
+    Ok(path.split('/').filter(|c| !c.is_empty()).collect())
+}
+
+impl Namespace {
+    /// Number of inodes, the root included.
+    pub fn len(&self) -> usize {
+        self.inodes.len()
+    }
+
+    /// Whether only the root exists.
+    pub fn is_empty(&self) -> bool {
+        self.inodes.len() == 1
+    }
+
+    fn lookup(&self, path: &str) -> Result<InodeId, FsError> {
+        let mut id = 0;
+        for name in split(path)? {
+            let inode = &self.inodes[&id];
+            if !inode.dir {
+                return Err(FsError::NotADirectory);
+            }
+            id = *inode.children.get(name).ok_or(FsError::NotFound)?;
+        }
+        Ok(id)
+    }
+
+    /// The parent directory's id and the last name of a path.
+    fn parent_of(&self, path: &str) -> Result<(InodeId, String), FsError> {
+        let parts = split(path)?;
+        let (name, dirs) = parts.split_last().ok_or(FsError::InvalidPath)?;
+        let parent = self.lookup(&format!("/{}", dirs.join("/")))?;
+        if !self.inodes[&parent].dir {
+            return Err(FsError::NotADirectory);
+        }
+        Ok((parent, name.to_string()))
+    }
+
+    fn status(&self, id: InodeId) -> FsReply {
+        let inode = &self.inodes[&id];
+        FsReply::Status { id, dir: inode.dir, complete: inode.complete }
+    }
+
+    /// Answers a read-only operation.
+    pub fn read(&self, op: &FsOp) -> Result<FsReply, FsError> {
+        match op {
+            FsOp::GetStatus { path } => Ok(self.status(self.lookup(path)?)),
+            FsOp::ListStatus { path } => {
+                let inode = &self.inodes[&self.lookup(path)?];
+                if !inode.dir {
+                    return Err(FsError::NotADirectory);
+                }
+                Ok(FsReply::Listing(inode.children.iter().map(|(n, i)| (n.clone(), *i)).collect()))
+            }
+            _ => Err(FsError::InvalidPath),
+        }
+    }
+
+    /// Checks a mutating operation against the tree and turns it into the journal entry's content,
+    /// assigning new ids. Nothing changes until [`Namespace::apply`].
+    pub fn plan(&self, op: &FsOp) -> Result<Mutation, FsError> {
+        match op {
+            FsOp::Mkdir { path } | FsOp::CreateFile { path } => {
+                let (parent, name) = self.parent_of(path)?;
+                if self.inodes[&parent].children.contains_key(&name) {
+                    return Err(FsError::AlreadyExists);
+                }
+                let id = self.next_id;
+                Ok(if matches!(op, FsOp::Mkdir { .. }) {
+                    Mutation::Mkdir { parent, name, id }
+                } else {
+                    Mutation::CreateFile { parent, name, id }
+                })
+            }
+            FsOp::CompleteFile { path } => {
+                let id = self.lookup(path)?;
+                let inode = &self.inodes[&id];
+                if inode.dir || inode.complete {
+                    return Err(FsError::InvalidPath);
+                }
+                Ok(Mutation::CompleteFile { id })
+            }
+            FsOp::Delete { path, recursive } => {
+                let id = self.lookup(path)?;
+                if id == 0 {
+                    return Err(FsError::InvalidPath);
+                }
+                if !recursive && !self.inodes[&id].children.is_empty() {
+                    return Err(FsError::DirectoryNotEmpty);
+                }
+                Ok(Mutation::Delete { id })
+            }
+            FsOp::Rename { src, dst } => {
+                let id = self.lookup(src)?;
+                let (new_parent, new_name) = self.parent_of(dst)?;
+                if id == 0 || self.is_ancestor(id, new_parent) {
+                    return Err(FsError::InvalidPath);
+                }
+                if self.inodes[&new_parent].children.contains_key(&new_name) {
+                    return Err(FsError::AlreadyExists);
+                }
+                Ok(Mutation::Rename { id, new_parent, new_name })
+            }
+            FsOp::GetStatus { .. } | FsOp::ListStatus { .. } => Err(FsError::InvalidPath),
+        }
+    }
+
+    fn is_ancestor(&self, ancestor: InodeId, mut id: InodeId) -> bool {
+        loop {
+            if id == ancestor {
+                return true;
+            }
+            if id == 0 {
+                return false;
+            }
+            id = self.inodes[&id].parent;
+        }
+    }
+
+    /// Applies a journal entry's mutation and returns what the operation answers.
+    ///
+    /// Replay calls this too; an entry that does not fit the tree (it never should) is reported
+    /// rather than panicking, so a corrupted journal shows up as a checker violation.
+    pub fn apply(&mut self, m: &Mutation) -> Result<FsReply, String> {
+        match m {
+            Mutation::Mkdir { parent, name, id } | Mutation::CreateFile { parent, name, id } => {
+                let dir = matches!(m, Mutation::Mkdir { .. });
+                let p = self.inodes.get_mut(parent).ok_or_else(|| format!("no parent {parent}"))?;
+                if p.children.insert(name.clone(), *id).is_some() {
+                    return Err(format!("{name} exists under {parent}"));
+                }
+                self.inodes.insert(
+                    *id,
+                    Inode { parent: *parent, name: name.clone(), dir, complete: dir, children: BTreeMap::new() },
+                );
+                self.next_id = self.next_id.max(id + 1);
+                Ok(self.status(*id))
+            }
+            Mutation::CompleteFile { id } => {
+                self.inodes.get_mut(id).ok_or_else(|| format!("no inode {id}"))?.complete = true;
+                Ok(self.status(*id))
+            }
+            Mutation::Delete { id } => {
+                let inode = self.inodes.get(id).ok_or_else(|| format!("no inode {id}"))?.clone();
+                self.inodes.get_mut(&inode.parent).unwrap().children.remove(&inode.name);
+                let mut stack = vec![*id];
+                while let Some(i) = stack.pop() {
+                    if let Some(gone) = self.inodes.remove(&i) {
+                        stack.extend(gone.children.values());
+                    }
+                }
+                Ok(FsReply::Done)
+            }
+            Mutation::Rename { id, new_parent, new_name } => {
+                let inode = self.inodes.get(id).ok_or_else(|| format!("no inode {id}"))?.clone();
+                if !self.inodes.contains_key(new_parent) {
+                    return Err(format!("no parent {new_parent}"));
+                }
+                self.inodes.get_mut(&inode.parent).unwrap().children.remove(&inode.name);
+                self.inodes.get_mut(new_parent).unwrap().children.insert(new_name.clone(), *id);
+                let moved = self.inodes.get_mut(id).unwrap();
+                moved.parent = *new_parent;
+                moved.name = new_name.clone();
+                Ok(FsReply::Done)
+            }
+        }
+    }
+
+    /// A digest of the whole tree: equal trees, equal digests.
+    pub fn digest(&self) -> u64 {
+        let mut h = Fnv::default();
+        self.inodes.hash(&mut h);
+        self.next_id.hash(&mut h);
+        h.finish()
+    }
+
+    /// Every path in the tree with its inode id, sorted: the form stories compare.
+    pub fn paths(&self) -> BTreeMap<String, InodeId> {
+        let mut out = BTreeMap::new();
+        let mut stack = vec![(0u64, String::new())];
+        while let Some((id, path)) = stack.pop() {
+            for (name, child) in &self.inodes[&id].children {
+                let p = format!("{path}/{name}");
+                out.insert(p.clone(), *child);
+                stack.push((*child, p));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(ns: &mut Namespace, op: FsOp) -> Result<FsReply, FsError> {
+        let m = ns.plan(&op)?;
+        Ok(ns.apply(&m).unwrap())
+    }
+
+    #[test]
+    fn replaying_the_same_mutations_gives_the_same_digest() {
+        let mut a = Namespace::default();
+        let mut log = vec![];
+        for op in [
+            FsOp::Mkdir { path: "/d".into() },
+            FsOp::CreateFile { path: "/d/f".into() },
+            FsOp::Rename { src: "/d/f".into(), dst: "/g".into() },
+            FsOp::CompleteFile { path: "/g".into() },
+        ] {
+            let m = a.plan(&op).unwrap();
+            a.apply(&m).unwrap();
+            log.push(m);
+        }
+        let mut b = Namespace::default();
+        for m in &log {
+            b.apply(m).unwrap();
+        }
+        assert_eq!(a.digest(), b.digest());
+        assert_eq!(a.paths().keys().collect::<Vec<_>>(), vec!["/d", "/g"]);
+    }
+
+    #[test]
+    fn errors_are_definite() {
+        let mut ns = Namespace::default();
+        run(&mut ns, FsOp::Mkdir { path: "/d".into() }).unwrap();
+        assert_eq!(run(&mut ns, FsOp::Mkdir { path: "/d".into() }), Err(FsError::AlreadyExists));
+        run(&mut ns, FsOp::CreateFile { path: "/d/f".into() }).unwrap();
+        assert_eq!(
+            run(&mut ns, FsOp::Delete { path: "/d".into(), recursive: false }),
+            Err(FsError::DirectoryNotEmpty)
+        );
+        run(&mut ns, FsOp::Delete { path: "/d".into(), recursive: true }).unwrap();
+        assert_eq!(ns.read(&FsOp::GetStatus { path: "/d/f".into() }), Err(FsError::NotFound));
+        assert_eq!(ns.len(), 1);
+    }
+}

@@ -1,0 +1,314 @@
+//! Every knob of a run, in one serde type.
+//!
+//! Field names follow the Alluxio property they model (dots become underscores, the unit is the
+//! suffix), so a finding maps back onto a real cluster's `alluxio-site.properties`. Knobs that have no
+//! Alluxio property are marked "model only". A run is fully described by `(seed, Options)`.
+
+use crate::bugs::Bug;
+use serde::{Deserialize, Serialize};
+
+/// What a new primary does to the old primary's in-progress log before writing its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Fencing {
+    /// HDFS `recoverLease` on the old in-progress log first: afterwards every append or flush by the
+    /// old writer fails, so a deposed primary can never acknowledge an entry that readers drop.
+    LeaseRecovery,
+    /// Alluxio as shipped: rename the old log to its read range lazily, at the first write. A deposed
+    /// primary that still believes it leads can keep flushing past the range (bug B15).
+    LazyRename,
+}
+
+/// `zookeeper.leader.connection.error.policy`: how a primary reacts to ZooKeeper connection events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ConnectionErrorPolicy {
+    /// CONNECTED or LOST step down; SUSPENDED changes nothing; RECONNECTED keeps primacy only when
+    /// the session id is unchanged. Alluxio's default since late 2019.
+    Session,
+    /// Every connection event steps down (the older behaviour; see bug B12).
+    Standard,
+}
+
+/// All options of one run. Times are simulated milliseconds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Options {
+    // ---- cluster shape (model only) ----
+    /// Number of masters (2 to 5).
+    pub masters: usize,
+    /// Number of workers.
+    pub workers: usize,
+    /// Number of clients running the workload.
+    pub clients: usize,
+
+    // ---- ZooKeeper ----
+    /// `zookeeper.session.timeout`: the server expires a session silent for this long.
+    pub zookeeper_session_timeout_ms: u64,
+    /// `zookeeper.connection.timeout`: how long a ZooKeeper call may wait for a connection.
+    pub zookeeper_connection_timeout_ms: u64,
+    /// `zookeeper.leader.inquiry.retry`: leader lookups with no leader before Unavailable.
+    pub zookeeper_leader_inquiry_retry: u32,
+    /// Sleep between two leader lookups that found no leader (Alluxio: 1 s). Model only.
+    pub zookeeper_leader_inquiry_sleep_ms: u64,
+    /// `zookeeper.leader.connection.error.policy`.
+    pub zookeeper_leader_connection_error_policy: ConnectionErrorPolicy,
+
+    // ---- journal ----
+    /// Fencing of the old primary's in-progress log (model only; Alluxio ships `lazy-rename`).
+    pub journal_fencing: Fencing,
+    /// `master.journal.flush.batch.time`: entries are flushed in batches this far apart.
+    pub master_journal_flush_batch_time_ms: u64,
+    /// `master.journal.retry.interval`: a failed flush is retried this often.
+    pub master_journal_retry_interval_ms: u64,
+    /// `master.journal.flush.timeout`: flushes failing for this long make the master exit.
+    pub master_journal_flush_timeout_ms: u64,
+    /// `master.journal.log.size.bytes.max`: the current log is completed at this size.
+    pub master_journal_log_size_bytes_max: u64,
+    /// Size of one journal entry on the UFS, for rotation (model only).
+    pub journal_entry_size_bytes: u64,
+    /// `master.journal.tailer.sleep.time`: a standby polls for completed logs this often.
+    pub master_journal_tailer_sleep_time_ms: u64,
+    /// `master.journal.tailer.shutdown.quiet.wait.time`: promotion drains the tailer until no
+    /// entry appears for this long.
+    pub master_journal_tailer_shutdown_quiet_wait_time_ms: u64,
+    /// `master.journal.checkpoint.period.entries`: a standby checkpoints after this many entries.
+    pub master_journal_checkpoint_period_entries: u64,
+    /// `master.journal.gc.period`: the primary collects covered logs this often.
+    pub master_journal_gc_period_ms: u64,
+    /// `master.journal.gc.threshold`: only logs older than this are collected.
+    pub master_journal_gc_threshold_ms: u64,
+
+    // ---- master ----
+    /// `master.worker.connect.wait.time`: safe mode after promotion.
+    pub master_worker_connect_wait_time_ms: u64,
+    /// `master.worker.timeout`: a worker silent this long is lost.
+    pub master_worker_timeout_ms: u64,
+    /// `master.lost.worker.detection.interval`: how often lost workers are looked for.
+    pub master_lost_worker_detection_interval_ms: u64,
+
+    // ---- worker ----
+    /// `worker.block.heartbeat.interval`.
+    pub worker_block_heartbeat_interval_ms: u64,
+    /// `worker.block.heartbeat.timeout`: a worker whose heartbeats fail this long exits.
+    pub worker_block_heartbeat_timeout_ms: u64,
+    /// Blocks each worker holds when it registers (model only).
+    pub worker_blocks: u32,
+
+    // ---- client ----
+    /// `user.rpc.retry.base.sleep`: first sleep between attempts.
+    pub user_rpc_retry_base_sleep_ms: u64,
+    /// `user.rpc.retry.max.sleep`: sleeps double up to this.
+    pub user_rpc_retry_max_sleep_ms: u64,
+    /// `user.rpc.retry.max.duration`: no attempt starts after this much time.
+    pub user_rpc_retry_max_duration_ms: u64,
+    /// Deadline of one RPC attempt (model only).
+    pub user_rpc_attempt_timeout_ms: u64,
+
+    // ---- workload (model only) ----
+    /// Operations each client issues during the run.
+    pub workload_ops_per_client: u32,
+    /// Pause between two operations of one client.
+    pub workload_think_time_ms: u64,
+    /// Directories of the namespace the workload draws paths from.
+    pub workload_dirs: u32,
+    /// Files per directory the workload draws paths from.
+    pub workload_files_per_dir: u32,
+
+    // ---- run (model only) ----
+    /// Length of the safety phase, in which faults are applied.
+    pub run_safety_phase_ms: u64,
+    /// Slack added to the computed liveness bound.
+    pub run_liveness_slack_ms: u64,
+    /// A planted bug from the catalogue, switched on (none: the correct model).
+    pub bug: Option<Bug>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self::alluxio_defaults()
+    }
+}
+
+/// Names of the presets, for usage messages.
+pub const PRESETS: &[&str] = &["alluxio-defaults", "fast"];
+
+impl Options {
+    /// Alluxio's own defaults, with a small cluster.
+    pub fn alluxio_defaults() -> Self {
+        Options {
+            masters: 3,
+            workers: 2,
+            clients: 3,
+            zookeeper_session_timeout_ms: 60_000,
+            zookeeper_connection_timeout_ms: 15_000,
+            zookeeper_leader_inquiry_retry: 10,
+            zookeeper_leader_inquiry_sleep_ms: 1_000,
+            zookeeper_leader_connection_error_policy: ConnectionErrorPolicy::Session,
+            journal_fencing: Fencing::LeaseRecovery,
+            master_journal_flush_batch_time_ms: 5,
+            master_journal_retry_interval_ms: 1_000,
+            master_journal_flush_timeout_ms: 300_000,
+            master_journal_log_size_bytes_max: 10 * 1024 * 1024,
+            journal_entry_size_bytes: 256,
+            master_journal_tailer_sleep_time_ms: 1_000,
+            master_journal_tailer_shutdown_quiet_wait_time_ms: 5_000,
+            master_journal_checkpoint_period_entries: 2_000_000,
+            master_journal_gc_period_ms: 120_000,
+            master_journal_gc_threshold_ms: 300_000,
+            master_worker_connect_wait_time_ms: 5_000,
+            master_worker_timeout_ms: 300_000,
+            master_lost_worker_detection_interval_ms: 10_000,
+            worker_block_heartbeat_interval_ms: 1_000,
+            worker_block_heartbeat_timeout_ms: 3_600_000,
+            worker_blocks: 4,
+            user_rpc_retry_base_sleep_ms: 50,
+            user_rpc_retry_max_sleep_ms: 3_000,
+            user_rpc_retry_max_duration_ms: 120_000,
+            user_rpc_attempt_timeout_ms: 30_000,
+            workload_ops_per_client: 60,
+            workload_think_time_ms: 2_000,
+            workload_dirs: 3,
+            workload_files_per_dir: 4,
+            run_safety_phase_ms: 600_000,
+            run_liveness_slack_ms: 30_000,
+            bug: None,
+        }
+    }
+
+    /// Shortened timeouts and small logs, so that failovers, rotation, checkpoints and GC all happen
+    /// within seconds of simulated time. Ratios between timeouts follow Alluxio's defaults.
+    pub fn fast() -> Self {
+        Options {
+            zookeeper_session_timeout_ms: 3_000,
+            zookeeper_connection_timeout_ms: 1_500,
+            zookeeper_leader_inquiry_sleep_ms: 200,
+            master_journal_retry_interval_ms: 100,
+            master_journal_flush_timeout_ms: 5_000,
+            master_journal_log_size_bytes_max: 16 * 256,
+            master_journal_tailer_sleep_time_ms: 100,
+            master_journal_tailer_shutdown_quiet_wait_time_ms: 300,
+            master_journal_checkpoint_period_entries: 40,
+            master_journal_gc_period_ms: 2_000,
+            master_journal_gc_threshold_ms: 2_000,
+            master_worker_connect_wait_time_ms: 300,
+            master_worker_timeout_ms: 4_000,
+            master_lost_worker_detection_interval_ms: 500,
+            worker_block_heartbeat_interval_ms: 200,
+            worker_block_heartbeat_timeout_ms: 30_000,
+            user_rpc_retry_max_sleep_ms: 500,
+            user_rpc_retry_max_duration_ms: 20_000,
+            user_rpc_attempt_timeout_ms: 1_000,
+            workload_ops_per_client: 40,
+            workload_think_time_ms: 100,
+            run_safety_phase_ms: 20_000,
+            run_liveness_slack_ms: 5_000,
+            ..Self::alluxio_defaults()
+        }
+    }
+
+    /// A preset by name.
+    pub fn preset(name: &str) -> Option<Self> {
+        match name {
+            "alluxio-defaults" => Some(Self::alluxio_defaults()),
+            "fast" => Some(Self::fast()),
+            _ => None,
+        }
+    }
+
+    /// Reads options from a JSON file; missing fields take Alluxio's defaults.
+    pub fn from_file(path: &std::path::Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read options file {}: {e}", path.display()))?;
+        let options: Options = serde_json::from_str(&text)
+            .map_err(|e| format!("malformed options file {}: {e}", path.display()))?;
+        options
+            .validate()
+            .map_err(|e| format!("invalid options file {}: {e}", path.display()))?;
+        Ok(options)
+    }
+
+    /// Rejects option values the model cannot run.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(2..=5).contains(&self.masters) {
+            return Err(format!("masters must be 2 to 5, not {}", self.masters));
+        }
+        if self.workers > 16 || self.clients == 0 || self.clients > 16 {
+            return Err("clients must be 1 to 16 and workers at most 16".into());
+        }
+        let positive = [
+            ("zookeeper_session_timeout_ms", self.zookeeper_session_timeout_ms),
+            ("zookeeper_connection_timeout_ms", self.zookeeper_connection_timeout_ms),
+            ("master_journal_flush_batch_time_ms", self.master_journal_flush_batch_time_ms),
+            ("master_journal_retry_interval_ms", self.master_journal_retry_interval_ms),
+            ("master_journal_tailer_sleep_time_ms", self.master_journal_tailer_sleep_time_ms),
+            ("master_journal_checkpoint_period_entries", self.master_journal_checkpoint_period_entries),
+            ("master_journal_gc_period_ms", self.master_journal_gc_period_ms),
+            ("master_lost_worker_detection_interval_ms", self.master_lost_worker_detection_interval_ms),
+            ("worker_block_heartbeat_interval_ms", self.worker_block_heartbeat_interval_ms),
+            ("user_rpc_retry_base_sleep_ms", self.user_rpc_retry_base_sleep_ms),
+            ("user_rpc_attempt_timeout_ms", self.user_rpc_attempt_timeout_ms),
+            ("journal_entry_size_bytes", self.journal_entry_size_bytes),
+            ("workload_dirs", self.workload_dirs as u64),
+            ("workload_files_per_dir", self.workload_files_per_dir as u64),
+        ];
+        for (name, value) in positive {
+            if value == 0 {
+                return Err(format!("{name} must be positive"));
+            }
+        }
+        if self.zookeeper_session_timeout_ms < 30 {
+            return Err("zookeeper_session_timeout_ms must be at least 30".into());
+        }
+        Ok(())
+    }
+
+    /// The fencing in force: the planted bug B15 forces `lazy-rename`.
+    pub fn fencing(&self) -> Fencing {
+        if self.bug == Some(Bug::LazyRenameFencing) {
+            Fencing::LazyRename
+        } else {
+            self.journal_fencing
+        }
+    }
+
+    /// ZooKeeper's ping interval: a third of the session timeout, as ZooKeeper's client does.
+    pub fn zookeeper_ping_interval_ms(&self) -> u64 {
+        (self.zookeeper_session_timeout_ms / 3).max(1)
+    }
+
+    /// Time for a new primary to serve after the faults heal: the session must expire, the
+    /// election run, the tailer go quiet, and safe mode end. Used by the liveness phase.
+    pub fn failover_bound_ms(&self) -> u64 {
+        self.zookeeper_session_timeout_ms
+            + self.zookeeper_connection_timeout_ms
+            + self.master_journal_tailer_shutdown_quiet_wait_time_ms
+            + 2 * self.master_journal_tailer_sleep_time_ms
+            + self.master_worker_connect_wait_time_ms
+            + self.run_liveness_slack_ms
+    }
+
+    /// Longest a leader lookup can take before it gives up with Unavailable.
+    pub fn leader_lookup_bound_ms(&self) -> u64 {
+        (self.zookeeper_leader_inquiry_retry as u64 + 1)
+            * (self.zookeeper_leader_inquiry_sleep_ms + self.zookeeper_connection_timeout_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_validate() {
+        for name in PRESETS {
+            Options::preset(name).unwrap().validate().unwrap();
+        }
+    }
+
+    #[test]
+    fn unknown_field_is_rejected() {
+        let err = serde_json::from_str::<Options>(r#"{"masterz": 3}"#).unwrap_err();
+        assert!(err.to_string().contains("unknown field"), "{err}");
+    }
+}

@@ -1,0 +1,37 @@
+//! Driving one seed: a fresh OS thread and a fresh madsim runtime per run.
+//!
+//! madsim keeps per-thread state (std `HashMap` keys, rand's thread-locals), so two runtimes on
+//! one thread are not reproducible; each seed gets its own thread. A panic inside the model is
+//! caught and returned as an error, so a sweep can report it and go on.
+
+use madsim::{runtime::Runtime, Config};
+use std::future::Future;
+use std::time::Duration;
+
+/// Runs `f` in a madsim runtime seeded with `seed`, on its own thread. `time_limit` bounds
+/// simulated time (madsim panics past it, which is returned as an error).
+pub fn simulate<F, Fut, T>(seed: u64, time_limit: Option<Duration>, f: F) -> Result<T, String>
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: Future<Output = T> + 'static,
+    T: Send + 'static,
+{
+    let thread = std::thread::Builder::new()
+        .name(format!("seed-{seed}"))
+        .stack_size(32 << 20)
+        .spawn(move || {
+            let mut runtime = Runtime::with_seed_and_config(seed, Config::default());
+            if let Some(limit) = time_limit {
+                runtime.set_time_limit(limit);
+            }
+            runtime.block_on(f())
+        })
+        .map_err(|e| format!("cannot start a thread: {e}"))?;
+    thread.join().map_err(|panic| {
+        panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "panic with a non-string payload".into())
+    })
+}

@@ -1,0 +1,311 @@
+//! The shared under-filesystem (HDFS-like) that holds the journal.
+//!
+//! Files are inodes named by paths. A writer holds a file's lease: its appends are buffered at the
+//! UFS and become durable (visible to readers, safe from a crash) only when flushed; a writer that
+//! dies loses what it had not flushed. As in HDFS, a rename moves the inode, so an open writer keeps
+//! appending to the renamed file. `recover_lease` takes the file from its writer: afterwards the old
+//! writer's appends and flushes fail. madsim has no disk model, so durability lives here.
+
+use crate::history::History;
+use crate::journal::Record;
+use madsim::net::Endpoint;
+use madsim::time::sleep;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// One UFS operation. `holder` names the writing process (`master-1#3`: node and incarnation).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum UfsOp {
+    /// Create an empty file and take its lease.
+    Create { path: String, holder: String },
+    /// Buffer records at the end of a file (not durable until flushed).
+    Append { inode: u64, holder: String, records: Vec<Arc<Record>> },
+    /// Make every buffered record durable (HDFS hsync).
+    Flush { inode: u64, holder: String },
+    /// Take the lease from its holder, dropping what it had not flushed.
+    RecoverLease { path: String },
+    Rename { src: String, dst: String },
+    Delete { path: String },
+    /// Files directly below a folder.
+    List { dir: String },
+    /// A file's durable records.
+    Read { path: String },
+    /// Create a file with these records, durable and closed, in one step.
+    Put { path: String, records: Vec<Arc<Record>> },
+}
+
+/// What a listing says of one file.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FileInfo {
+    pub name: String,
+    pub inode: u64,
+    pub durable_records: u64,
+    /// Last modification, in simulated microseconds.
+    pub mtime_us: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum UfsReply {
+    Inode(u64),
+    Done,
+    Listing(Vec<FileInfo>),
+    Records(Vec<Arc<Record>>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UfsError {
+    NotFound,
+    AlreadyExists,
+    /// The caller does not hold the file's lease (it was recovered by another process).
+    LeaseLost,
+    /// An injected storage fault.
+    Failed,
+    /// No answer in time (client side only).
+    Timeout,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct UfsRequest(pub UfsOp);
+
+crate::rpc_request!(UfsRequest => Result<UfsReply, UfsError>, 0x8020);
+
+/// Storage faults the nemesis switches on and off.
+#[derive(Clone, Default)]
+pub struct UfsFaults(Arc<Mutex<FaultState>>);
+
+#[derive(Default)]
+struct FaultState {
+    /// Nodes whose flushes fail.
+    flush_fail: BTreeSet<String>,
+    /// Nodes whose flushes take this much longer.
+    flush_delay_ms: BTreeMap<String, u64>,
+    /// Renames fail.
+    rename_fail: bool,
+}
+
+impl UfsFaults {
+    /// Flushes by `node` fail (`true`) or work again (`false`).
+    pub fn set_flush_fail(&self, node: &str, on: bool) {
+        let mut f = self.0.lock().unwrap();
+        if on {
+            f.flush_fail.insert(node.into());
+        } else {
+            f.flush_fail.remove(node);
+        }
+    }
+
+    /// Flushes by `node` take `delay_ms` longer (0 undoes it).
+    pub fn set_flush_delay(&self, node: &str, delay_ms: u64) {
+        let mut f = self.0.lock().unwrap();
+        if delay_ms == 0 {
+            f.flush_delay_ms.remove(node);
+        } else {
+            f.flush_delay_ms.insert(node.into(), delay_ms);
+        }
+    }
+
+    /// Renames fail (`true`) or work again.
+    pub fn set_rename_fail(&self, on: bool) {
+        self.0.lock().unwrap().rename_fail = on;
+    }
+}
+
+fn node_of(holder: &str) -> &str {
+    holder.split('#').next().unwrap_or(holder)
+}
+
+struct File {
+    durable: Vec<Arc<Record>>,
+    pending: Vec<Arc<Record>>,
+    lease: Option<String>,
+    mtime_us: u64,
+}
+
+#[derive(Default)]
+struct State {
+    next_inode: u64,
+    paths: BTreeMap<String, u64>,
+    files: BTreeMap<u64, File>,
+}
+
+/// The UFS actor.
+pub struct UfsServer {
+    state: Mutex<State>,
+    faults: UfsFaults,
+}
+
+impl UfsServer {
+    /// Serves at `addr`. The file system lives in `store`, which outlives a restart of the node.
+    pub async fn serve(addr: SocketAddr, store: Arc<UfsServer>, _history: History) {
+        let ep = Endpoint::bind(addr).await.expect("bind ufs");
+        ep.add_rpc_handler(move |UfsRequest(op): UfsRequest| {
+            let store = store.clone();
+            async move {
+                if let UfsOp::Flush { holder, .. } = &op {
+                    let delay = store.faults.0.lock().unwrap().flush_delay_ms.get(node_of(holder)).copied();
+                    if let Some(ms) = delay {
+                        sleep(Duration::from_millis(ms)).await;
+                    }
+                }
+                store.apply(op)
+            }
+        });
+        std::future::pending::<()>().await;
+    }
+
+    /// A new, empty file system whose faults are driven through `faults`.
+    pub fn new(faults: UfsFaults) -> Arc<UfsServer> {
+        Arc::new(UfsServer { state: Mutex::new(State::default()), faults })
+    }
+
+    fn now_us() -> u64 {
+        madsim::time::TimeHandle::current().elapsed().as_micros() as u64
+    }
+
+    /// Every path with its durable records, for the reader that checks the journal after a run.
+    pub fn snapshot(&self) -> BTreeMap<String, Vec<Arc<Record>>> {
+        let st = self.state.lock().unwrap();
+        st.paths.iter().map(|(p, i)| (p.clone(), st.files[i].durable.clone())).collect()
+    }
+
+    fn apply(&self, op: UfsOp) -> Result<UfsReply, UfsError> {
+        let mut st = self.state.lock().unwrap();
+        let now = Self::now_us();
+        match op {
+            UfsOp::Create { path, holder } => {
+                if st.paths.contains_key(&path) {
+                    return Err(UfsError::AlreadyExists);
+                }
+                st.next_inode += 1;
+                let inode = st.next_inode;
+                st.paths.insert(path, inode);
+                st.files.insert(inode, File { durable: vec![], pending: vec![], lease: Some(holder), mtime_us: now });
+                Ok(UfsReply::Inode(inode))
+            }
+            UfsOp::Append { inode, holder, records } => {
+                let file = st.files.get_mut(&inode).ok_or(UfsError::NotFound)?;
+                if file.lease.as_deref() != Some(&holder) {
+                    return Err(UfsError::LeaseLost);
+                }
+                file.pending.extend(records);
+                Ok(UfsReply::Done)
+            }
+            UfsOp::Flush { inode, holder } => {
+                let failing = self.faults.0.lock().unwrap().flush_fail.contains(node_of(&holder));
+                let file = st.files.get_mut(&inode).ok_or(UfsError::NotFound)?;
+                if file.lease.as_deref() != Some(&holder) {
+                    return Err(UfsError::LeaseLost);
+                }
+                if failing {
+                    // The write pipeline broke: what was buffered is gone.
+                    file.pending.clear();
+                    return Err(UfsError::Failed);
+                }
+                let pending = std::mem::take(&mut file.pending);
+                file.durable.extend(pending);
+                file.mtime_us = now;
+                Ok(UfsReply::Done)
+            }
+            UfsOp::RecoverLease { path } => {
+                let inode = *st.paths.get(&path).ok_or(UfsError::NotFound)?;
+                let file = st.files.get_mut(&inode).unwrap();
+                file.pending.clear();
+                file.lease = None;
+                Ok(UfsReply::Done)
+            }
+            UfsOp::Rename { src, dst } => {
+                if self.faults.0.lock().unwrap().rename_fail {
+                    return Err(UfsError::Failed);
+                }
+                if st.paths.contains_key(&dst) {
+                    return Err(UfsError::AlreadyExists);
+                }
+                let inode = st.paths.remove(&src).ok_or(UfsError::NotFound)?;
+                st.paths.insert(dst, inode);
+                Ok(UfsReply::Done)
+            }
+            UfsOp::Delete { path } => {
+                let inode = st.paths.remove(&path).ok_or(UfsError::NotFound)?;
+                st.files.remove(&inode);
+                Ok(UfsReply::Done)
+            }
+            UfsOp::List { dir } => {
+                let prefix = format!("{}/", dir.trim_end_matches('/'));
+                let listing = st
+                    .paths
+                    .range(prefix.clone()..)
+                    .take_while(|(p, _)| p.starts_with(&prefix))
+                    .filter(|(p, _)| !p[prefix.len()..].contains('/'))
+                    .map(|(p, i)| FileInfo {
+                        name: p[prefix.len()..].to_string(),
+                        inode: *i,
+                        durable_records: st.files[i].durable.len() as u64,
+                        mtime_us: st.files[i].mtime_us,
+                    })
+                    .collect();
+                Ok(UfsReply::Listing(listing))
+            }
+            UfsOp::Read { path } => {
+                let inode = st.paths.get(&path).ok_or(UfsError::NotFound)?;
+                Ok(UfsReply::Records(st.files[inode].durable.clone()))
+            }
+            UfsOp::Put { path, records } => {
+                if st.paths.contains_key(&path) {
+                    return Err(UfsError::AlreadyExists);
+                }
+                st.next_inode += 1;
+                let inode = st.next_inode;
+                st.paths.insert(path, inode);
+                st.files.insert(inode, File { durable: records, pending: vec![], lease: None, mtime_us: now });
+                Ok(UfsReply::Done)
+            }
+        }
+    }
+}
+
+/// A process's handle on the UFS.
+#[derive(Clone)]
+pub struct UfsClient {
+    ep: Endpoint,
+    server: SocketAddr,
+    timeout: Duration,
+}
+
+impl UfsClient {
+    pub fn new(ep: Endpoint, server: SocketAddr, timeout: Duration) -> Self {
+        UfsClient { ep, server, timeout }
+    }
+
+    /// One call; no answer within the timeout is [`UfsError::Timeout`].
+    pub async fn call(&self, op: UfsOp) -> Result<UfsReply, UfsError> {
+        match self.ep.call_timeout(self.server, UfsRequest(op), self.timeout).await {
+            Ok(reply) => reply,
+            Err(_) => Err(UfsError::Timeout),
+        }
+    }
+
+    pub async fn list(&self, dir: &str) -> Result<Vec<FileInfo>, UfsError> {
+        match self.call(UfsOp::List { dir: dir.into() }).await? {
+            UfsReply::Listing(l) => Ok(l),
+            _ => unreachable!(),
+        }
+    }
+
+    pub async fn read(&self, path: &str) -> Result<Vec<Arc<Record>>, UfsError> {
+        match self.call(UfsOp::Read { path: path.into() }).await? {
+            UfsReply::Records(r) => Ok(r),
+            _ => unreachable!(),
+        }
+    }
+
+    pub async fn rename(&self, src: &str, dst: &str) -> Result<(), UfsError> {
+        self.call(UfsOp::Rename { src: src.into(), dst: dst.into() }).await.map(|_| ())
+    }
+
+    pub async fn delete(&self, path: &str) -> Result<(), UfsError> {
+        self.call(UfsOp::Delete { path: path.into() }).await.map(|_| ())
+    }
+}

@@ -1,0 +1,64 @@
+//! The worker (BlockMasterSync): get an id, register with its blocks, heartbeat; register again
+//! when the primary does not know it; exit when heartbeats fail for `worker.block.heartbeat.timeout`.
+
+use crate::bugs::Bug;
+use crate::client::MasterClient;
+use crate::history::{EventKind, History};
+use crate::master::rpc::{MasterOp, MasterReply, WorkerCommand};
+use crate::net::Role;
+use crate::options::Options;
+use madsim::time::{sleep, Instant};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Runs one worker process until it exits or its node is killed.
+pub async fn run(index: usize, options: Arc<Options>, history: History, seed: u64, incarnation: u64) {
+    let role = Role::Worker(index);
+    let name = role.name();
+    let client = MasterClient::connect(role, options.clone(), history.clone(), seed ^ incarnation.rotate_left(32)).await;
+    let interval = Duration::from_millis(options.worker_block_heartbeat_interval_ms);
+    let timeout = Duration::from_millis(options.worker_block_heartbeat_timeout_ms);
+    let blocks: Vec<u64> = (0..options.worker_blocks as u64).map(|b| ((index as u64) << 32) | b).collect();
+    let mut last_ok = Instant::now();
+    let mut old_id = None;
+    'register: loop {
+        let id = loop {
+            if let Ok((MasterReply::WorkerId(id), _)) = client.call(MasterOp::GetWorkerId { worker: name.clone() }, |_, _| {}).await {
+                break id;
+            }
+            if Instant::now() - last_ok > timeout {
+                return exit(&name, &history, &options).await;
+            }
+        };
+        let register = MasterOp::RegisterWorker { worker_id: id, worker: name.clone(), blocks: blocks.clone() };
+        if client.call(register, |_, _| {}).await.is_err() {
+            continue;
+        }
+        if let Some(old_id) = old_id.take() {
+            history.record(&name, EventKind::WorkerReregister { old_id });
+        }
+        history.record(&name, EventKind::WorkerGotId { worker_id: id });
+        last_ok = Instant::now();
+        loop {
+            sleep(interval).await;
+            match client.call_once(MasterOp::Heartbeat { worker_id: id }).await {
+                Some(MasterReply::Command(WorkerCommand::Register)) => {
+                    old_id = Some(id);
+                    continue 'register;
+                }
+                Some(_) => last_ok = Instant::now(),
+                None if Instant::now() - last_ok > timeout => return exit(&name, &history, &options).await,
+                None => {}
+            }
+        }
+    }
+}
+
+/// The heartbeat timeout passed: the process exits (bug B13: it stays up, silent).
+async fn exit(name: &str, history: &History, options: &Options) {
+    if options.bug == Some(Bug::SilentWorkerAfterTimeout) {
+        std::future::pending::<()>().await;
+    }
+    history.record(name, EventKind::WorkerExit);
+    madsim::runtime::Handle::current().kill(name);
+}

@@ -1,0 +1,240 @@
+//! The ZooKeeper client library (ZooKeeper's client plus Curator's connection states).
+//!
+//! A background task pings every third of the session timeout. With no answer for two thirds of
+//! it (ZooKeeper's read timeout) the connection is SUSPENDED; an answer after that is RECONNECTED
+//! with the same session, or, if the server says the session expired, LOST. Suspended for a whole
+//! session timeout is LOST too (Curator's own expiry). After LOST a new session is opened and
+//! RECONNECTED reported with the new id. A paused process learns all of this only after it resumes:
+//! that lag is where split brain lives.
+
+use super::{WatchEvent, ZkError, ZkOp, ZkReply, ZkRequest};
+use crate::history::{ConnState, EventKind, History};
+use futures::channel::mpsc;
+use madsim::net::Endpoint;
+use madsim::task::JoinHandle;
+use madsim::time::{sleep, Instant};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What a subscriber hears.
+#[derive(Clone, Debug)]
+pub enum ZkEvent {
+    /// The connection state changed; `session` is the session id now in use (0: none).
+    Connection { state: ConnState, session: u64 },
+    /// A watch fired.
+    Watch(WatchEvent),
+}
+
+struct Conn {
+    session: u64,
+    state: Option<ConnState>,
+    last_contact: Instant,
+    suspended_since: Option<Instant>,
+    xid: u64,
+}
+
+struct Inner {
+    ep: Endpoint,
+    server: SocketAddr,
+    owner: String,
+    history: History,
+    session_timeout: Duration,
+    connection_timeout: Duration,
+    conn: Mutex<Conn>,
+    subscribers: Mutex<Vec<mpsc::UnboundedSender<ZkEvent>>>,
+}
+
+/// A handle on one process's ZooKeeper connection. Cloning shares it.
+#[derive(Clone)]
+pub struct ZkClient {
+    inner: Arc<Inner>,
+    pinger: Arc<JoinHandle<()>>,
+}
+
+impl ZkClient {
+    /// Starts connecting from `ip` to `server`. `resume` reuses an old session id (only a planted
+    /// bug does that: a restarted process must open a new session).
+    pub async fn start(
+        ip: IpAddr,
+        server: SocketAddr,
+        owner: &str,
+        session_timeout: Duration,
+        connection_timeout: Duration,
+        history: History,
+        resume: Option<u64>,
+    ) -> ZkClient {
+        let ep = Endpoint::bind(SocketAddr::new(ip, 0)).await.expect("bind zookeeper client");
+        let inner = Arc::new(Inner {
+            ep: ep.clone(),
+            server,
+            owner: owner.to_string(),
+            history,
+            session_timeout,
+            connection_timeout,
+            conn: Mutex::new(Conn {
+                session: 0,
+                state: None,
+                last_contact: Instant::now(),
+                suspended_since: None,
+                xid: 0,
+            }),
+            subscribers: Mutex::new(vec![]),
+        });
+        let weak = Arc::downgrade(&inner);
+        ep.add_rpc_handler(move |event: WatchEvent| {
+            if let Some(inner) = weak.upgrade() {
+                if inner.conn.lock().unwrap().session == event.session {
+                    inner.publish(ZkEvent::Watch(event));
+                }
+            }
+            async {}
+        });
+        let pinger = madsim::task::spawn(inner.clone().ping_loop(resume));
+        ZkClient { inner, pinger: Arc::new(pinger) }
+    }
+
+    /// Receives every later connection change and watch event.
+    pub fn subscribe(&self) -> mpsc::UnboundedReceiver<ZkEvent> {
+        let (tx, rx) = mpsc::unbounded();
+        self.inner.subscribers.lock().unwrap().push(tx);
+        rx
+    }
+
+    /// The session in use (0 while there is none).
+    pub fn session(&self) -> u64 {
+        self.inner.conn.lock().unwrap().session
+    }
+
+    /// The current connection state (`None` before the first session).
+    pub fn state(&self) -> Option<ConnState> {
+        self.inner.conn.lock().unwrap().state
+    }
+
+    /// Runs one operation, resending it (same request id) until answered or until
+    /// `zookeeper.connection.timeout` passes, which gives [`ZkError::ConnectionLoss`].
+    pub async fn call(&self, op: ZkOp) -> Result<ZkReply, ZkError> {
+        let inner = &self.inner;
+        let deadline = Instant::now() + inner.connection_timeout;
+        let xid = {
+            let mut c = inner.conn.lock().unwrap();
+            c.xid += 1;
+            c.xid
+        };
+        let attempt = inner.attempt_timeout();
+        loop {
+            let session = inner.conn.lock().unwrap().session;
+            if session != 0 {
+                let req = ZkRequest { session, xid, op: op.clone() };
+                if let Ok(reply) = inner.ep.call_timeout(inner.server, req, attempt).await {
+                    inner.heard(session);
+                    return reply;
+                }
+            } else {
+                sleep(attempt.min(Duration::from_millis(50))).await;
+            }
+            if Instant::now() >= deadline {
+                return Err(ZkError::ConnectionLoss);
+            }
+        }
+    }
+
+    /// Ends the session (deleting its ephemeral znodes) and stops pinging.
+    pub async fn close(&self) {
+        self.pinger.abort();
+        let _ = self.call(ZkOp::Close).await;
+    }
+}
+
+impl Drop for ZkClient {
+    fn drop(&mut self) {
+        if Arc::strong_count(&self.pinger) == 1 {
+            self.pinger.abort();
+        }
+    }
+}
+
+impl Inner {
+    fn attempt_timeout(&self) -> Duration {
+        (self.session_timeout / 3).max(Duration::from_millis(10))
+    }
+
+    fn publish(&self, event: ZkEvent) {
+        self.subscribers.lock().unwrap().retain(|tx| tx.unbounded_send(event.clone()).is_ok());
+    }
+
+    fn transition(&self, state: ConnState, session: u64) {
+        {
+            let mut c = self.conn.lock().unwrap();
+            c.state = Some(state);
+            c.session = session;
+            c.suspended_since = (state == ConnState::Suspended).then(Instant::now);
+        }
+        self.history.record(&self.owner, EventKind::Connection { state, session });
+        self.publish(ZkEvent::Connection { state, session });
+    }
+
+    /// An answer arrived within `session`: the connection is good.
+    fn heard(&self, session: u64) {
+        let suspended = {
+            let mut c = self.conn.lock().unwrap();
+            if c.session != session {
+                return;
+            }
+            c.last_contact = Instant::now();
+            c.state == Some(ConnState::Suspended)
+        };
+        if suspended {
+            self.transition(ConnState::Reconnected, session);
+        }
+    }
+
+    async fn ping_loop(self: Arc<Self>, mut resume: Option<u64>) {
+        let interval = self.attempt_timeout();
+        let read_timeout = self.session_timeout * 2 / 3;
+        loop {
+            let (session, state, last_contact, suspended_since) = {
+                let c = self.conn.lock().unwrap();
+                (c.session, c.state, c.last_contact, c.suspended_since)
+            };
+            let now = Instant::now();
+            if session != 0 && state != Some(ConnState::Suspended) && now - last_contact > read_timeout {
+                self.transition(ConnState::Suspended, session);
+            } else if let Some(since) = suspended_since.filter(|_| session != 0) {
+                if now - since >= self.session_timeout {
+                    self.transition(ConnState::Lost, 0);
+                }
+            }
+            let session = self.conn.lock().unwrap().session;
+            if session == 0 {
+                let notify = self.ep.local_addr().unwrap();
+                let op = ZkOp::Connect {
+                    timeout_ms: self.session_timeout.as_millis() as u64,
+                    owner: self.owner.clone(),
+                    notify,
+                    resume: resume.take(),
+                };
+                let req = ZkRequest { session: 0, xid: 0, op };
+                if let Ok(Ok(ZkReply::Session(id))) = self.ep.call_timeout(self.server, req, interval).await {
+                    let first = self.conn.lock().unwrap().state.is_none();
+                    self.conn.lock().unwrap().last_contact = Instant::now();
+                    let state = if first { ConnState::Connected } else { ConnState::Reconnected };
+                    self.transition(state, id);
+                }
+            } else {
+                let req = ZkRequest { session, xid: 0, op: ZkOp::Ping };
+                match self.ep.call_timeout(self.server, req, interval).await {
+                    Ok(Ok(_)) => self.heard(session),
+                    Ok(Err(ZkError::SessionExpired)) => {
+                        if self.conn.lock().unwrap().session == session {
+                            self.transition(ConnState::Lost, 0);
+                        }
+                        continue;
+                    }
+                    _ => {}
+                }
+            }
+            sleep(interval).await;
+        }
+    }
+}

@@ -1,0 +1,313 @@
+//! The ZooKeeper server: one linearizable node holding sessions, znodes and watches.
+
+use super::{parent, Stat, WatchEvent, WatchKind, ZkError, ZkOp, ZkReply, ZkRequest};
+use crate::history::{EventKind, History};
+use madsim::net::Endpoint;
+use madsim::time::{sleep, Instant};
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Replies remembered per session, for retried requests.
+const REPLY_CACHE: usize = 32;
+/// How often an unacknowledged watch notification is sent again.
+const NOTIFY_RETRY: Duration = Duration::from_millis(200);
+
+struct Session {
+    timeout: Duration,
+    last_heard: Instant,
+    owner: String,
+    notify: SocketAddr,
+    ephemerals: BTreeSet<String>,
+    replies: BTreeMap<u64, Result<ZkReply, ZkError>>,
+}
+
+struct Znode {
+    stat: Stat,
+    /// Counter for sequential children.
+    next_seq: u64,
+}
+
+#[derive(Default)]
+struct State {
+    zxid: u64,
+    next_session: u64,
+    sessions: BTreeMap<u64, Session>,
+    nodes: BTreeMap<String, Znode>,
+    /// path -> sessions watching it for creation or deletion.
+    node_watches: BTreeMap<String, BTreeSet<u64>>,
+    /// path -> sessions watching its children.
+    child_watches: BTreeMap<String, BTreeSet<u64>>,
+    /// Notifications to push, filled under the lock and sent after it.
+    outbox: Vec<(SocketAddr, WatchEvent)>,
+}
+
+/// The nemesis's handle on the server: the faults that are not network faults.
+#[derive(Clone, Default)]
+pub struct ZkControl(Arc<Mutex<Control>>);
+
+#[derive(Default)]
+struct Control {
+    /// While false the ensemble has lost quorum: no session expires (the network to it is clogged
+    /// separately), and every session's timer restarts when it comes back, as ZooKeeper does.
+    unavailable: bool,
+    restart_timers: bool,
+    /// Owners (node names) whose sessions are to be expired at the next tick.
+    expire: BTreeSet<String>,
+}
+
+impl ZkControl {
+    /// Marks the service unavailable (`true`) or back (`false`).
+    pub fn set_unavailable(&self, unavailable: bool) {
+        let mut c = self.0.lock().unwrap();
+        if c.unavailable && !unavailable {
+            c.restart_timers = true;
+        }
+        c.unavailable = unavailable;
+    }
+
+    /// Expires every session owned by `node` at the server's next tick.
+    pub fn expire_sessions_of(&self, node: &str) {
+        self.0.lock().unwrap().expire.insert(node.to_string());
+    }
+}
+
+/// The ZooKeeper server actor.
+pub struct ZooKeeperServer {
+    state: Mutex<State>,
+    history: History,
+    control: ZkControl,
+    tick: Duration,
+}
+
+impl ZooKeeperServer {
+    /// Serves at `addr` until the node dies. `tick` is how often sessions are checked for expiry.
+    pub async fn serve(addr: SocketAddr, tick: Duration, control: ZkControl, history: History) {
+        let ep = Endpoint::bind(addr).await.expect("bind zookeeper");
+        let mut state = State::default();
+        state.nodes.insert("/".into(), Znode { stat: Stat { ctime_us: 0, czxid: 0, ephemeral_owner: None }, next_seq: 0 });
+        let server = Arc::new(ZooKeeperServer { state: Mutex::new(state), history, control, tick });
+        let s = server.clone();
+        let handler_ep = ep.clone();
+        ep.add_rpc_handler(move |req: ZkRequest| {
+            let s = s.clone();
+            let ep = handler_ep.clone();
+            async move {
+                let reply = s.handle(req);
+                s.flush_outbox(&ep);
+                reply
+            }
+        });
+        loop {
+            sleep(server.tick).await;
+            server.expire_sessions();
+            server.flush_outbox(&ep);
+        }
+    }
+
+    fn now_us() -> u64 {
+        madsim::time::TimeHandle::current().elapsed().as_micros() as u64
+    }
+
+    fn handle(&self, req: ZkRequest) -> Result<ZkReply, ZkError> {
+        let mut st = self.state.lock().unwrap();
+        let now = Instant::now();
+        if let ZkOp::Connect { timeout_ms, owner, notify, resume } = req.op {
+            if let Some(id) = resume.filter(|id| st.sessions.contains_key(id)) {
+                let s = st.sessions.get_mut(&id).unwrap();
+                s.last_heard = now;
+                s.notify = notify;
+                return Ok(ZkReply::Session(id));
+            }
+            st.next_session += 1;
+            let id = st.next_session;
+            let session = Session {
+                timeout: Duration::from_millis(timeout_ms),
+                last_heard: now,
+                owner,
+                notify,
+                ephemerals: BTreeSet::new(),
+                replies: BTreeMap::new(),
+            };
+            st.sessions.insert(id, session);
+            return Ok(ZkReply::Session(id));
+        }
+        let Some(session) = st.sessions.get_mut(&req.session) else {
+            return Err(ZkError::SessionExpired);
+        };
+        session.last_heard = now;
+        if let Some(reply) = session.replies.get(&req.xid) {
+            return reply.clone();
+        }
+        let reply = st.apply(req.session, req.op);
+        if let Some(session) = st.sessions.get_mut(&req.session) {
+            session.replies.insert(req.xid, reply.clone());
+            while session.replies.len() > REPLY_CACHE {
+                session.replies.pop_first();
+            }
+        }
+        reply
+    }
+
+    fn expire_sessions(&self) {
+        let (unavailable, restart, forced) = {
+            let mut c = self.control.0.lock().unwrap();
+            let restart = std::mem::take(&mut c.restart_timers);
+            (c.unavailable, restart, std::mem::take(&mut c.expire))
+        };
+        let mut st = self.state.lock().unwrap();
+        let now = Instant::now();
+        if restart {
+            for s in st.sessions.values_mut() {
+                s.last_heard = now;
+            }
+        }
+        if unavailable {
+            return;
+        }
+        let expired: Vec<u64> = st
+            .sessions
+            .iter()
+            .filter(|(_, s)| now.duration_since(s.last_heard) > s.timeout || forced.contains(&s.owner))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in expired {
+            let owner = st.sessions[&id].owner.clone();
+            st.close_session(id);
+            self.history.record("zookeeper", EventKind::SessionExpired { session: id, owner });
+        }
+    }
+
+    fn flush_outbox(&self, ep: &Endpoint) {
+        let outbox = std::mem::take(&mut self.state.lock().unwrap().outbox);
+        // Watches ride on the session's TCP connection in ZooKeeper, so they arrive reliably while
+        // the session lives: resend until acknowledged, for as long as a silent session survives.
+        let tries = 1 + (20 * self.tick.as_millis() / NOTIFY_RETRY.as_millis()) as u32;
+        for (addr, event) in outbox {
+            let ep = ep.clone();
+            madsim::task::spawn(async move {
+                for _ in 0..tries {
+                    if ep.call_timeout(addr, event.clone(), NOTIFY_RETRY).await.is_ok() {
+                        break;
+                    }
+                }
+            });
+        }
+    }
+}
+
+impl State {
+    fn fire(&mut self, path: &str, kind: WatchKind) {
+        let watches = match kind {
+            WatchKind::ChildrenChanged => &mut self.child_watches,
+            _ => &mut self.node_watches,
+        };
+        let Some(sessions) = watches.remove(path) else { return };
+        for id in sessions {
+            if let Some(s) = self.sessions.get(&id) {
+                self.outbox.push((s.notify, WatchEvent { session: id, path: path.to_string(), kind }));
+            }
+        }
+    }
+
+    fn delete_node(&mut self, path: &str) {
+        if let Some(node) = self.nodes.remove(path) {
+            if let Some(owner) = node.stat.ephemeral_owner {
+                if let Some(s) = self.sessions.get_mut(&owner) {
+                    s.ephemerals.remove(path);
+                }
+            }
+            self.zxid += 1;
+            self.fire(path, WatchKind::NodeDeleted);
+            self.fire(parent(path), WatchKind::ChildrenChanged);
+        }
+    }
+
+    fn close_session(&mut self, id: u64) {
+        if let Some(s) = self.sessions.remove(&id) {
+            for path in s.ephemerals {
+                self.delete_node(&path);
+            }
+        }
+        for watches in [&mut self.node_watches, &mut self.child_watches] {
+            for set in watches.values_mut() {
+                set.remove(&id);
+            }
+            watches.retain(|_, s| !s.is_empty());
+        }
+    }
+
+    fn children(&self, path: &str) -> Vec<(String, Stat)> {
+        let prefix = if path == "/" { "/".to_string() } else { format!("{path}/") };
+        self.nodes
+            .range(prefix.clone()..)
+            .take_while(|(p, _)| p.starts_with(&prefix))
+            .filter(|(p, _)| !p[prefix.len()..].contains('/') && p.len() > prefix.len())
+            .map(|(p, n)| (p[prefix.len()..].to_string(), n.stat.clone()))
+            .collect()
+    }
+
+    fn apply(&mut self, session: u64, op: ZkOp) -> Result<ZkReply, ZkError> {
+        match op {
+            ZkOp::Connect { .. } => unreachable!("handled before"),
+            ZkOp::Ping => Ok(ZkReply::Pong),
+            ZkOp::Close => {
+                self.close_session(session);
+                Ok(ZkReply::Closed)
+            }
+            ZkOp::Create { path, data: _, ephemeral, sequential } => {
+                let par = parent(&path).to_string();
+                let Some(p) = self.nodes.get_mut(&par) else { return Err(ZkError::NoNode) };
+                let path = if sequential {
+                    let seq = p.next_seq;
+                    p.next_seq += 1;
+                    format!("{path}{seq:010}")
+                } else {
+                    path
+                };
+                if self.nodes.contains_key(&path) {
+                    return Err(ZkError::NodeExists);
+                }
+                self.zxid += 1;
+                let stat = Stat {
+                    ctime_us: ZooKeeperServer::now_us(),
+                    czxid: self.zxid,
+                    ephemeral_owner: ephemeral.then_some(session),
+                };
+                self.nodes.insert(path.clone(), Znode { stat, next_seq: 0 });
+                if ephemeral {
+                    self.sessions.get_mut(&session).unwrap().ephemerals.insert(path.clone());
+                }
+                self.fire(&path, WatchKind::NodeCreated);
+                self.fire(&par, WatchKind::ChildrenChanged);
+                Ok(ZkReply::Created(path))
+            }
+            ZkOp::Delete { path } => {
+                if !self.nodes.contains_key(&path) {
+                    return Err(ZkError::NoNode);
+                }
+                if !self.children(&path).is_empty() {
+                    return Err(ZkError::NotEmpty);
+                }
+                self.delete_node(&path);
+                Ok(ZkReply::Deleted)
+            }
+            ZkOp::Exists { path, watch } => {
+                if watch {
+                    self.node_watches.entry(path.clone()).or_default().insert(session);
+                }
+                Ok(ZkReply::Stat(self.nodes.get(&path).map(|n| n.stat.clone())))
+            }
+            ZkOp::GetChildren { path, watch } => {
+                if !self.nodes.contains_key(&path) {
+                    return Err(ZkError::NoNode);
+                }
+                if watch {
+                    self.child_watches.entry(path.clone()).or_default().insert(session);
+                }
+                Ok(ZkReply::Children(self.children(&path)))
+            }
+        }
+    }
+}
