@@ -66,15 +66,23 @@ impl Bug {
 
     /// The kebab-case name used on the command line.
     pub fn name(self) -> String {
-        serde_json::to_value(self).unwrap().as_str().unwrap().to_string()
+        serde_json::to_value(self)
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     /// A bug by its name or catalogue id.
     pub fn parse(s: &str) -> Result<Bug, String> {
-        Bug::ALL.iter().copied().find(|b| b.name() == s || b.id().eq_ignore_ascii_case(s)).ok_or_else(|| {
-            let names: Vec<String> = Bug::ALL.iter().map(|b| b.name()).collect();
-            format!("unknown bug '{s}'; known bugs: {}", names.join(", "))
-        })
+        Bug::ALL
+            .iter()
+            .copied()
+            .find(|b| b.name() == s || b.id().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                let names: Vec<String> = Bug::ALL.iter().map(|b| b.name()).collect();
+                format!("unknown bug '{s}'; known bugs: {}", names.join(", "))
+            })
     }
 }
 
@@ -90,6 +98,8 @@ mod tests {
         }
         assert_eq!(Bug::LazyRenameFencing.id(), "B15");
         assert_eq!(Bug::AckWithoutJournal.name(), "ack-without-journal");
-        assert!(Bug::parse("nope").unwrap_err().contains("lazy-rename-fencing"));
+        assert!(Bug::parse("nope")
+            .unwrap_err()
+            .contains("lazy-rename-fencing"));
     }
 }

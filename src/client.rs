@@ -41,8 +41,15 @@ pub struct MasterClient {
 
 impl MasterClient {
     /// Connects from the node `role`; must run on that node.
-    pub async fn connect(role: Role, options: Arc<Options>, history: History, seed: u64) -> Arc<MasterClient> {
-        let ep = Endpoint::bind(SocketAddr::new(role.ip(), 0)).await.expect("bind client");
+    pub async fn connect(
+        role: Role,
+        options: Arc<Options>,
+        history: History,
+        seed: u64,
+    ) -> Arc<MasterClient> {
+        let ep = Endpoint::bind(SocketAddr::new(role.ip(), 0))
+            .await
+            .expect("bind client");
         let zk = ZkClient::start(
             role.ip(),
             Role::ZooKeeper.addr(),
@@ -51,6 +58,7 @@ impl MasterClient {
             Duration::from_millis(options.zookeeper_connection_timeout_ms),
             history.clone(),
             None,
+            crate::seed::child_rng(seed, &format!("{}/zookeeper", role.name())),
         )
         .await;
         let index = match role {
@@ -79,12 +87,19 @@ impl MasterClient {
         loop {
             match leader_candidates(&self.zk, LEADER_PATH).await {
                 Ok(candidates) if !candidates.is_empty() => {
-                    let newest = candidates.iter().max_by_key(|(name, ctime)| (*ctime, name.clone())).unwrap();
+                    let newest = candidates
+                        .iter()
+                        .max_by_key(|(name, ctime)| (*ctime, name.clone()))
+                        .unwrap();
                     return newest.0.parse().ok();
                 }
                 Ok(_) => {
                     // Bug B5: an empty leader path did not count as a try.
-                    if !self.options.bug.is_some_and(|b| b == Bug::LeaderLookupLoopsForever) {
+                    if !self
+                        .options
+                        .bug
+                        .is_some_and(|b| b == Bug::LeaderLookupLoopsForever)
+                    {
                         tries += 1;
                     }
                 }
@@ -101,9 +116,15 @@ impl MasterClient {
     async fn attempt(&self, op: &MasterOp, on_lookup: impl FnOnce(Option<String>)) -> Attempt {
         let leader = self.lookup_leader().await;
         on_lookup(leader.map(master_name));
-        let Some(addr) = leader else { return Attempt::Retry };
+        let Some(addr) = leader else {
+            return Attempt::Retry;
+        };
         let timeout = Duration::from_millis(self.options.user_rpc_attempt_timeout_ms);
-        match self.ep.call_timeout(addr, MasterRequest(op.clone()), timeout).await {
+        match self
+            .ep
+            .call_timeout(addr, MasterRequest(op.clone()), timeout)
+            .await
+        {
             Ok(Err(MasterError::Unavailable)) | Err(_) => Attempt::Retry,
             Ok(result) => Attempt::Done(result, addr),
         }
@@ -122,7 +143,11 @@ impl MasterClient {
     /// jitter, and no new attempt after `user.rpc.retry.max.duration`. Only Unavailable and
     /// transport errors are retried. `on_attempt` sees each attempt's number and the master it
     /// goes to (none when the lookup found no leader).
-    pub async fn call(&self, op: MasterOp, mut on_attempt: impl FnMut(u32, Option<String>)) -> Result<(MasterReply, SocketAddr), MasterError> {
+    pub async fn call(
+        &self,
+        op: MasterOp,
+        mut on_attempt: impl FnMut(u32, Option<String>),
+    ) -> Result<(MasterReply, SocketAddr), MasterError> {
         let started = Instant::now();
         let max_duration = Duration::from_millis(self.options.user_rpc_retry_max_duration_ms);
         let max_sleep = Duration::from_millis(self.options.user_rpc_retry_max_sleep_ms);
@@ -130,15 +155,23 @@ impl MasterClient {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            if let Attempt::Done(result, addr) = self.attempt(&op, |master| on_attempt(attempt, master)).await {
+            if let Attempt::Done(result, addr) = self
+                .attempt(&op, |master| on_attempt(attempt, master))
+                .await
+            {
                 return result.map(|reply| (reply, addr));
             }
             let elapsed = Instant::now() - started;
             if elapsed >= max_duration {
                 return Err(MasterError::Unavailable);
             }
-            let jitter_ms = self.rng.lock().unwrap().gen_range(0..=next_sleep.as_millis() as u64 / 10);
-            sleep((next_sleep + Duration::from_millis(jitter_ms)).min(max_duration - elapsed)).await;
+            let jitter_ms = self
+                .rng
+                .lock()
+                .unwrap()
+                .gen_range(0..=next_sleep.as_millis() as u64 / 10);
+            sleep((next_sleep + Duration::from_millis(jitter_ms)).min(max_duration - elapsed))
+                .await;
             next_sleep = (next_sleep * 2).min(max_sleep);
         }
     }
@@ -146,16 +179,36 @@ impl MasterClient {
     /// A namespace operation as a recorded client call: invoke, attempts, then ok or fail.
     pub async fn fs(&self, op: FsOp) -> Result<FsReply, CallError> {
         let op_id = (self.index << 32) | self.next_call.fetch_add(1, Ordering::Relaxed);
-        self.history.record(&self.node, EventKind::Invoke { op_id, op: op.clone() });
+        self.history.record(
+            &self.node,
+            EventKind::Invoke {
+                op_id,
+                op: op.clone(),
+            },
+        );
         let result = self
             .call(MasterOp::Fs { op_id, op }, |attempt, master| {
-                self.history.record(&self.node, EventKind::Attempt { op_id, attempt, master });
+                self.history.record(
+                    &self.node,
+                    EventKind::Attempt {
+                        op_id,
+                        attempt,
+                        master,
+                    },
+                );
             })
             .await;
         match result {
             Ok((MasterReply::Fs(reply), addr)) => {
                 let by = master_name(addr);
-                self.history.record(&self.node, EventKind::Ok { op_id, by, reply: reply.clone() });
+                self.history.record(
+                    &self.node,
+                    EventKind::Ok {
+                        op_id,
+                        by,
+                        reply: reply.clone(),
+                    },
+                );
                 Ok(reply)
             }
             Ok((other, addr)) => unreachable!("{addr} answered a namespace call with {other:?}"),
@@ -164,7 +217,14 @@ impl MasterClient {
                     MasterError::Unavailable => CallError::Unavailable,
                     MasterError::Fs(e) => CallError::Fs(e),
                 };
-                self.history.record(&self.node, EventKind::Fail { op_id, error: error.clone(), by: None });
+                self.history.record(
+                    &self.node,
+                    EventKind::Fail {
+                        op_id,
+                        error: error.clone(),
+                        by: None,
+                    },
+                );
                 Err(error)
             }
         }
@@ -172,5 +232,7 @@ impl MasterClient {
 }
 
 fn master_name(addr: SocketAddr) -> String {
-    master_of_addr(addr).map(|i| Role::Master(i).name()).unwrap_or_else(|| addr.to_string())
+    master_of_addr(addr)
+        .map(|i| Role::Master(i).name())
+        .unwrap_or_else(|| addr.to_string())
 }

@@ -53,7 +53,9 @@ impl Cluster {
             .create_node()
             .name(Role::ZooKeeper.name())
             .ip(Role::ZooKeeper.ip())
-            .init(move || ZooKeeperServer::serve(Role::ZooKeeper.addr(), tick, c.clone(), h.clone()))
+            .init(move || {
+                ZooKeeperServer::serve(Role::ZooKeeper.addr(), tick, c.clone(), h.clone())
+            })
             .build();
         nodes.insert(Role::ZooKeeper, zk);
         let (u, h) = (ufs.clone(), history.clone());
@@ -76,7 +78,12 @@ impl Cluster {
                 incarnation: Arc::new(AtomicU64::new(0)),
             };
             let role = Role::Master(index);
-            let node = handle.create_node().name(role.name()).ip(role.ip()).init(move || master::run(setup.clone())).build();
+            let node = handle
+                .create_node()
+                .name(role.name())
+                .ip(role.ip())
+                .init(move || master::run(setup.clone()))
+                .build();
             nodes.insert(role, node);
         }
         for index in 0..options.workers {
@@ -99,14 +106,37 @@ impl Cluster {
             let role = Role::Client(index);
             let node = handle.create_node().name(role.name()).ip(role.ip()).build();
             let (o, h) = (options.clone(), history.clone());
-            clients.push(node.spawn(MasterClient::connect(role, o, h, seed)).await.expect("client starts"));
+            clients.push(
+                node.spawn(MasterClient::connect(role, o, h, seed))
+                    .await
+                    .expect("client starts"),
+            );
             nodes.insert(role, node);
         }
-        let harness = handle.create_node().name(Role::Harness.name()).ip(Role::Harness.ip()).build();
-        let admin = harness.spawn(Endpoint::bind(SocketAddr::new(Role::Harness.ip(), 0))).await.unwrap().expect("bind harness");
+        let harness = handle
+            .create_node()
+            .name(Role::Harness.name())
+            .ip(Role::Harness.ip())
+            .build();
+        let admin = harness
+            .spawn(Endpoint::bind(SocketAddr::new(Role::Harness.ip(), 0)))
+            .await
+            .unwrap()
+            .expect("bind harness");
         nodes.insert(Role::Harness, harness);
 
-        let cluster = Cluster { options, history, seed, handle, nodes, clients, ufs, zk_control, ufs_faults, admin };
+        let cluster = Cluster {
+            options,
+            history,
+            seed,
+            handle,
+            nodes,
+            clients,
+            ufs,
+            zk_control,
+            ufs_faults,
+            admin,
+        };
         let bound = Duration::from_millis(cluster.options.failover_bound_ms());
         cluster.wait_for_primary(bound).await;
         cluster
@@ -114,7 +144,9 @@ impl Cluster {
 
     /// The madsim node of a role.
     pub fn node(&self, role: Role) -> &NodeHandle {
-        self.nodes.get(&role).unwrap_or_else(|| panic!("no node {}", role.name()))
+        self.nodes
+            .get(&role)
+            .unwrap_or_else(|| panic!("no node {}", role.name()))
     }
 
     fn harness_event(&self, role: Role, kind: EventKind) {
@@ -157,7 +189,15 @@ impl Cluster {
     /// A master's status through its admin port, if it answers within a second.
     pub async fn master_status(&self, index: usize) -> Option<MasterStatus> {
         let addr = Role::Master(index).addr();
-        match self.admin.call_timeout(addr, MasterRequest(MasterOp::Status), Duration::from_secs(1)).await {
+        match self
+            .admin
+            .call_timeout(
+                addr,
+                MasterRequest(MasterOp::Status),
+                Duration::from_secs(1),
+            )
+            .await
+        {
             Ok(Ok(MasterReply::Status(s))) => Some(s),
             _ => None,
         }
@@ -181,7 +221,10 @@ impl Cluster {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(p) = self.primary().await {
-                sleep(Duration::from_millis(self.options.master_worker_connect_wait_time_ms)).await;
+                sleep(Duration::from_millis(
+                    self.options.master_worker_connect_wait_time_ms,
+                ))
+                .await;
                 return Some(p);
             }
             if Instant::now() >= deadline {
@@ -214,7 +257,10 @@ impl Cluster {
     /// retry policy; recorded in the history like any client call.
     pub async fn fs(&self, index: usize, op: FsOp) -> Result<FsReply, CallError> {
         let client = self.clients[index].clone();
-        self.node(Role::Client(index)).spawn(async move { client.fs(op).await }).await.expect("client task")
+        self.node(Role::Client(index))
+            .spawn(async move { client.fs(op).await })
+            .await
+            .expect("client task")
     }
 
     /// Runs `f` with client `index`'s connection on that client's node.
@@ -225,7 +271,10 @@ impl Cluster {
         T: Send + 'static,
     {
         let client = self.clients[index].clone();
-        self.node(Role::Client(index)).spawn(f(client)).await.expect("client task")
+        self.node(Role::Client(index))
+            .spawn(f(client))
+            .await
+            .expect("client task")
     }
 
     /// The durable journal files, as a fresh reader would find them.

@@ -38,11 +38,23 @@ pub enum EventKind {
     /// A client call starts. `op_id` is unique per call and travels with every attempt.
     Invoke { op_id: u64, op: FsOp },
     /// One attempt of a call, sent to `master` (none when the leader lookup failed).
-    Attempt { op_id: u64, attempt: u32, master: Option<String> },
+    Attempt {
+        op_id: u64,
+        attempt: u32,
+        master: Option<String>,
+    },
     /// The call succeeded; `by` answered it.
-    Ok { op_id: u64, by: String, reply: FsReply },
+    Ok {
+        op_id: u64,
+        by: String,
+        reply: FsReply,
+    },
     /// The call ended with an error.
-    Fail { op_id: u64, error: CallError, by: Option<String> },
+    Fail {
+        op_id: u64,
+        error: CallError,
+        by: Option<String>,
+    },
 
     // ---- masters ----
     /// The leader selector made this master leader; promotion starts.
@@ -56,7 +68,12 @@ pub enum EventKind {
     /// An entry was appended to the writer's buffer (not yet durable).
     JournalAppend { term: u64, seq: u64, op_id: u64 },
     /// A flush of entries `from..to` finished; `ok` is whether they are durable.
-    JournalFlush { term: u64, from: u64, to: u64, ok: bool },
+    JournalFlush {
+        term: u64,
+        from: u64,
+        to: u64,
+        ok: bool,
+    },
     /// The client was told "ok" for this entry.
     JournalAck { term: u64, seq: u64, op_id: u64 },
     /// A mutation was acknowledged without being journaled (possible only with a planted bug).
@@ -80,7 +97,11 @@ pub enum EventKind {
     /// This primary marked a worker lost.
     WorkerLost { worker_id: u64 },
     /// A master's state at the end of the run.
-    FinalState { primary: bool, applied_seq: u64, digest: u64 },
+    FinalState {
+        primary: bool,
+        applied_seq: u64,
+        digest: u64,
+    },
 
     // ---- workers ----
     /// The worker got an id from the primary.
@@ -153,7 +174,11 @@ impl History {
             .map(|t| t.elapsed().as_micros() as u64)
             .unwrap_or(0);
         tracing::debug!(target: "ftsim::history", node, at_ms = at_us as f64 / 1000.0, "{kind:?}");
-        self.0.lock().unwrap().push(Event { at_us, node: node.to_string(), kind });
+        self.0.lock().unwrap().push(Event {
+            at_us,
+            node: node.to_string(),
+            kind,
+        });
     }
 
     /// A copy of every event so far.

@@ -61,7 +61,11 @@ pub enum FsError {
 #[serde(rename_all = "snake_case")]
 pub enum FsReply {
     /// The id of the inode created, changed or looked up, and whether it is a completed file.
-    Status { id: InodeId, dir: bool, complete: bool },
+    Status {
+        id: InodeId,
+        dir: bool,
+        complete: bool,
+    },
     /// Names and ids of a directory's children, sorted by name.
     Listing(Vec<(String, InodeId)>),
     /// A delete or rename succeeded.
@@ -72,11 +76,27 @@ pub enum FsReply {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Mutation {
-    Mkdir { parent: InodeId, name: String, id: InodeId },
-    CreateFile { parent: InodeId, name: String, id: InodeId },
-    CompleteFile { id: InodeId },
-    Delete { id: InodeId },
-    Rename { id: InodeId, new_parent: InodeId, new_name: String },
+    Mkdir {
+        parent: InodeId,
+        name: String,
+        id: InodeId,
+    },
+    CreateFile {
+        parent: InodeId,
+        name: String,
+        id: InodeId,
+    },
+    CompleteFile {
+        id: InodeId,
+    },
+    Delete {
+        id: InodeId,
+    },
+    Rename {
+        id: InodeId,
+        new_parent: InodeId,
+        new_name: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -100,7 +120,13 @@ impl Default for Namespace {
         let mut inodes = BTreeMap::new();
         inodes.insert(
             0,
-            Inode { parent: 0, name: String::new(), dir: true, complete: true, children: BTreeMap::new() },
+            Inode {
+                parent: 0,
+                name: String::new(),
+                dir: true,
+                complete: true,
+                children: BTreeMap::new(),
+            },
         );
         Namespace { inodes, next_id: 1 }
     }
@@ -149,7 +175,11 @@ impl Namespace {
 
     fn status(&self, id: InodeId) -> FsReply {
         let inode = &self.inodes[&id];
-        FsReply::Status { id, dir: inode.dir, complete: inode.complete }
+        FsReply::Status {
+            id,
+            dir: inode.dir,
+            complete: inode.complete,
+        }
     }
 
     /// Answers a read-only operation.
@@ -161,7 +191,13 @@ impl Namespace {
                 if !inode.dir {
                     return Err(FsError::NotADirectory);
                 }
-                Ok(FsReply::Listing(inode.children.iter().map(|(n, i)| (n.clone(), *i)).collect()))
+                Ok(FsReply::Listing(
+                    inode
+                        .children
+                        .iter()
+                        .map(|(n, i)| (n.clone(), *i))
+                        .collect(),
+                ))
             }
             _ => Err(FsError::InvalidPath),
         }
@@ -210,7 +246,11 @@ impl Namespace {
                 if self.inodes[&new_parent].children.contains_key(&new_name) {
                     return Err(FsError::AlreadyExists);
                 }
-                Ok(Mutation::Rename { id, new_parent, new_name })
+                Ok(Mutation::Rename {
+                    id,
+                    new_parent,
+                    new_name,
+                })
             }
             FsOp::GetStatus { .. } | FsOp::ListStatus { .. } => Err(FsError::InvalidPath),
         }
@@ -236,24 +276,44 @@ impl Namespace {
         match m {
             Mutation::Mkdir { parent, name, id } | Mutation::CreateFile { parent, name, id } => {
                 let dir = matches!(m, Mutation::Mkdir { .. });
-                let p = self.inodes.get_mut(parent).ok_or_else(|| format!("no parent {parent}"))?;
+                let p = self
+                    .inodes
+                    .get_mut(parent)
+                    .ok_or_else(|| format!("no parent {parent}"))?;
                 if p.children.insert(name.clone(), *id).is_some() {
                     return Err(format!("{name} exists under {parent}"));
                 }
                 self.inodes.insert(
                     *id,
-                    Inode { parent: *parent, name: name.clone(), dir, complete: dir, children: BTreeMap::new() },
+                    Inode {
+                        parent: *parent,
+                        name: name.clone(),
+                        dir,
+                        complete: dir,
+                        children: BTreeMap::new(),
+                    },
                 );
                 self.next_id = self.next_id.max(id + 1);
                 Ok(self.status(*id))
             }
             Mutation::CompleteFile { id } => {
-                self.inodes.get_mut(id).ok_or_else(|| format!("no inode {id}"))?.complete = true;
+                self.inodes
+                    .get_mut(id)
+                    .ok_or_else(|| format!("no inode {id}"))?
+                    .complete = true;
                 Ok(self.status(*id))
             }
             Mutation::Delete { id } => {
-                let inode = self.inodes.get(id).ok_or_else(|| format!("no inode {id}"))?.clone();
-                self.inodes.get_mut(&inode.parent).unwrap().children.remove(&inode.name);
+                let inode = self
+                    .inodes
+                    .get(id)
+                    .ok_or_else(|| format!("no inode {id}"))?
+                    .clone();
+                self.inodes
+                    .get_mut(&inode.parent)
+                    .unwrap()
+                    .children
+                    .remove(&inode.name);
                 let mut stack = vec![*id];
                 while let Some(i) = stack.pop() {
                     if let Some(gone) = self.inodes.remove(&i) {
@@ -262,13 +322,29 @@ impl Namespace {
                 }
                 Ok(FsReply::Done)
             }
-            Mutation::Rename { id, new_parent, new_name } => {
-                let inode = self.inodes.get(id).ok_or_else(|| format!("no inode {id}"))?.clone();
+            Mutation::Rename {
+                id,
+                new_parent,
+                new_name,
+            } => {
+                let inode = self
+                    .inodes
+                    .get(id)
+                    .ok_or_else(|| format!("no inode {id}"))?
+                    .clone();
                 if !self.inodes.contains_key(new_parent) {
                     return Err(format!("no parent {new_parent}"));
                 }
-                self.inodes.get_mut(&inode.parent).unwrap().children.remove(&inode.name);
-                self.inodes.get_mut(new_parent).unwrap().children.insert(new_name.clone(), *id);
+                self.inodes
+                    .get_mut(&inode.parent)
+                    .unwrap()
+                    .children
+                    .remove(&inode.name);
+                self.inodes
+                    .get_mut(new_parent)
+                    .unwrap()
+                    .children
+                    .insert(new_name.clone(), *id);
                 let moved = self.inodes.get_mut(id).unwrap();
                 moved.parent = *new_parent;
                 moved.name = new_name.clone();
@@ -315,8 +391,13 @@ mod tests {
         let mut log = vec![];
         for op in [
             FsOp::Mkdir { path: "/d".into() },
-            FsOp::CreateFile { path: "/d/f".into() },
-            FsOp::Rename { src: "/d/f".into(), dst: "/g".into() },
+            FsOp::CreateFile {
+                path: "/d/f".into(),
+            },
+            FsOp::Rename {
+                src: "/d/f".into(),
+                dst: "/g".into(),
+            },
             FsOp::CompleteFile { path: "/g".into() },
         ] {
             let m = a.plan(&op).unwrap();
@@ -335,14 +416,41 @@ mod tests {
     fn errors_are_definite() {
         let mut ns = Namespace::default();
         run(&mut ns, FsOp::Mkdir { path: "/d".into() }).unwrap();
-        assert_eq!(run(&mut ns, FsOp::Mkdir { path: "/d".into() }), Err(FsError::AlreadyExists));
-        run(&mut ns, FsOp::CreateFile { path: "/d/f".into() }).unwrap();
         assert_eq!(
-            run(&mut ns, FsOp::Delete { path: "/d".into(), recursive: false }),
+            run(&mut ns, FsOp::Mkdir { path: "/d".into() }),
+            Err(FsError::AlreadyExists)
+        );
+        run(
+            &mut ns,
+            FsOp::CreateFile {
+                path: "/d/f".into(),
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            run(
+                &mut ns,
+                FsOp::Delete {
+                    path: "/d".into(),
+                    recursive: false
+                }
+            ),
             Err(FsError::DirectoryNotEmpty)
         );
-        run(&mut ns, FsOp::Delete { path: "/d".into(), recursive: true }).unwrap();
-        assert_eq!(ns.read(&FsOp::GetStatus { path: "/d/f".into() }), Err(FsError::NotFound));
+        run(
+            &mut ns,
+            FsOp::Delete {
+                path: "/d".into(),
+                recursive: true,
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            ns.read(&FsOp::GetStatus {
+                path: "/d/f".into()
+            }),
+            Err(FsError::NotFound)
+        );
         assert_eq!(ns.len(), 1);
     }
 }

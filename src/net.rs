@@ -24,7 +24,9 @@ pub const UFS_PORT: u16 = 8020;
 pub const MASTER_PORT: u16 = 19998;
 
 /// The roles a node can have, with its index among its kind.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     ZooKeeper,

@@ -237,17 +237,50 @@ impl Options {
             return Err("clients must be 1 to 16 and workers at most 16".into());
         }
         let positive = [
-            ("zookeeper_session_timeout_ms", self.zookeeper_session_timeout_ms),
-            ("zookeeper_connection_timeout_ms", self.zookeeper_connection_timeout_ms),
-            ("master_journal_flush_batch_time_ms", self.master_journal_flush_batch_time_ms),
-            ("master_journal_retry_interval_ms", self.master_journal_retry_interval_ms),
-            ("master_journal_tailer_sleep_time_ms", self.master_journal_tailer_sleep_time_ms),
-            ("master_journal_checkpoint_period_entries", self.master_journal_checkpoint_period_entries),
-            ("master_journal_gc_period_ms", self.master_journal_gc_period_ms),
-            ("master_lost_worker_detection_interval_ms", self.master_lost_worker_detection_interval_ms),
-            ("worker_block_heartbeat_interval_ms", self.worker_block_heartbeat_interval_ms),
-            ("user_rpc_retry_base_sleep_ms", self.user_rpc_retry_base_sleep_ms),
-            ("user_rpc_attempt_timeout_ms", self.user_rpc_attempt_timeout_ms),
+            (
+                "zookeeper_session_timeout_ms",
+                self.zookeeper_session_timeout_ms,
+            ),
+            (
+                "zookeeper_connection_timeout_ms",
+                self.zookeeper_connection_timeout_ms,
+            ),
+            (
+                "master_journal_flush_batch_time_ms",
+                self.master_journal_flush_batch_time_ms,
+            ),
+            (
+                "master_journal_retry_interval_ms",
+                self.master_journal_retry_interval_ms,
+            ),
+            (
+                "master_journal_tailer_sleep_time_ms",
+                self.master_journal_tailer_sleep_time_ms,
+            ),
+            (
+                "master_journal_checkpoint_period_entries",
+                self.master_journal_checkpoint_period_entries,
+            ),
+            (
+                "master_journal_gc_period_ms",
+                self.master_journal_gc_period_ms,
+            ),
+            (
+                "master_lost_worker_detection_interval_ms",
+                self.master_lost_worker_detection_interval_ms,
+            ),
+            (
+                "worker_block_heartbeat_interval_ms",
+                self.worker_block_heartbeat_interval_ms,
+            ),
+            (
+                "user_rpc_retry_base_sleep_ms",
+                self.user_rpc_retry_base_sleep_ms,
+            ),
+            (
+                "user_rpc_attempt_timeout_ms",
+                self.user_rpc_attempt_timeout_ms,
+            ),
             ("journal_entry_size_bytes", self.journal_entry_size_bytes),
             ("workload_dirs", self.workload_dirs as u64),
             ("workload_files_per_dir", self.workload_files_per_dir as u64),

@@ -51,13 +51,21 @@ pub fn run(seed: u64, options: Options) -> Result<Outcome, String> {
 /// An upper bound on a run's simulated time; past it the run is reported as hung.
 pub fn sim_time_limit_ms(options: &Options) -> u64 {
     let ops = options.workload_ops_per_client as u64;
-    let per_op = options.workload_think_time_ms + options.user_rpc_retry_max_duration_ms + options.user_rpc_attempt_timeout_ms;
+    let per_op = options.workload_think_time_ms
+        + options.user_rpc_retry_max_duration_ms
+        + options.user_rpc_attempt_timeout_ms;
     4 * options.failover_bound_ms() + options.run_safety_phase_ms + ops.min(20) * per_op + 600_000
 }
 
 /// Builds an outcome from a finished run's events.
 pub fn outcome(seed: u64, options: Options, events: Vec<Event>) -> Outcome {
-    Outcome { seed, options, history_hash: history_hash(&events), summary: summarise(&events), events }
+    Outcome {
+        seed,
+        options,
+        history_hash: history_hash(&events),
+        summary: summarise(&events),
+        events,
+    }
 }
 
 /// The run itself, inside the simulation.
@@ -65,7 +73,12 @@ pub async fn scenario(seed: u64, options: Options) -> Vec<Event> {
     let cluster = Cluster::start(seed, options).await;
     let history = cluster.history.clone();
     let o = cluster.options.clone();
-    history.record("harness", EventKind::Phase { name: "safety".into() });
+    history.record(
+        "harness",
+        EventKind::Phase {
+            name: "safety".into(),
+        },
+    );
     let mut workloads = vec![];
     for index in 0..cluster.clients() {
         let rng = crate::seed::child_rng(seed, &format!("workload-{index}"));
@@ -89,10 +102,24 @@ pub async fn scenario(seed: u64, options: Options) -> Vec<Event> {
     }
     sleep(Duration::from_millis(o.run_safety_phase_ms)).await;
 
-    history.record("harness", EventKind::Phase { name: "liveness".into() });
-    cluster.wait_for_primary(Duration::from_millis(o.failover_bound_ms())).await;
+    history.record(
+        "harness",
+        EventKind::Phase {
+            name: "liveness".into(),
+        },
+    );
+    cluster
+        .wait_for_primary(Duration::from_millis(o.failover_bound_ms()))
+        .await;
     for index in 0..cluster.clients() {
-        let _ = cluster.fs(index, FsOp::Mkdir { path: format!("/live-{index}") }).await;
+        let _ = cluster
+            .fs(
+                index,
+                FsOp::Mkdir {
+                    path: format!("/live-{index}"),
+                },
+            )
+            .await;
     }
     for w in workloads {
         let _ = w.await;
@@ -103,12 +130,24 @@ pub async fn scenario(seed: u64, options: Options) -> Vec<Event> {
 /// Records every master's final state and the fresh reader's replay, then shuts down.
 pub async fn finish(cluster: Cluster) -> Vec<Event> {
     let history = cluster.history.clone();
-    history.record("harness", EventKind::Phase { name: "final".into() });
+    history.record(
+        "harness",
+        EventKind::Phase {
+            name: "final".into(),
+        },
+    );
     // Let standbys tail the last completed entries before comparing digests.
-    sleep(Duration::from_millis(cluster.options.master_journal_tailer_sleep_time_ms * 3)).await;
+    sleep(Duration::from_millis(
+        cluster.options.master_journal_tailer_sleep_time_ms * 3,
+    ))
+    .await;
     for index in 0..cluster.options.masters {
         if let Some(s) = cluster.master_status(index).await {
-            let kind = EventKind::FinalState { primary: s.primary, applied_seq: s.next_seq, digest: s.digest };
+            let kind = EventKind::FinalState {
+                primary: s.primary,
+                applied_seq: s.next_seq,
+                digest: s.digest,
+            };
             history.record(&Role::Master(index).name(), kind);
         }
     }
@@ -122,7 +161,10 @@ pub async fn finish(cluster: Cluster) -> Vec<Event> {
             _ => None,
         })
         .collect();
-    let digest_at = applied.into_iter().map(|seq| (seq, reader::digest_at(&files, seq))).collect();
+    let digest_at = applied
+        .into_iter()
+        .map(|seq| (seq, reader::digest_at(&files, seq)))
+        .collect();
     history.record(
         "reader",
         EventKind::JournalReplay {
@@ -140,7 +182,10 @@ pub async fn finish(cluster: Cluster) -> Vec<Event> {
 
 /// Derives the summary figures from a history.
 pub fn summarise(events: &[Event]) -> Summary {
-    let mut s = Summary { sim_ms: events.last().map(|e| e.at_us / 1000).unwrap_or(0), ..Summary::default() };
+    let mut s = Summary {
+        sim_ms: events.last().map(|e| e.at_us / 1000).unwrap_or(0),
+        ..Summary::default()
+    };
     let mut terms = BTreeSet::new();
     let mut primaries = 0u64;
     for e in events {
@@ -154,7 +199,11 @@ pub fn summarise(events: &[Event]) -> Summary {
             EventKind::FinalState { digest, .. } => {
                 s.digests.insert(e.node.clone(), Some(*digest));
             }
-            EventKind::JournalReplay { checkpoint_seq, entries, .. } => {
+            EventKind::JournalReplay {
+                checkpoint_seq,
+                entries,
+                ..
+            } => {
                 s.journal_entries = entries.last().map(|x| x.0 + 1).unwrap_or(*checkpoint_seq);
             }
             _ => {}

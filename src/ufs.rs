@@ -20,21 +20,45 @@ use std::time::Duration;
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum UfsOp {
     /// Create an empty file and take its lease.
-    Create { path: String, holder: String },
+    Create {
+        path: String,
+        holder: String,
+    },
     /// Buffer records at the end of a file (not durable until flushed).
-    Append { inode: u64, holder: String, records: Vec<Arc<Record>> },
+    Append {
+        inode: u64,
+        holder: String,
+        records: Vec<Arc<Record>>,
+    },
     /// Make every buffered record durable (HDFS hsync).
-    Flush { inode: u64, holder: String },
+    Flush {
+        inode: u64,
+        holder: String,
+    },
     /// Take the lease from its holder, dropping what it had not flushed.
-    RecoverLease { path: String },
-    Rename { src: String, dst: String },
-    Delete { path: String },
+    RecoverLease {
+        path: String,
+    },
+    Rename {
+        src: String,
+        dst: String,
+    },
+    Delete {
+        path: String,
+    },
     /// Files directly below a folder.
-    List { dir: String },
+    List {
+        dir: String,
+    },
     /// A file's durable records.
-    Read { path: String },
+    Read {
+        path: String,
+    },
     /// Create a file with these records, durable and closed, in one step.
-    Put { path: String, records: Vec<Arc<Record>> },
+    Put {
+        path: String,
+        records: Vec<Arc<Record>>,
+    },
 }
 
 /// What a listing says of one file.
@@ -145,7 +169,14 @@ impl UfsServer {
             let store = store.clone();
             async move {
                 if let UfsOp::Flush { holder, .. } = &op {
-                    let delay = store.faults.0.lock().unwrap().flush_delay_ms.get(node_of(holder)).copied();
+                    let delay = store
+                        .faults
+                        .0
+                        .lock()
+                        .unwrap()
+                        .flush_delay_ms
+                        .get(node_of(holder))
+                        .copied();
                     if let Some(ms) = delay {
                         sleep(Duration::from_millis(ms)).await;
                     }
@@ -158,7 +189,10 @@ impl UfsServer {
 
     /// A new, empty file system whose faults are driven through `faults`.
     pub fn new(faults: UfsFaults) -> Arc<UfsServer> {
-        Arc::new(UfsServer { state: Mutex::new(State::default()), faults })
+        Arc::new(UfsServer {
+            state: Mutex::new(State::default()),
+            faults,
+        })
     }
 
     fn now_us() -> u64 {
@@ -168,7 +202,10 @@ impl UfsServer {
     /// Every path with its durable records, for the reader that checks the journal after a run.
     pub fn snapshot(&self) -> BTreeMap<String, Vec<Arc<Record>>> {
         let st = self.state.lock().unwrap();
-        st.paths.iter().map(|(p, i)| (p.clone(), st.files[i].durable.clone())).collect()
+        st.paths
+            .iter()
+            .map(|(p, i)| (p.clone(), st.files[i].durable.clone()))
+            .collect()
     }
 
     fn apply(&self, op: UfsOp) -> Result<UfsReply, UfsError> {
@@ -182,10 +219,22 @@ impl UfsServer {
                 st.next_inode += 1;
                 let inode = st.next_inode;
                 st.paths.insert(path, inode);
-                st.files.insert(inode, File { durable: vec![], pending: vec![], lease: Some(holder), mtime_us: now });
+                st.files.insert(
+                    inode,
+                    File {
+                        durable: vec![],
+                        pending: vec![],
+                        lease: Some(holder),
+                        mtime_us: now,
+                    },
+                );
                 Ok(UfsReply::Inode(inode))
             }
-            UfsOp::Append { inode, holder, records } => {
+            UfsOp::Append {
+                inode,
+                holder,
+                records,
+            } => {
                 let file = st.files.get_mut(&inode).ok_or(UfsError::NotFound)?;
                 if file.lease.as_deref() != Some(&holder) {
                     return Err(UfsError::LeaseLost);
@@ -194,7 +243,13 @@ impl UfsServer {
                 Ok(UfsReply::Done)
             }
             UfsOp::Flush { inode, holder } => {
-                let failing = self.faults.0.lock().unwrap().flush_fail.contains(node_of(&holder));
+                let failing = self
+                    .faults
+                    .0
+                    .lock()
+                    .unwrap()
+                    .flush_fail
+                    .contains(node_of(&holder));
                 let file = st.files.get_mut(&inode).ok_or(UfsError::NotFound)?;
                 if file.lease.as_deref() != Some(&holder) {
                     return Err(UfsError::LeaseLost);
@@ -259,7 +314,15 @@ impl UfsServer {
                 st.next_inode += 1;
                 let inode = st.next_inode;
                 st.paths.insert(path, inode);
-                st.files.insert(inode, File { durable: records, pending: vec![], lease: None, mtime_us: now });
+                st.files.insert(
+                    inode,
+                    File {
+                        durable: records,
+                        pending: vec![],
+                        lease: None,
+                        mtime_us: now,
+                    },
+                );
                 Ok(UfsReply::Done)
             }
         }
@@ -276,12 +339,20 @@ pub struct UfsClient {
 
 impl UfsClient {
     pub fn new(ep: Endpoint, server: SocketAddr, timeout: Duration) -> Self {
-        UfsClient { ep, server, timeout }
+        UfsClient {
+            ep,
+            server,
+            timeout,
+        }
     }
 
     /// One call; no answer within the timeout is [`UfsError::Timeout`].
     pub async fn call(&self, op: UfsOp) -> Result<UfsReply, UfsError> {
-        match self.ep.call_timeout(self.server, UfsRequest(op), self.timeout).await {
+        match self
+            .ep
+            .call_timeout(self.server, UfsRequest(op), self.timeout)
+            .await
+        {
             Ok(reply) => reply,
             Err(_) => Err(UfsError::Timeout),
         }
@@ -302,10 +373,17 @@ impl UfsClient {
     }
 
     pub async fn rename(&self, src: &str, dst: &str) -> Result<(), UfsError> {
-        self.call(UfsOp::Rename { src: src.into(), dst: dst.into() }).await.map(|_| ())
+        self.call(UfsOp::Rename {
+            src: src.into(),
+            dst: dst.into(),
+        })
+        .await
+        .map(|_| ())
     }
 
     pub async fn delete(&self, path: &str) -> Result<(), UfsError> {
-        self.call(UfsOp::Delete { path: path.into() }).await.map(|_| ())
+        self.call(UfsOp::Delete { path: path.into() })
+            .await
+            .map(|_| ())
     }
 }

@@ -12,25 +12,51 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Runs one worker process until it exits or its node is killed.
-pub async fn run(index: usize, options: Arc<Options>, history: History, seed: u64, incarnation: u64) {
+pub async fn run(
+    index: usize,
+    options: Arc<Options>,
+    history: History,
+    seed: u64,
+    incarnation: u64,
+) {
     let role = Role::Worker(index);
     let name = role.name();
-    let client = MasterClient::connect(role, options.clone(), history.clone(), seed ^ incarnation.rotate_left(32)).await;
+    let client = MasterClient::connect(
+        role,
+        options.clone(),
+        history.clone(),
+        seed ^ incarnation.rotate_left(32),
+    )
+    .await;
     let interval = Duration::from_millis(options.worker_block_heartbeat_interval_ms);
     let timeout = Duration::from_millis(options.worker_block_heartbeat_timeout_ms);
-    let blocks: Vec<u64> = (0..options.worker_blocks as u64).map(|b| ((index as u64) << 32) | b).collect();
+    let blocks: Vec<u64> = (0..options.worker_blocks as u64)
+        .map(|b| ((index as u64) << 32) | b)
+        .collect();
     let mut last_ok = Instant::now();
     let mut old_id = None;
     'register: loop {
         let id = loop {
-            if let Ok((MasterReply::WorkerId(id), _)) = client.call(MasterOp::GetWorkerId { worker: name.clone() }, |_, _| {}).await {
+            if let Ok((MasterReply::WorkerId(id), _)) = client
+                .call(
+                    MasterOp::GetWorkerId {
+                        worker: name.clone(),
+                    },
+                    |_, _| {},
+                )
+                .await
+            {
                 break id;
             }
             if Instant::now() - last_ok > timeout {
                 return exit(&name, &history, &options).await;
             }
         };
-        let register = MasterOp::RegisterWorker { worker_id: id, worker: name.clone(), blocks: blocks.clone() };
+        let register = MasterOp::RegisterWorker {
+            worker_id: id,
+            worker: name.clone(),
+            blocks: blocks.clone(),
+        };
         if client.call(register, |_, _| {}).await.is_err() {
             continue;
         }
@@ -41,13 +67,18 @@ pub async fn run(index: usize, options: Arc<Options>, history: History, seed: u6
         last_ok = Instant::now();
         loop {
             sleep(interval).await;
-            match client.call_once(MasterOp::Heartbeat { worker_id: id }).await {
+            match client
+                .call_once(MasterOp::Heartbeat { worker_id: id })
+                .await
+            {
                 Some(MasterReply::Command(WorkerCommand::Register)) => {
                     old_id = Some(id);
                     continue 'register;
                 }
                 Some(_) => last_ok = Instant::now(),
-                None if Instant::now() - last_ok > timeout => return exit(&name, &history, &options).await,
+                None if Instant::now() - last_ok > timeout => {
+                    return exit(&name, &history, &options).await
+                }
                 None => {}
             }
         }

@@ -11,21 +11,38 @@ use std::time::Duration;
 /// Draws one operation over `dirs` directories of `files` files each.
 pub fn draw_op(rng: &mut ChaCha8Rng, dirs: u32, files: u32) -> FsOp {
     let dir = |rng: &mut ChaCha8Rng| format!("/d{}", rng.gen_range(0..dirs));
-    let file = |rng: &mut ChaCha8Rng| format!("/d{}/f{}", rng.gen_range(0..dirs), rng.gen_range(0..files));
+    let file =
+        |rng: &mut ChaCha8Rng| format!("/d{}/f{}", rng.gen_range(0..dirs), rng.gen_range(0..files));
     match rng.gen_range(0..100) {
         0..=14 => FsOp::Mkdir { path: dir(rng) },
         15..=44 => FsOp::CreateFile { path: file(rng) },
         45..=59 => FsOp::CompleteFile { path: file(rng) },
-        60..=67 => FsOp::Delete { path: file(rng), recursive: false },
-        68..=69 => FsOp::Delete { path: dir(rng), recursive: true },
-        70..=79 => FsOp::Rename { src: file(rng), dst: file(rng) },
+        60..=67 => FsOp::Delete {
+            path: file(rng),
+            recursive: false,
+        },
+        68..=69 => FsOp::Delete {
+            path: dir(rng),
+            recursive: true,
+        },
+        70..=79 => FsOp::Rename {
+            src: file(rng),
+            dst: file(rng),
+        },
         80..=91 => FsOp::GetStatus { path: file(rng) },
         _ => FsOp::ListStatus { path: dir(rng) },
     }
 }
 
 /// Runs `ops` operations one after another with `think` between them.
-pub async fn run(client: &MasterClient, mut rng: ChaCha8Rng, ops: u32, think: Duration, dirs: u32, files: u32) {
+pub async fn run(
+    client: &MasterClient,
+    mut rng: ChaCha8Rng,
+    ops: u32,
+    think: Duration,
+    dirs: u32,
+    files: u32,
+) {
     for _ in 0..ops {
         let op = draw_op(&mut rng, dirs, files);
         let _ = client.fs(op).await;

@@ -8,8 +8,14 @@ use crate::ufs::UfsClient;
 
 /// One collection pass. Errors are ignored: the next pass tries again.
 pub async fn collect(ufs: &UfsClient, threshold_ms: u64, node: &str, history: &History) {
-    let Ok(checkpoints) = ufs.list(CHECKPOINTS).await else { return };
-    let mut ends: Vec<u64> = checkpoints.iter().filter_map(|f| parse_range(&f.name)).map(|r| r.1).collect();
+    let Ok(checkpoints) = ufs.list(CHECKPOINTS).await else {
+        return;
+    };
+    let mut ends: Vec<u64> = checkpoints
+        .iter()
+        .filter_map(|f| parse_range(&f.name))
+        .map(|r| r.1)
+        .collect();
     ends.sort_unstable();
     let Some(&covered) = ends.last() else { return };
     let mut deleted = 0;
@@ -18,11 +24,18 @@ pub async fn collect(ufs: &UfsClient, threshold_ms: u64, node: &str, history: &H
             deleted += 1;
         }
     }
-    let Ok(logs) = ufs.list(LOGS).await else { return };
+    let Ok(logs) = ufs.list(LOGS).await else {
+        return;
+    };
     let now_us = madsim::time::TimeHandle::current().elapsed().as_micros() as u64;
     for f in logs {
-        let Some((_, end)) = parse_range(&f.name) else { continue };
-        if end != IN_PROGRESS && end <= covered && now_us.saturating_sub(f.mtime_us) >= threshold_ms * 1000 {
+        let Some((_, end)) = parse_range(&f.name) else {
+            continue;
+        };
+        if end != IN_PROGRESS
+            && end <= covered
+            && now_us.saturating_sub(f.mtime_us) >= threshold_ms * 1000
+        {
             if ufs.delete(&format!("{LOGS}/{}", f.name)).await.is_ok() {
                 deleted += 1;
             }

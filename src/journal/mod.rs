@@ -101,7 +101,11 @@ impl Replica {
     }
 
     pub fn checkpoint(&self) -> Checkpoint {
-        Checkpoint { next_seq: self.next_seq, namespace: self.namespace.clone(), retry_cache: self.retry_cache.clone() }
+        Checkpoint {
+            next_seq: self.next_seq,
+            namespace: self.namespace.clone(),
+            retry_cache: self.retry_cache.clone(),
+        }
     }
 
     /// Applies the entries of a log named `start..end` that come next, skipping entries already
@@ -114,11 +118,16 @@ impl Replica {
         records: &[std::sync::Arc<Record>],
     ) -> Result<Vec<JournalEntry>, Gap> {
         if start > self.next_seq {
-            return Err(Gap { expected: self.next_seq, found: start });
+            return Err(Gap {
+                expected: self.next_seq,
+                found: start,
+            });
         }
         let mut applied = vec![];
         for record in records {
-            let Record::Entry(e) = &**record else { continue };
+            let Record::Entry(e) = &**record else {
+                continue;
+            };
             if e.seq >= end {
                 break;
             }
@@ -126,7 +135,10 @@ impl Replica {
                 continue;
             }
             if e.seq > self.next_seq {
-                return Err(Gap { expected: self.next_seq, found: e.seq });
+                return Err(Gap {
+                    expected: self.next_seq,
+                    found: e.seq,
+                });
             }
             if let Ok(reply) = self.namespace.apply(&e.mutation) {
                 self.retry_cache.insert(e.op_id, reply);
@@ -145,7 +157,10 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        assert_eq!(parse_range(&log_name(16, IN_PROGRESS)), Some((16, IN_PROGRESS)));
+        assert_eq!(
+            parse_range(&log_name(16, IN_PROGRESS)),
+            Some((16, IN_PROGRESS))
+        );
         assert_eq!(log_name(0, 255), "0x0-0xff");
         assert_eq!(parse_range("junk"), None);
     }

@@ -30,7 +30,11 @@ pub fn replay(files: &BTreeMap<String, Vec<Arc<Record>>>) -> Replay {
 /// checkpoint are known only in aggregate).
 pub fn digest_at(files: &BTreeMap<String, Vec<Arc<Record>>>, seq: u64) -> Option<u64> {
     let r = replay_until(files, seq);
-    let reached = r.entries.last().map(|e| e.0 + 1).unwrap_or(r.checkpoint_seq);
+    let reached = r
+        .entries
+        .last()
+        .map(|e| e.0 + 1)
+        .unwrap_or(r.checkpoint_seq);
     (reached == seq && (r.checkpoint_seq <= seq)).then_some(r.digest)
 }
 
@@ -68,9 +72,14 @@ fn replay_until(files: &BTreeMap<String, Vec<Arc<Record>>>, limit: u64) -> Repla
             continue;
         }
         match replica.apply_log(start, end.min(limit), records) {
-            Ok(entries) => out.entries.extend(entries.iter().map(|e| (e.seq, e.term, e.op_id))),
+            Ok(entries) => out
+                .entries
+                .extend(entries.iter().map(|e| (e.seq, e.term, e.op_id))),
             Err(gap) => {
-                out.problem = Some(format!("journal gap: expected entry {} but the journal continues at {}", gap.expected, gap.found));
+                out.problem = Some(format!(
+                    "journal gap: expected entry {} but the journal continues at {}",
+                    gap.expected, gap.found
+                ));
                 break;
             }
         }

@@ -1,6 +1,9 @@
 //! Reading the journal: the standby's tailer, promotion catch-up, and checkpoints.
 
-use super::{checkpoint_path, log_path, parse_range, Gap, Record, Replica, CHECKPOINTS, IN_PROGRESS, LOGS, TMP};
+use super::{
+    checkpoint_path, log_path, parse_range, Gap, Record, Replica, CHECKPOINTS, IN_PROGRESS, LOGS,
+    TMP,
+};
 use crate::history::{EventKind, History};
 use crate::ufs::{UfsClient, UfsError, UfsOp};
 use std::sync::Arc;
@@ -15,14 +18,30 @@ pub struct Tailer {
 }
 
 impl Tailer {
-    pub fn new(ufs: UfsClient, node: &str, history: History, checkpoint_period_entries: u64) -> Self {
-        Tailer { ufs, node: node.to_string(), history, checkpoint_period_entries, last_gap: None }
+    pub fn new(
+        ufs: UfsClient,
+        node: &str,
+        history: History,
+        checkpoint_period_entries: u64,
+    ) -> Self {
+        Tailer {
+            ufs,
+            node: node.to_string(),
+            history,
+            checkpoint_period_entries,
+            last_gap: None,
+        }
     }
 
     /// The newest checkpoint, as a replica, if one exists.
     pub async fn latest_checkpoint(&self) -> Result<Option<Replica>, UfsError> {
         let listing = self.ufs.list(CHECKPOINTS).await?;
-        let Some(newest) = listing.iter().filter_map(|f| parse_range(&f.name)).map(|r| r.1).max() else {
+        let Some(newest) = listing
+            .iter()
+            .filter_map(|f| parse_range(&f.name))
+            .map(|r| r.1)
+            .max()
+        else {
             return Ok(None);
         };
         let records = self.ufs.read(&checkpoint_path(newest)).await?;
@@ -36,7 +55,8 @@ impl Tailer {
     pub async fn start(&self) -> Result<Replica, UfsError> {
         let replica = self.latest_checkpoint().await?;
         if let Some(r) = &replica {
-            self.history.record(&self.node, EventKind::CheckpointLoaded { seq: r.next_seq });
+            self.history
+                .record(&self.node, EventKind::CheckpointLoaded { seq: r.next_seq });
         }
         Ok(replica.unwrap_or_default())
     }
@@ -45,7 +65,13 @@ impl Tailer {
     /// that a newer checkpoint covers (its logs were collected) is bridged by loading it; any
     /// other gap is recorded and the tailer stops there until the journal changes.
     pub async fn catch_up(&mut self, replica: &mut Replica) -> Result<u64, UfsError> {
-        let mut logs: Vec<(u64, u64)> = self.ufs.list(LOGS).await?.iter().filter_map(|f| parse_range(&f.name)).collect();
+        let mut logs: Vec<(u64, u64)> = self
+            .ufs
+            .list(LOGS)
+            .await?
+            .iter()
+            .filter_map(|f| parse_range(&f.name))
+            .collect();
         logs.sort();
         let mut applied = 0;
         for (start, end) in logs {
@@ -60,14 +86,25 @@ impl Tailer {
             match replica.apply_log(start, end, &records) {
                 Ok(entries) => applied += entries.len() as u64,
                 Err(gap) => {
-                    if let Some(cp) = self.latest_checkpoint().await?.filter(|cp| cp.next_seq > replica.next_seq) {
-                        self.history.record(&self.node, EventKind::CheckpointLoaded { seq: cp.next_seq });
+                    if let Some(cp) = self
+                        .latest_checkpoint()
+                        .await?
+                        .filter(|cp| cp.next_seq > replica.next_seq)
+                    {
+                        self.history
+                            .record(&self.node, EventKind::CheckpointLoaded { seq: cp.next_seq });
                         *replica = cp;
                         return Ok(applied + 1);
                     }
                     if self.last_gap != Some(gap) {
                         self.last_gap = Some(gap);
-                        self.history.record(&self.node, EventKind::JournalGap { expected: gap.expected, found: gap.found });
+                        self.history.record(
+                            &self.node,
+                            EventKind::JournalGap {
+                                expected: gap.expected,
+                                found: gap.found,
+                            },
+                        );
                     }
                     break;
                 }
@@ -80,7 +117,11 @@ impl Tailer {
     /// after the completed ones. With `recover_lease`, first takes each such log's lease, so its
     /// old writer can append no more, and completes it at what it holds. Returns the in-progress
     /// logs left for lazy fencing, as (path, start).
-    pub async fn catch_up_in_progress(&mut self, replica: &mut Replica, recover_lease: bool) -> Result<Vec<(String, u64)>, UfsError> {
+    pub async fn catch_up_in_progress(
+        &mut self,
+        replica: &mut Replica,
+        recover_lease: bool,
+    ) -> Result<Vec<(String, u64)>, UfsError> {
         self.catch_up(replica).await?;
         let mut open: Vec<u64> = self
             .ufs
@@ -96,7 +137,11 @@ impl Tailer {
         for start in open {
             let path = log_path(start, IN_PROGRESS);
             if recover_lease {
-                match self.ufs.call(UfsOp::RecoverLease { path: path.clone() }).await {
+                match self
+                    .ufs
+                    .call(UfsOp::RecoverLease { path: path.clone() })
+                    .await
+                {
                     Ok(_) | Err(UfsError::NotFound) => {}
                     Err(e) => return Err(e),
                 }
@@ -108,7 +153,13 @@ impl Tailer {
             };
             let before = replica.next_seq;
             if let Err(gap) = replica.apply_log(start, IN_PROGRESS, &records) {
-                self.history.record(&self.node, EventKind::JournalGap { expected: gap.expected, found: gap.found });
+                self.history.record(
+                    &self.node,
+                    EventKind::JournalGap {
+                        expected: gap.expected,
+                        found: gap.found,
+                    },
+                );
                 return Err(UfsError::Failed);
             }
             if recover_lease {
@@ -137,14 +188,31 @@ impl Tailer {
         }
         let tmp = format!("{TMP}/{}-{}", self.node, replica.next_seq);
         let records = vec![Arc::new(Record::Checkpoint(Box::new(replica.checkpoint())))];
-        if self.ufs.call(UfsOp::Put { path: tmp.clone(), records }).await.is_err() {
+        if self
+            .ufs
+            .call(UfsOp::Put {
+                path: tmp.clone(),
+                records,
+            })
+            .await
+            .is_err()
+        {
             let _ = self.ufs.delete(&tmp).await;
             return;
         }
-        match self.ufs.rename(&tmp, &checkpoint_path(replica.next_seq)).await {
+        match self
+            .ufs
+            .rename(&tmp, &checkpoint_path(replica.next_seq))
+            .await
+        {
             Ok(()) => {
                 replica.since_checkpoint = 0;
-                self.history.record(&self.node, EventKind::CheckpointWritten { seq: replica.next_seq });
+                self.history.record(
+                    &self.node,
+                    EventKind::CheckpointWritten {
+                        seq: replica.next_seq,
+                    },
+                );
             }
             Err(UfsError::AlreadyExists) => {
                 replica.since_checkpoint = 0;

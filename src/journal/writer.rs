@@ -81,7 +81,10 @@ impl LogWriter {
     /// Appends and flushes a batch, retrying failures every `master.journal.retry.interval`.
     pub async fn write(&mut self, batch: &[JournalEntry]) -> Result<(), WriteError> {
         let (from, to) = (batch[0].seq, batch[batch.len() - 1].seq + 1);
-        let records: Vec<Arc<Record>> = batch.iter().map(|e| Arc::new(Record::Entry(e.clone()))).collect();
+        let records: Vec<Arc<Record>> = batch
+            .iter()
+            .map(|e| Arc::new(Record::Entry(e.clone())))
+            .collect();
         let started = Instant::now();
         loop {
             while let Some((old, start, end)) = self.fence.first().cloned() {
@@ -94,12 +97,35 @@ impl LogWriter {
                     Err(_) => break,
                 }
             }
-            let result = match self.ufs.call(UfsOp::Append { inode: self.log.inode, holder: self.holder.clone(), records: records.clone() }).await {
-                Ok(_) => self.ufs.call(UfsOp::Flush { inode: self.log.inode, holder: self.holder.clone() }).await,
+            let result = match self
+                .ufs
+                .call(UfsOp::Append {
+                    inode: self.log.inode,
+                    holder: self.holder.clone(),
+                    records: records.clone(),
+                })
+                .await
+            {
+                Ok(_) => {
+                    self.ufs
+                        .call(UfsOp::Flush {
+                            inode: self.log.inode,
+                            holder: self.holder.clone(),
+                        })
+                        .await
+                }
                 Err(e) => Err(e),
             };
             let ok = result.is_ok();
-            self.history.record(&self.node, EventKind::JournalFlush { term: self.term, from, to, ok });
+            self.history.record(
+                &self.node,
+                EventKind::JournalFlush {
+                    term: self.term,
+                    from,
+                    to,
+                    ok,
+                },
+            );
             match result {
                 Ok(_) => {
                     self.flushed_end = to;
@@ -109,7 +135,8 @@ impl LogWriter {
                 Err(UfsError::LeaseLost) => {
                     if !self.fenced_recorded {
                         self.fenced_recorded = true;
-                        self.history.record(&self.node, EventKind::Fenced { term: self.term });
+                        self.history
+                            .record(&self.node, EventKind::Fenced { term: self.term });
                     }
                     if !self.bug(Bug::FlushFailureRenamesOtherLog) {
                         return Err(WriteError::Fenced);
@@ -117,11 +144,16 @@ impl LogWriter {
                 }
                 Err(_) => {}
             }
-            if Instant::now() - started >= Duration::from_millis(self.options.master_journal_flush_timeout_ms) {
+            if Instant::now() - started
+                >= Duration::from_millis(self.options.master_journal_flush_timeout_ms)
+            {
                 return Err(WriteError::FlushTimeout);
             }
-            sleep(Duration::from_millis(self.options.master_journal_retry_interval_ms)).await;
-            self.recover_from_flush_failure().await;
+            sleep(Duration::from_millis(
+                self.options.master_journal_retry_interval_ms,
+            ))
+            .await;
+            self.recover_from_flush_failure().await?;
         }
     }
 
@@ -129,30 +161,68 @@ impl LogWriter {
     /// there and write the batch again. With bug B10 the log is left incomplete (standbys, which
     /// read only completed logs, then find a gap); with bug B3 the writer does not check that it
     /// is still primary and completes whatever in-progress log it finds, perhaps the new primary's.
-    async fn recover_from_flush_failure(&mut self) {
+    /// Before touching any file the correct writer checks that the journal is still its own: its
+    /// log is still in progress and no later log exists. Otherwise another primary has taken over
+    /// and this writer is fenced, whatever it still believes.
+    async fn recover_from_flush_failure(&mut self) -> Result<(), WriteError> {
         if self.bug(Bug::FlushFailureRenamesOtherLog) {
             if let Ok(listing) = self.ufs.list(LOGS).await {
-                if let Some(f) = listing.iter().filter(|f| parse_range(&f.name).map(|r| r.1) == Some(IN_PROGRESS)).max_by_key(|f| parse_range(&f.name).unwrap().0) {
+                if let Some(f) = listing
+                    .iter()
+                    .filter(|f| parse_range(&f.name).map(|r| r.1) == Some(IN_PROGRESS))
+                    .max_by_key(|f| parse_range(&f.name).unwrap().0)
+                {
                     let start = parse_range(&f.name).unwrap().0;
-                    let _ = self.ufs.rename(&format!("{LOGS}/{}", f.name), &log_path(start, start.max(self.flushed_end))).await;
+                    let _ = self
+                        .ufs
+                        .rename(
+                            &format!("{LOGS}/{}", f.name),
+                            &log_path(start, start.max(self.flushed_end)),
+                        )
+                        .await;
                 }
             }
         } else {
             if !self.writable.load(Ordering::SeqCst) {
-                return;
+                return Err(WriteError::Fenced);
+            }
+            let Ok(listing) = self.ufs.list(LOGS).await else {
+                return Ok(());
+            };
+            let mine = self
+                .log
+                .path
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            let superseded = !listing.iter().any(|f| f.name == mine)
+                || listing
+                    .iter()
+                    .filter_map(|f| parse_range(&f.name))
+                    .any(|(start, _)| start > self.log.start);
+            if superseded {
+                if !self.fenced_recorded {
+                    self.fenced_recorded = true;
+                    self.history
+                        .record(&self.node, EventKind::Fenced { term: self.term });
+                }
+                return Err(WriteError::Fenced);
             }
             if !self.bug(Bug::IncompleteLogAfterFlushFailure) && self.complete().await.is_err() {
-                return;
+                return Ok(());
             }
         }
         if let Ok(log) = create_log(&self.ufs, &self.holder, self.flushed_end).await {
             self.log = log;
         }
+        Ok(())
     }
 
     async fn maybe_rotate(&mut self) {
         let entries = self.flushed_end - self.log.start;
-        if entries * self.options.journal_entry_size_bytes >= self.options.master_journal_log_size_bytes_max
+        if entries * self.options.journal_entry_size_bytes
+            >= self.options.master_journal_log_size_bytes_max
             && self.complete().await.is_ok()
         {
             if let Ok(log) = create_log(&self.ufs, &self.holder, self.flushed_end).await {
@@ -173,14 +243,20 @@ impl LogWriter {
         };
         match result {
             Ok(()) => {
-                self.history.record(&self.node, EventKind::LogCompleted { path: log_path(start, end) });
+                self.history.record(
+                    &self.node,
+                    EventKind::LogCompleted {
+                        path: log_path(start, end),
+                    },
+                );
                 Ok(())
             }
             Err(UfsError::NotFound) => {
                 if self.bug(Bug::DeleteDuplicateCompletedLog) {
                     if let Ok(listing) = self.ufs.list(LOGS).await {
                         for f in listing {
-                            if matches!(parse_range(&f.name), Some((s, e)) if s == start && e != IN_PROGRESS) {
+                            if matches!(parse_range(&f.name), Some((s, e)) if s == start && e != IN_PROGRESS)
+                            {
                                 let _ = self.ufs.delete(&format!("{LOGS}/{}", f.name)).await;
                             }
                         }
@@ -200,7 +276,13 @@ impl LogWriter {
 
 async fn create_log(ufs: &UfsClient, holder: &str, start: u64) -> Result<OpenLog, UfsError> {
     let path = log_path(start, IN_PROGRESS);
-    match ufs.call(UfsOp::Create { path: path.clone(), holder: holder.to_string() }).await? {
+    match ufs
+        .call(UfsOp::Create {
+            path: path.clone(),
+            holder: holder.to_string(),
+        })
+        .await?
+    {
         UfsReply::Inode(inode) => Ok(OpenLog { path, inode, start }),
         _ => unreachable!(),
     }

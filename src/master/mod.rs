@@ -87,7 +87,10 @@ impl Master {
     }
 
     /// Serves one RPC. Only the primary answers; standbys refuse with Unavailable.
-    async fn handle(self: Arc<Self>, MasterRequest(op): MasterRequest) -> Result<MasterReply, MasterError> {
+    async fn handle(
+        self: Arc<Self>,
+        MasterRequest(op): MasterRequest,
+    ) -> Result<MasterReply, MasterError> {
         let (stage, safe_mode) = {
             let s = self.status.lock().unwrap();
             (s.stage, Instant::now() < s.safe_mode_until)
@@ -103,7 +106,8 @@ impl Master {
             };
             return Ok(MasterReply::Status(status));
         }
-        let acting = stage == Stage::Primary || (self.bug(Bug::AckWithoutJournal) && matches!(op, MasterOp::Fs { .. }));
+        let acting = stage == Stage::Primary
+            || (self.bug(Bug::AckWithoutJournal) && matches!(op, MasterOp::Fs { .. }));
         if !acting {
             return Err(MasterError::Unavailable);
         }
@@ -117,14 +121,28 @@ impl Master {
                 };
                 Ok(MasterReply::WorkerId(id))
             }
-            MasterOp::RegisterWorker { worker_id, worker, blocks: _ } => {
-                self.registry.lock().unwrap().register(worker_id, worker.clone());
-                self.history.record(&self.name, EventKind::WorkerRegistered { worker_id, worker });
+            MasterOp::RegisterWorker {
+                worker_id,
+                worker,
+                blocks: _,
+            } => {
+                self.registry
+                    .lock()
+                    .unwrap()
+                    .register(worker_id, worker.clone());
+                self.history.record(
+                    &self.name,
+                    EventKind::WorkerRegistered { worker_id, worker },
+                );
                 Ok(MasterReply::Registered)
             }
             MasterOp::Heartbeat { worker_id } => {
                 let known = self.registry.lock().unwrap().heartbeat(worker_id);
-                Ok(MasterReply::Command(if known { WorkerCommand::Nothing } else { WorkerCommand::Register }))
+                Ok(MasterReply::Command(if known {
+                    WorkerCommand::Nothing
+                } else {
+                    WorkerCommand::Register
+                }))
             }
             MasterOp::Status => unreachable!("answered above"),
             MasterOp::GetWorkerList => {
@@ -136,10 +154,18 @@ impl Master {
         }
     }
 
-    async fn handle_fs(&self, op_id: u64, op: crate::namespace::FsOp) -> Result<MasterReply, MasterError> {
+    async fn handle_fs(
+        &self,
+        op_id: u64,
+        op: crate::namespace::FsOp,
+    ) -> Result<MasterReply, MasterError> {
         let mut replica = self.replica.lock().await;
         if !op.is_mutation() {
-            return replica.namespace.read(&op).map(MasterReply::Fs).map_err(MasterError::Fs);
+            return replica
+                .namespace
+                .read(&op)
+                .map(MasterReply::Fs)
+                .map_err(MasterError::Fs);
         }
         if !self.bug(Bug::NonIdempotentRetry) {
             if let Some(reply) = replica.retry_cache.get(&op_id) {
@@ -149,9 +175,19 @@ impl Master {
         let mutation = replica.namespace.plan(&op).map_err(MasterError::Fs)?;
         let (term, journal) = {
             let s = self.status.lock().unwrap();
-            (s.term, if s.stage == Stage::Primary { s.journal.clone() } else { None })
+            (
+                s.term,
+                if s.stage == Stage::Primary {
+                    s.journal.clone()
+                } else {
+                    None
+                },
+            )
         };
-        let reply = replica.namespace.apply(&mutation).expect("a planned mutation applies");
+        let reply = replica
+            .namespace
+            .apply(&mutation)
+            .expect("a planned mutation applies");
         replica.retry_cache.insert(op_id, reply.clone());
         let Some(journal) = journal else {
             // Only bug B1 gets here: a standby "journal" that writes nothing.
@@ -159,8 +195,14 @@ impl Master {
         };
         let seq = replica.next_seq;
         replica.next_seq += 1;
-        let entry = JournalEntry { seq, term, op_id, mutation };
-        self.history.record(&self.name, EventKind::JournalAppend { term, seq, op_id });
+        let entry = JournalEntry {
+            seq,
+            term,
+            op_id,
+            mutation,
+        };
+        self.history
+            .record(&self.name, EventKind::JournalAppend { term, seq, op_id });
         let (tx, rx) = oneshot::channel();
         if journal.unbounded_send((entry, tx)).is_err() {
             return Err(MasterError::Unavailable);
@@ -168,7 +210,8 @@ impl Master {
         drop(replica);
         match rx.await {
             Ok(()) => {
-                self.history.record(&self.name, EventKind::JournalAck { term, seq, op_id });
+                self.history
+                    .record(&self.name, EventKind::JournalAck { term, seq, op_id });
                 Ok(MasterReply::Fs(reply))
             }
             Err(_) => Err(MasterError::Unavailable),
@@ -201,9 +244,17 @@ pub async fn run(setup: MasterSetup) {
         options: setup.options.clone(),
         history: setup.history.clone(),
         ufs: ufs.clone(),
-        rng: Mutex::new(crate::seed::child_rng(setup.seed, &format!("{name}#{incarnation}"))),
+        rng: Mutex::new(crate::seed::child_rng(
+            setup.seed,
+            &format!("{name}#{incarnation}"),
+        )),
         replica: futures::lock::Mutex::new(Replica::default()),
-        status: Mutex::new(Status { stage: Stage::Standby, term: 0, safe_mode_until: Instant::now(), journal: None }),
+        status: Mutex::new(Status {
+            stage: Stage::Standby,
+            term: 0,
+            safe_mode_until: Instant::now(),
+            journal: None,
+        }),
         registry: Mutex::new(Registry::default()),
         writable: Arc::new(AtomicBool::new(false)),
     });
@@ -211,7 +262,11 @@ pub async fn run(setup: MasterSetup) {
     ep.add_rpc_handler(move |req: MasterRequest| m.clone().handle(req));
 
     let options = &setup.options;
-    let resume = if master.bug(Bug::ReusedSessionAfterRestart) { *setup.disk.zk_session.lock().unwrap() } else { None };
+    let resume = if master.bug(Bug::ReusedSessionAfterRestart) {
+        *setup.disk.zk_session.lock().unwrap()
+    } else {
+        None
+    };
     let zk = ZkClient::start(
         role.ip(),
         NodeRole::ZooKeeper.addr(),
@@ -220,10 +275,15 @@ pub async fn run(setup: MasterSetup) {
         Duration::from_millis(options.zookeeper_connection_timeout_ms),
         setup.history.clone(),
         resume,
+        crate::seed::child_rng(setup.seed, &format!("{name}#{incarnation}/zookeeper")),
     )
     .await;
     let mut events = zk.subscribe();
-    let election = Election::new(zk.clone(), ELECTION_PATH, &format!("{}#{incarnation}", role.addr()));
+    let election = Election::new(
+        zk.clone(),
+        ELECTION_PATH,
+        &format!("{}#{incarnation}", role.addr()),
+    );
     let mut standby = Some(start_standby(master.clone(), true).await);
 
     loop {
@@ -256,7 +316,12 @@ pub async fn run(setup: MasterSetup) {
 
 /// Waits until `mine` leads the election. False when the election znode or the session is gone
 /// (join again).
-async fn wait_for_leadership(election: &Election, mine: &str, events: &mut mpsc::UnboundedReceiver<ZkEvent>, session: u64) -> bool {
+async fn wait_for_leadership(
+    election: &Election,
+    mine: &str,
+    events: &mut mpsc::UnboundedReceiver<ZkEvent>,
+    session: u64,
+) -> bool {
     loop {
         match election.is_leader(mine).await {
             Ok(true) => return true,
@@ -267,7 +332,10 @@ async fn wait_for_leadership(election: &Election, mine: &str, events: &mut mpsc:
         // Wait for the predecessor's watch, or a connection change.
         match events.next().await {
             Some(ZkEvent::Watch(_)) => {}
-            Some(ZkEvent::Connection { state: ConnState::Lost, .. }) => return false,
+            Some(ZkEvent::Connection {
+                state: ConnState::Lost,
+                ..
+            }) => return false,
             Some(ZkEvent::Connection { session: s, .. }) if s != session => return false,
             Some(ZkEvent::Connection { .. }) => {}
             None => return false,
@@ -276,7 +344,12 @@ async fn wait_for_leadership(election: &Election, mine: &str, events: &mut mpsc:
 }
 
 /// Whether a connection event ends primacy under the configured policy.
-pub fn ends_primacy(policy: ConnectionErrorPolicy, state: ConnState, new_session: u64, my_session: u64) -> bool {
+pub fn ends_primacy(
+    policy: ConnectionErrorPolicy,
+    state: ConnState,
+    new_session: u64,
+    my_session: u64,
+) -> bool {
     match policy {
         ConnectionErrorPolicy::Standard => true,
         ConnectionErrorPolicy::Session => match state {
@@ -293,7 +366,12 @@ async fn start_standby(master: Arc<Master>, fresh: bool) -> JoinHandle<()> {
     let m = master.clone();
     let _ = fresh;
     madsim::task::spawn(async move {
-        let mut tailer = Tailer::new(m.ufs.clone(), &m.name, m.history.clone(), m.options.master_journal_checkpoint_period_entries);
+        let mut tailer = Tailer::new(
+            m.ufs.clone(),
+            &m.name,
+            m.history.clone(),
+            m.options.master_journal_checkpoint_period_entries,
+        );
         let sleep_time = Duration::from_millis(m.options.master_journal_tailer_sleep_time_ms);
         // Demotion resets in-memory state: replay from the newest checkpoint as a standby.
         loop {
@@ -329,7 +407,14 @@ pub async fn advertise(master: &Master, zk: &ZkClient) {
     let path = format!("{LEADER_PATH}/{}", NodeRole::Master(master.index).addr());
     let _ = zk.call(ZkOp::Delete { path: path.clone() }).await;
     let ephemeral = !master.bug(Bug::PersistentLeaderZnode);
-    let _ = zk.call(ZkOp::Create { path, data: String::new(), ephemeral, sequential: false }).await;
+    let _ = zk
+        .call(ZkOp::Create {
+            path,
+            data: String::new(),
+            ephemeral,
+            sequential: false,
+        })
+        .await;
 }
 
 /// Removes this master's leader znode.

@@ -27,7 +27,9 @@ pub async fn lead(
     session: u64,
 ) -> String {
     let policy = master.options.zookeeper_leader_connection_error_policy;
-    master.history.record(&master.name, EventKind::Promoting { term });
+    master
+        .history
+        .record(&master.name, EventKind::Promoting { term });
     {
         let mut s = master.status.lock().unwrap();
         s.stage = Stage::Promoting;
@@ -69,11 +71,19 @@ pub async fn lead(
         let mut s = master.status.lock().unwrap();
         s.stage = Stage::Primary;
         s.journal = Some(journal_tx);
-        s.safe_mode_until = Instant::now() + Duration::from_millis(master.options.master_worker_connect_wait_time_ms);
+        s.safe_mode_until = Instant::now()
+            + Duration::from_millis(master.options.master_worker_connect_wait_time_ms);
     }
     master.writable.store(true, Ordering::SeqCst);
-    master.history.record(&master.name, EventKind::BecamePrimary { term, next_seq });
-    let flusher = madsim::task::spawn(flush_loop(master.clone(), writer.clone(), journal_rx, fatal_tx));
+    master
+        .history
+        .record(&master.name, EventKind::BecamePrimary { term, next_seq });
+    let flusher = madsim::task::spawn(flush_loop(
+        master.clone(),
+        writer.clone(),
+        journal_rx,
+        fatal_tx,
+    ));
     let chores = madsim::task::spawn(primary_chores(master.clone()));
 
     let mut fatal_rx = fatal_rx.fuse();
@@ -101,7 +111,13 @@ pub async fn lead(
         s.journal = None;
     }
     master.writable.store(false, Ordering::SeqCst);
-    master.history.record(&master.name, EventKind::SteppedDown { term, reason: reason.clone() });
+    master.history.record(
+        &master.name,
+        EventKind::SteppedDown {
+            term,
+            reason: reason.clone(),
+        },
+    );
     chores.abort();
     if !master.bug(Bug::FlushThreadSurvivesDemotion) {
         flusher.abort();
@@ -117,7 +133,12 @@ pub async fn lead(
 /// standby (the caller restarts the tailer from the newest checkpoint).
 pub async fn demote(master: &Arc<Master>, _term: u64, reason: &str) {
     if reason == EXITED {
-        master.history.record(&master.name, EventKind::MasterExit { reason: reason.into() });
+        master.history.record(
+            &master.name,
+            EventKind::MasterExit {
+                reason: reason.into(),
+            },
+        );
         madsim::runtime::Handle::current().kill(master.name.as_str());
         return;
     }
@@ -128,7 +149,12 @@ pub async fn demote(master: &Arc<Master>, _term: u64, reason: &str) {
 /// and open a new log at the next sequence number.
 async fn promote(master: &Arc<Master>, term: u64) -> Result<LogWriter, UfsError> {
     let options = &master.options;
-    let mut tailer = Tailer::new(master.ufs.clone(), &master.name, master.history.clone(), options.master_journal_checkpoint_period_entries);
+    let mut tailer = Tailer::new(
+        master.ufs.clone(),
+        &master.name,
+        master.history.clone(),
+        options.master_journal_checkpoint_period_entries,
+    );
     let mut replica = master.replica.lock().await;
     let quiet = Duration::from_millis(options.master_journal_tailer_shutdown_quiet_wait_time_ms);
     let tailer_sleep = Duration::from_millis(options.master_journal_tailer_sleep_time_ms);
@@ -149,7 +175,13 @@ async fn promote(master: &Arc<Master>, term: u64) -> Result<LogWriter, UfsError>
     let fence: Vec<(String, u64, u64)> = open
         .iter()
         .enumerate()
-        .map(|(i, (path, start))| (path.clone(), *start, open.get(i + 1).map(|o| o.1).unwrap_or(n)))
+        .map(|(i, (path, start))| {
+            (
+                path.clone(),
+                *start,
+                open.get(i + 1).map(|o| o.1).unwrap_or(n),
+            )
+        })
         .collect();
     drop(replica);
     LogWriter::open(
@@ -207,11 +239,19 @@ async fn primary_chores(master: Arc<Master>) {
     loop {
         sleep(detect.min(gc_period)).await;
         for worker_id in master.registry.lock().unwrap().remove_lost(timeout) {
-            master.history.record(&master.name, EventKind::WorkerLost { worker_id });
+            master
+                .history
+                .record(&master.name, EventKind::WorkerLost { worker_id });
         }
         if Instant::now() >= next_gc {
             next_gc = Instant::now() + gc_period;
-            gc::collect(&master.ufs, options.master_journal_gc_threshold_ms, &master.name, &master.history).await;
+            gc::collect(
+                &master.ufs,
+                options.master_journal_gc_threshold_ms,
+                &master.name,
+                &master.history,
+            )
+            .await;
         }
     }
 }

@@ -25,7 +25,13 @@ impl Registry {
     }
 
     pub fn register(&mut self, id: u64, worker: String) {
-        self.workers.insert(id, Registered { worker, last_heartbeat: Instant::now() });
+        self.workers.insert(
+            id,
+            Registered {
+                worker,
+                last_heartbeat: Instant::now(),
+            },
+        );
     }
 
     /// Records a heartbeat; false if the id is unknown.
@@ -42,7 +48,12 @@ impl Registry {
     /// Removes and returns the workers silent for longer than `timeout`.
     pub fn remove_lost(&mut self, timeout: Duration) -> Vec<u64> {
         let now = Instant::now();
-        let lost: Vec<u64> = self.workers.iter().filter(|(_, w)| now - w.last_heartbeat > timeout).map(|(id, _)| *id).collect();
+        let lost: Vec<u64> = self
+            .workers
+            .iter()
+            .filter(|(_, w)| now - w.last_heartbeat > timeout)
+            .map(|(id, _)| *id)
+            .collect();
         for id in &lost {
             self.workers.remove(id);
         }
@@ -50,6 +61,9 @@ impl Registry {
     }
 
     pub fn list(&self) -> Vec<(u64, String)> {
-        self.workers.iter().map(|(id, w)| (*id, w.worker.clone())).collect()
+        self.workers
+            .iter()
+            .map(|(id, w)| (*id, w.worker.clone()))
+            .collect()
     }
 }

@@ -11,7 +11,11 @@ pub enum MasterOp {
     /// A worker asks for an id.
     GetWorkerId { worker: String },
     /// A worker registers its blocks under its id.
-    RegisterWorker { worker_id: u64, worker: String, blocks: Vec<u64> },
+    RegisterWorker {
+        worker_id: u64,
+        worker: String,
+        blocks: Vec<u64>,
+    },
     /// A worker's periodic heartbeat.
     Heartbeat { worker_id: u64 },
     /// The registered workers (refused in safe mode).

@@ -4,8 +4,8 @@
 //! it (ZooKeeper's read timeout) the connection is SUSPENDED; an answer after that is RECONNECTED
 //! with the same session, or, if the server says the session expired, LOST. Suspended for a whole
 //! session timeout is LOST too (Curator's own expiry). After LOST a new session is opened and
-//! RECONNECTED reported with the new id. A paused process learns all of this only after it resumes:
-//! that lag is where split brain lives.
+//! RECONNECTED reported with the new id. A paused process learns all of this only after it resumes and reconnects
+//! (after ZooKeeper's random reconnect delay): that lag is where split brain lives.
 
 use super::{WatchEvent, ZkError, ZkOp, ZkReply, ZkRequest};
 use crate::history::{ConnState, EventKind, History};
@@ -13,9 +13,14 @@ use futures::channel::mpsc;
 use madsim::net::Endpoint;
 use madsim::task::JoinHandle;
 use madsim::time::{sleep, Instant};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+/// ZooKeeper's client sleeps up to this long before a reconnect.
+const RECONNECT_DELAY_MAX: Duration = Duration::from_millis(1000);
 
 /// What a subscriber hears.
 #[derive(Clone, Debug)]
@@ -63,8 +68,11 @@ impl ZkClient {
         connection_timeout: Duration,
         history: History,
         resume: Option<u64>,
+        rng: ChaCha8Rng,
     ) -> ZkClient {
-        let ep = Endpoint::bind(SocketAddr::new(ip, 0)).await.expect("bind zookeeper client");
+        let ep = Endpoint::bind(SocketAddr::new(ip, 0))
+            .await
+            .expect("bind zookeeper client");
         let inner = Arc::new(Inner {
             ep: ep.clone(),
             server,
@@ -90,8 +98,11 @@ impl ZkClient {
             }
             async {}
         });
-        let pinger = madsim::task::spawn(inner.clone().ping_loop(resume));
-        ZkClient { inner, pinger: Arc::new(pinger) }
+        let pinger = madsim::task::spawn(inner.clone().ping_loop(resume, rng));
+        ZkClient {
+            inner,
+            pinger: Arc::new(pinger),
+        }
     }
 
     /// Receives every later connection change and watch event.
@@ -125,7 +136,11 @@ impl ZkClient {
         loop {
             let session = inner.conn.lock().unwrap().session;
             if session != 0 {
-                let req = ZkRequest { session, xid, op: op.clone() };
+                let req = ZkRequest {
+                    session,
+                    xid,
+                    op: op.clone(),
+                };
                 if let Ok(reply) = inner.ep.call_timeout(inner.server, req, attempt).await {
                     inner.heard(session);
                     return reply;
@@ -160,7 +175,10 @@ impl Inner {
     }
 
     fn publish(&self, event: ZkEvent) {
-        self.subscribers.lock().unwrap().retain(|tx| tx.unbounded_send(event.clone()).is_ok());
+        self.subscribers
+            .lock()
+            .unwrap()
+            .retain(|tx| tx.unbounded_send(event.clone()).is_ok());
     }
 
     fn transition(&self, state: ConnState, session: u64) {
@@ -170,7 +188,8 @@ impl Inner {
             c.session = session;
             c.suspended_since = (state == ConnState::Suspended).then(Instant::now);
         }
-        self.history.record(&self.owner, EventKind::Connection { state, session });
+        self.history
+            .record(&self.owner, EventKind::Connection { state, session });
         self.publish(ZkEvent::Connection { state, session });
     }
 
@@ -189,7 +208,7 @@ impl Inner {
         }
     }
 
-    async fn ping_loop(self: Arc<Self>, mut resume: Option<u64>) {
+    async fn ping_loop(self: Arc<Self>, mut resume: Option<u64>, mut rng: ChaCha8Rng) {
         let interval = self.attempt_timeout();
         let read_timeout = self.session_timeout * 2 / 3;
         loop {
@@ -198,8 +217,15 @@ impl Inner {
                 (c.session, c.state, c.last_contact, c.suspended_since)
             };
             let now = Instant::now();
-            if session != 0 && state != Some(ConnState::Suspended) && now - last_contact > read_timeout {
+            if session != 0
+                && state != Some(ConnState::Suspended)
+                && now - last_contact > read_timeout
+            {
                 self.transition(ConnState::Suspended, session);
+                // ZooKeeper's client waits a random time below a second before reconnecting;
+                // only the reconnect tells it whether its session survived.
+                let max = RECONNECT_DELAY_MAX.min(interval).as_millis() as u64;
+                sleep(Duration::from_millis(rng.gen_range(0..=max))).await;
             } else if let Some(since) = suspended_since.filter(|_| session != 0) {
                 if now - since >= self.session_timeout {
                     self.transition(ConnState::Lost, 0);
@@ -214,15 +240,29 @@ impl Inner {
                     notify,
                     resume: resume.take(),
                 };
-                let req = ZkRequest { session: 0, xid: 0, op };
-                if let Ok(Ok(ZkReply::Session(id))) = self.ep.call_timeout(self.server, req, interval).await {
+                let req = ZkRequest {
+                    session: 0,
+                    xid: 0,
+                    op,
+                };
+                if let Ok(Ok(ZkReply::Session(id))) =
+                    self.ep.call_timeout(self.server, req, interval).await
+                {
                     let first = self.conn.lock().unwrap().state.is_none();
                     self.conn.lock().unwrap().last_contact = Instant::now();
-                    let state = if first { ConnState::Connected } else { ConnState::Reconnected };
+                    let state = if first {
+                        ConnState::Connected
+                    } else {
+                        ConnState::Reconnected
+                    };
                     self.transition(state, id);
                 }
             } else {
-                let req = ZkRequest { session, xid: 0, op: ZkOp::Ping };
+                let req = ZkRequest {
+                    session,
+                    xid: 0,
+                    op: ZkOp::Ping,
+                };
                 match self.ep.call_timeout(self.server, req, interval).await {
                     Ok(Ok(_)) => self.heard(session),
                     Ok(Err(ZkError::SessionExpired)) => {

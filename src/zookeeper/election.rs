@@ -9,7 +9,12 @@ pub async fn ensure_path(zk: &ZkClient, path: &str) -> Result<(), ZkError> {
     for part in path.split('/').filter(|p| !p.is_empty()) {
         prefix.push('/');
         prefix.push_str(part);
-        let op = ZkOp::Create { path: prefix.clone(), data: String::new(), ephemeral: false, sequential: false };
+        let op = ZkOp::Create {
+            path: prefix.clone(),
+            data: String::new(),
+            ephemeral: false,
+            sequential: false,
+        };
         match zk.call(op).await {
             Ok(_) | Err(ZkError::NodeExists) => {}
             Err(e) => return Err(e),
@@ -34,16 +39,32 @@ pub struct Election {
 
 impl Election {
     pub fn new(zk: ZkClient, path: &str, prefix: &str) -> Self {
-        Election { zk, path: path.to_string(), prefix: format!("_c_{prefix}-") }
+        Election {
+            zk,
+            path: path.to_string(),
+            prefix: format!("_c_{prefix}-"),
+        }
     }
 
     /// Joins the election: removes this process's leftovers, then creates an ephemeral sequential
     /// znode. Returns its path and its sequence number, which is the term if it wins.
     pub async fn join(&self) -> Result<(String, u64), ZkError> {
         ensure_path(&self.zk, &self.path).await?;
-        if let ZkReply::Children(children) = self.zk.call(ZkOp::GetChildren { path: self.path.clone(), watch: false }).await? {
+        if let ZkReply::Children(children) = self
+            .zk
+            .call(ZkOp::GetChildren {
+                path: self.path.clone(),
+                watch: false,
+            })
+            .await?
+        {
             for (name, _) in children.iter().filter(|(n, _)| n.starts_with(&self.prefix)) {
-                let _ = self.zk.call(ZkOp::Delete { path: format!("{}/{name}", self.path) }).await;
+                let _ = self
+                    .zk
+                    .call(ZkOp::Delete {
+                        path: format!("{}/{name}", self.path),
+                    })
+                    .await;
             }
         }
         let op = ZkOp::Create {
@@ -64,7 +85,14 @@ impl Election {
     /// Whether `mine` has the lowest sequence number now. If not, leaves a watch on its predecessor
     /// so that a watch event says when to check again. `Err(NoNode)`: `mine` is gone.
     pub async fn is_leader(&self, mine: &str) -> Result<bool, ZkError> {
-        let ZkReply::Children(mut children) = self.zk.call(ZkOp::GetChildren { path: self.path.clone(), watch: false }).await? else {
+        let ZkReply::Children(mut children) = self
+            .zk
+            .call(ZkOp::GetChildren {
+                path: self.path.clone(),
+                watch: false,
+            })
+            .await?
+        else {
             unreachable!()
         };
         children.sort_by_key(|(n, _)| sequence_of(n));
@@ -76,7 +104,14 @@ impl Election {
             return Ok(true);
         }
         let predecessor = format!("{}/{}", self.path, children[pos - 1].0);
-        match self.zk.call(ZkOp::Exists { path: predecessor, watch: true }).await? {
+        match self
+            .zk
+            .call(ZkOp::Exists {
+                path: predecessor,
+                watch: true,
+            })
+            .await?
+        {
             ZkReply::Stat(Some(_)) => Ok(false),
             // Gone between the two calls: look again at once.
             _ => Box::pin(self.is_leader(mine)).await,
@@ -85,16 +120,32 @@ impl Election {
 
     /// Leaves the election (best effort: an expired session has removed the znode already).
     pub async fn leave(&self, mine: &str) {
-        let _ = self.zk.call(ZkOp::Delete { path: mine.to_string() }).await;
+        let _ = self
+            .zk
+            .call(ZkOp::Delete {
+                path: mine.to_string(),
+            })
+            .await;
     }
 }
 
 /// Lists the leader path: the masters that advertise themselves as primary, with their znode's
 /// creation time. Several can be listed at once (a deposed leader's znode lingers until its
 /// session expires); callers take the newest.
-pub async fn leader_candidates(zk: &ZkClient, leader_path: &str) -> Result<Vec<(String, u64)>, ZkError> {
-    match zk.call(ZkOp::GetChildren { path: leader_path.to_string(), watch: false }).await {
-        Ok(ZkReply::Children(children)) => Ok(children.into_iter().map(|(n, s)| (n, s.ctime_us)).collect()),
+pub async fn leader_candidates(
+    zk: &ZkClient,
+    leader_path: &str,
+) -> Result<Vec<(String, u64)>, ZkError> {
+    match zk
+        .call(ZkOp::GetChildren {
+            path: leader_path.to_string(),
+            watch: false,
+        })
+        .await
+    {
+        Ok(ZkReply::Children(children)) => {
+            Ok(children.into_iter().map(|(n, s)| (n, s.ctime_us)).collect())
+        }
         Ok(_) => unreachable!(),
         Err(ZkError::NoNode) => Ok(vec![]),
         Err(e) => Err(e),

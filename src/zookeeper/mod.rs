@@ -30,11 +30,21 @@ pub struct Stat {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum ZkOp {
     /// Open a session (or resume `resume`, if it is still alive). Watch events go to `notify`.
-    Connect { timeout_ms: u64, owner: String, notify: SocketAddr, resume: Option<u64> },
+    Connect {
+        timeout_ms: u64,
+        owner: String,
+        notify: SocketAddr,
+        resume: Option<u64>,
+    },
     /// Keep the session alive.
     Ping,
     /// Create a znode; a sequential one gets a ten-digit suffix.
-    Create { path: String, data: String, ephemeral: bool, sequential: bool },
+    Create {
+        path: String,
+        data: String,
+        ephemeral: bool,
+        sequential: bool,
+    },
     /// Delete a znode that has no children.
     Delete { path: String },
     /// A znode's metadata, optionally leaving a one-shot watch for its creation or deletion.

@@ -86,8 +86,23 @@ impl ZooKeeperServer {
     pub async fn serve(addr: SocketAddr, tick: Duration, control: ZkControl, history: History) {
         let ep = Endpoint::bind(addr).await.expect("bind zookeeper");
         let mut state = State::default();
-        state.nodes.insert("/".into(), Znode { stat: Stat { ctime_us: 0, czxid: 0, ephemeral_owner: None }, next_seq: 0 });
-        let server = Arc::new(ZooKeeperServer { state: Mutex::new(state), history, control, tick });
+        state.nodes.insert(
+            "/".into(),
+            Znode {
+                stat: Stat {
+                    ctime_us: 0,
+                    czxid: 0,
+                    ephemeral_owner: None,
+                },
+                next_seq: 0,
+            },
+        );
+        let server = Arc::new(ZooKeeperServer {
+            state: Mutex::new(state),
+            history,
+            control,
+            tick,
+        });
         let s = server.clone();
         let handler_ep = ep.clone();
         ep.add_rpc_handler(move |req: ZkRequest| {
@@ -113,7 +128,13 @@ impl ZooKeeperServer {
     fn handle(&self, req: ZkRequest) -> Result<ZkReply, ZkError> {
         let mut st = self.state.lock().unwrap();
         let now = Instant::now();
-        if let ZkOp::Connect { timeout_ms, owner, notify, resume } = req.op {
+        if let ZkOp::Connect {
+            timeout_ms,
+            owner,
+            notify,
+            resume,
+        } = req.op
+        {
             if let Some(id) = resume.filter(|id| st.sessions.contains_key(id)) {
                 let s = st.sessions.get_mut(&id).unwrap();
                 s.last_heard = now;
@@ -169,13 +190,18 @@ impl ZooKeeperServer {
         let expired: Vec<u64> = st
             .sessions
             .iter()
-            .filter(|(_, s)| now.duration_since(s.last_heard) > s.timeout || forced.contains(&s.owner))
+            .filter(|(_, s)| {
+                now.duration_since(s.last_heard) > s.timeout || forced.contains(&s.owner)
+            })
             .map(|(id, _)| *id)
             .collect();
         for id in expired {
             let owner = st.sessions[&id].owner.clone();
             st.close_session(id);
-            self.history.record("zookeeper", EventKind::SessionExpired { session: id, owner });
+            self.history.record(
+                "zookeeper",
+                EventKind::SessionExpired { session: id, owner },
+            );
         }
     }
 
@@ -188,7 +214,11 @@ impl ZooKeeperServer {
             let ep = ep.clone();
             madsim::task::spawn(async move {
                 for _ in 0..tries {
-                    if ep.call_timeout(addr, event.clone(), NOTIFY_RETRY).await.is_ok() {
+                    if ep
+                        .call_timeout(addr, event.clone(), NOTIFY_RETRY)
+                        .await
+                        .is_ok()
+                    {
                         break;
                     }
                 }
@@ -203,10 +233,19 @@ impl State {
             WatchKind::ChildrenChanged => &mut self.child_watches,
             _ => &mut self.node_watches,
         };
-        let Some(sessions) = watches.remove(path) else { return };
+        let Some(sessions) = watches.remove(path) else {
+            return;
+        };
         for id in sessions {
             if let Some(s) = self.sessions.get(&id) {
-                self.outbox.push((s.notify, WatchEvent { session: id, path: path.to_string(), kind }));
+                self.outbox.push((
+                    s.notify,
+                    WatchEvent {
+                        session: id,
+                        path: path.to_string(),
+                        kind,
+                    },
+                ));
             }
         }
     }
@@ -239,7 +278,11 @@ impl State {
     }
 
     fn children(&self, path: &str) -> Vec<(String, Stat)> {
-        let prefix = if path == "/" { "/".to_string() } else { format!("{path}/") };
+        let prefix = if path == "/" {
+            "/".to_string()
+        } else {
+            format!("{path}/")
+        };
         self.nodes
             .range(prefix.clone()..)
             .take_while(|(p, _)| p.starts_with(&prefix))
@@ -256,9 +299,16 @@ impl State {
                 self.close_session(session);
                 Ok(ZkReply::Closed)
             }
-            ZkOp::Create { path, data: _, ephemeral, sequential } => {
+            ZkOp::Create {
+                path,
+                data: _,
+                ephemeral,
+                sequential,
+            } => {
                 let par = parent(&path).to_string();
-                let Some(p) = self.nodes.get_mut(&par) else { return Err(ZkError::NoNode) };
+                let Some(p) = self.nodes.get_mut(&par) else {
+                    return Err(ZkError::NoNode);
+                };
                 let path = if sequential {
                     let seq = p.next_seq;
                     p.next_seq += 1;
@@ -277,7 +327,11 @@ impl State {
                 };
                 self.nodes.insert(path.clone(), Znode { stat, next_seq: 0 });
                 if ephemeral {
-                    self.sessions.get_mut(&session).unwrap().ephemerals.insert(path.clone());
+                    self.sessions
+                        .get_mut(&session)
+                        .unwrap()
+                        .ephemerals
+                        .insert(path.clone());
                 }
                 self.fire(&path, WatchKind::NodeCreated);
                 self.fire(&par, WatchKind::ChildrenChanged);
@@ -295,7 +349,10 @@ impl State {
             }
             ZkOp::Exists { path, watch } => {
                 if watch {
-                    self.node_watches.entry(path.clone()).or_default().insert(session);
+                    self.node_watches
+                        .entry(path.clone())
+                        .or_default()
+                        .insert(session);
                 }
                 Ok(ZkReply::Stat(self.nodes.get(&path).map(|n| n.stat.clone())))
             }
@@ -304,7 +361,10 @@ impl State {
                     return Err(ZkError::NoNode);
                 }
                 if watch {
-                    self.child_watches.entry(path.clone()).or_default().insert(session);
+                    self.child_watches
+                        .entry(path.clone())
+                        .or_default()
+                        .insert(session);
                 }
                 Ok(ZkReply::Children(self.children(&path)))
             }
