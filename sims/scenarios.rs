@@ -283,3 +283,27 @@ fn paused_primary_story(seed: u64, fencing: Fencing) -> Result<(), String> {
         check_paused_primary(&events, &Role::Master(old).name());
     })
 }
+
+/// The example in README.md, kept compiling and passing.
+#[test]
+fn readme_example_runs() {
+    simulate(7, None, || async {
+        let cluster = Cluster::start(7, Options::fast()).await;
+        let old = cluster.primary().await.unwrap();
+        cluster.kill(Role::Master(old)); // inverse: cluster.restart(..)
+        let bound = Duration::from_millis(cluster.options.failover_bound_ms());
+        let new = cluster.wait_for_new_primary(old, bound).await.unwrap();
+        cluster
+            .fs(
+                0,
+                FsOp::Mkdir {
+                    path: "/after".into(),
+                },
+            )
+            .await
+            .unwrap();
+        let events = ftsim::run::finish(cluster).await; // final states + journal replay
+        assert!(events.iter().any(|e| e.node == Role::Master(new).name()));
+    })
+    .unwrap();
+}

@@ -23,6 +23,7 @@
 pub mod bugs;
 pub mod client;
 pub mod cluster;
+pub mod explore;
 pub mod hash;
 pub mod history;
 pub mod journal;

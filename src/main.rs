@@ -2,13 +2,12 @@
 
 use clap::{Args, Parser, Subcommand};
 use ftsim::options::{Options, PRESETS};
-use ftsim::run::Outcome;
+use ftsim::run::{Outcome, Summary};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Exit codes: distinct for each way a command can fail.
 mod exit {
-    pub const VIOLATION: u8 = 1;
     pub const USAGE: u8 = 2;
     pub const HARNESS: u8 = 3;
 }
@@ -28,6 +27,26 @@ struct Cli {
 enum Command {
     /// Run one seed and print its summary.
     Run(RunArgs),
+    /// Run many seeds, each on its own thread, and summarise.
+    Explore(ExploreArgs),
+}
+
+#[derive(Args)]
+struct ExploreArgs {
+    /// How many seeds to run.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    seeds: u64,
+    /// The first seed (random and printed when not given).
+    #[arg(long, value_parser = ftsim::seed::parse_seed)]
+    seed: Option<u64>,
+    /// Seeds run at once (default: the number of cores).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    jobs: Option<u64>,
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Print the summary as one JSON object.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -87,6 +106,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Run(args) => run(args),
+        Command::Explore(args) => explore(args),
     }
 }
 
@@ -121,6 +141,87 @@ fn run(args: RunArgs) -> ExitCode {
             );
             ExitCode::from(exit::HARNESS)
         }
+    }
+}
+
+fn explore(args: ExploreArgs) -> ExitCode {
+    let options = match args.model.options() {
+        Ok(o) => o,
+        Err(e) => return usage_error(&e),
+    };
+    // The start seed is the only value drawn outside a simulation: it is printed so the sweep
+    // can be repeated with --seed.
+    let start = args.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64 % 1_000_000_000)
+            .unwrap_or(0)
+    });
+    let jobs = args.jobs.map(|j| j as usize).unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let flags = args.model.replay_flags();
+    if !args.json {
+        println!("exploring seeds {start}..{} with {jobs} jobs (ftsim explore --seeds {} --seed {start}{flags})", start + args.seeds, args.seeds);
+    }
+    let wall = std::time::Instant::now();
+    let results = ftsim::explore::explore(start, args.seeds, jobs, &options, &|_| {});
+    let wall_s = wall.elapsed().as_secs_f64();
+    let failed: Vec<&ftsim::explore::SeedResult> =
+        results.iter().filter(|r| r.result.is_err()).collect();
+    let ok: Vec<&Summary> = results
+        .iter()
+        .filter_map(|r| r.result.as_ref().ok().map(|(s, _)| s))
+        .collect();
+    let sim_ms: u64 = ok.iter().map(|s| s.sim_ms).sum();
+    let failovers: u64 = ok.iter().map(|s| s.failovers).sum();
+    let ops_ok: u64 = ok.iter().map(|s| s.ops_ok).sum();
+    let ops_failed: u64 = ok.iter().map(|s| s.ops_failed).sum();
+    let failures: Vec<serde_json::Value> = failed
+        .iter()
+        .map(|r| serde_json::json!({"seed": r.seed, "error": r.result.as_ref().unwrap_err(), "replay": format!("ftsim run --seed {}{flags}", r.seed)}))
+        .collect();
+    if args.json {
+        let out = serde_json::json!({
+            "start": start,
+            "seeds": args.seeds,
+            "failed_seeds": failed.iter().map(|r| r.seed).collect::<Vec<_>>(),
+            "failures": failures,
+            "violations": [],
+            "failovers": failovers,
+            "ops_ok": ops_ok,
+            "ops_failed": ops_failed,
+            "sim_s": sim_ms as f64 / 1000.0,
+            "wall_s": wall_s,
+            "sim_s_per_wall_s": sim_ms as f64 / 1000.0 / wall_s,
+            "failovers_per_wall_min": failovers as f64 / wall_s * 60.0,
+        });
+        println!("{out}");
+    } else {
+        println!("seeds        {} ({} failed)", args.seeds, failed.len());
+        println!(
+            "simulated    {:.1} s in {wall_s:.2} s wall ({:.0}x)",
+            sim_ms as f64 / 1000.0,
+            sim_ms as f64 / 1000.0 / wall_s
+        );
+        println!("failovers    {failovers}");
+        println!("operations   {ops_ok} ok, {ops_failed} failed");
+        for r in &failed {
+            println!(
+                "FAILED seed {}: {}
+  replay: ftsim run --seed {}{flags}",
+                r.seed,
+                r.result.as_ref().unwrap_err(),
+                r.seed
+            );
+        }
+    }
+    if failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(exit::HARNESS)
     }
 }
 

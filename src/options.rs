@@ -339,6 +339,29 @@ mod tests {
         }
     }
 
+    /// `fixtures/options/<preset>.json` is each preset written out, for `--options` to start from.
+    #[test]
+    fn fixture_files_match_the_presets() {
+        for name in PRESETS {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(format!("fixtures/options/{name}.json"));
+            let expected = Options::preset(name).unwrap();
+            if std::env::var("FTSIM_WRITE_FIXTURES").is_ok() {
+                std::fs::write(
+                    &path,
+                    serde_json::to_string_pretty(&expected).unwrap() + "\n",
+                )
+                .unwrap();
+            }
+            assert_eq!(
+                Options::from_file(&path).unwrap(),
+                expected,
+                "{} is stale",
+                path.display()
+            );
+        }
+    }
+
     #[test]
     fn unknown_field_is_rejected() {
         let err = serde_json::from_str::<Options>(r#"{"masterz": 3}"#).unwrap_err();
