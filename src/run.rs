@@ -59,11 +59,18 @@ pub fn sim_time_limit_ms(options: &Options) -> u64 {
 
 /// Builds an outcome from a finished run's events.
 pub fn outcome(seed: u64, options: Options, events: Vec<Event>) -> Outcome {
+    let mut summary = summarise(&events);
+    for index in 0..options.masters {
+        summary
+            .digests
+            .entry(Role::Master(index).name())
+            .or_insert(None);
+    }
     Outcome {
         seed,
         options,
         history_hash: history_hash(&events),
-        summary: summarise(&events),
+        summary,
         events,
     }
 }
