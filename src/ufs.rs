@@ -155,6 +155,19 @@ struct State {
     files: BTreeMap<u64, File>,
 }
 
+impl State {
+    /// Adds a new file at `path`, which must be free; returns its inode.
+    fn create(&mut self, path: String, file: File) -> Result<u64, UfsError> {
+        if self.paths.contains_key(&path) {
+            return Err(UfsError::AlreadyExists);
+        }
+        self.next_inode += 1;
+        self.paths.insert(path, self.next_inode);
+        self.files.insert(self.next_inode, file);
+        Ok(self.next_inode)
+    }
+}
+
 /// The UFS actor.
 pub struct UfsServer {
     state: Mutex<State>,
@@ -213,22 +226,13 @@ impl UfsServer {
         let now = Self::now_us();
         match op {
             UfsOp::Create { path, holder } => {
-                if st.paths.contains_key(&path) {
-                    return Err(UfsError::AlreadyExists);
-                }
-                st.next_inode += 1;
-                let inode = st.next_inode;
-                st.paths.insert(path, inode);
-                st.files.insert(
-                    inode,
-                    File {
-                        durable: vec![],
-                        pending: vec![],
-                        lease: Some(holder),
-                        mtime_us: now,
-                    },
-                );
-                Ok(UfsReply::Inode(inode))
+                let file = File {
+                    durable: vec![],
+                    pending: vec![],
+                    lease: Some(holder),
+                    mtime_us: now,
+                };
+                st.create(path, file).map(UfsReply::Inode)
             }
             UfsOp::Append {
                 inode,
@@ -308,22 +312,13 @@ impl UfsServer {
                 Ok(UfsReply::Records(st.files[inode].durable.clone()))
             }
             UfsOp::Put { path, records } => {
-                if st.paths.contains_key(&path) {
-                    return Err(UfsError::AlreadyExists);
-                }
-                st.next_inode += 1;
-                let inode = st.next_inode;
-                st.paths.insert(path, inode);
-                st.files.insert(
-                    inode,
-                    File {
-                        durable: records,
-                        pending: vec![],
-                        lease: None,
-                        mtime_us: now,
-                    },
-                );
-                Ok(UfsReply::Done)
+                let file = File {
+                    durable: records,
+                    pending: vec![],
+                    lease: None,
+                    mtime_us: now,
+                };
+                st.create(path, file).map(|_| UfsReply::Done)
             }
         }
     }

@@ -284,7 +284,7 @@ pub async fn run(setup: MasterSetup) {
         ELECTION_PATH,
         &format!("{}#{incarnation}", role.addr()),
     );
-    let mut standby = Some(start_standby(master.clone(), true).await);
+    let mut standby = Some(start_standby(master.clone()));
 
     loop {
         // Wait for a session.
@@ -304,13 +304,13 @@ pub async fn run(setup: MasterSetup) {
             task.abort();
         }
         let reason = primary::lead(&master, &zk, &mut events, term, session).await;
-        primary::demote(&master, term, &reason).await;
+        primary::demote(&master, &reason).await;
         if reason == primary::EXITED {
             zk.close().await;
             return;
         }
         election.leave(&mine).await;
-        standby = Some(start_standby(master.clone(), false).await);
+        standby = Some(start_standby(master.clone()));
     }
 }
 
@@ -360,11 +360,9 @@ pub fn ends_primacy(
     }
 }
 
-/// Starts standby work: reset to the newest checkpoint (`fresh`: at process start), then tail
-/// completed logs and write checkpoints.
-async fn start_standby(master: Arc<Master>, fresh: bool) -> JoinHandle<()> {
-    let m = master.clone();
-    let _ = fresh;
+/// Starts standby work: reset to the newest checkpoint, then tail completed logs and write
+/// checkpoints.
+fn start_standby(m: Arc<Master>) -> JoinHandle<()> {
     madsim::task::spawn(async move {
         let mut tailer = Tailer::new(
             m.ufs.clone(),
@@ -393,12 +391,6 @@ async fn start_standby(master: Arc<Master>, fresh: bool) -> JoinHandle<()> {
             sleep(sleep_time).await;
         }
     })
-}
-
-/// Creates the persistent parents of the election and leader paths.
-pub async fn ensure_paths(zk: &ZkClient) {
-    let _ = ensure_path(zk, ELECTION_PATH).await;
-    let _ = ensure_path(zk, LEADER_PATH).await;
 }
 
 /// Deletes and re-creates this master's leader znode (ephemeral; persistent with bug B6).

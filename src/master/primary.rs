@@ -131,7 +131,7 @@ pub async fn lead(
 
 /// Finishes demotion: a master whose journal failed for good exits; any other goes back to
 /// standby (the caller restarts the tailer from the newest checkpoint).
-pub async fn demote(master: &Arc<Master>, _term: u64, reason: &str) {
+pub async fn demote(master: &Arc<Master>, reason: &str) {
     if reason == EXITED {
         master.history.record(
             &master.name,
