@@ -58,12 +58,12 @@ impl Cluster {
             })
             .build();
         nodes.insert(Role::ZooKeeper, zk);
-        let (u, h) = (ufs.clone(), history.clone());
+        let u = ufs.clone();
         let ufs_node = handle
             .create_node()
             .name(Role::Ufs.name())
             .ip(Role::Ufs.ip())
-            .init(move || UfsServer::serve(Role::Ufs.addr(), u.clone(), h.clone()))
+            .init(move || UfsServer::serve(Role::Ufs.addr(), u.clone()))
             .build();
         nodes.insert(Role::Ufs, ufs_node);
         sleep(Duration::from_millis(1)).await;

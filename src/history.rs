@@ -76,8 +76,6 @@ pub enum EventKind {
     },
     /// The client was told "ok" for this entry.
     JournalAck { term: u64, seq: u64, op_id: u64 },
-    /// A mutation was acknowledged without being journaled (possible only with a planted bug).
-    UnjournaledAck { op_id: u64 },
     /// The old writer found its log taken over (lease recovered): it is fenced.
     Fenced { term: u64 },
     /// A log file was completed (renamed to its final range).

@@ -6,7 +6,6 @@
 //! appending to the renamed file. `recover_lease` takes the file from its writer: afterwards the old
 //! writer's appends and flushes fail. madsim has no disk model, so durability lives here.
 
-use crate::history::History;
 use crate::journal::Record;
 use madsim::net::Endpoint;
 use madsim::time::sleep;
@@ -176,7 +175,7 @@ pub struct UfsServer {
 
 impl UfsServer {
     /// Serves at `addr`. The file system lives in `store`, which outlives a restart of the node.
-    pub async fn serve(addr: SocketAddr, store: Arc<UfsServer>, _history: History) {
+    pub async fn serve(addr: SocketAddr, store: Arc<UfsServer>) {
         let ep = Endpoint::bind(addr).await.expect("bind ufs");
         ep.add_rpc_handler(move |UfsRequest(op): UfsRequest| {
             let store = store.clone();
