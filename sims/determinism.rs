@@ -1,12 +1,14 @@
 //! The same seed gives the same run, event for event: each run on its own thread.
 
+use ftsim::swarm::Plan;
 use ftsim::Options;
 
 #[test]
 fn the_same_seed_gives_the_same_history_hash() {
     for seed in [1, 2, 3, 0xdead_beef] {
-        let a = ftsim::run::run(seed, Options::fast()).unwrap();
-        let b = ftsim::run::run(seed, Options::fast()).unwrap();
+        let plan = Plan::swarm(seed, &Options::fast());
+        let a = ftsim::run::run(seed, plan.clone()).unwrap();
+        let b = ftsim::run::run(seed, plan).unwrap();
         assert_eq!(
             a.history_hash, b.history_hash,
             "seed {seed} ran differently twice"
@@ -17,7 +19,16 @@ fn the_same_seed_gives_the_same_history_hash() {
 
 #[test]
 fn different_seeds_give_different_runs() {
-    let a = ftsim::run::run(1, Options::fast()).unwrap();
-    let b = ftsim::run::run(2, Options::fast()).unwrap();
+    let a = ftsim::run::run(1, Plan::swarm(1, &Options::fast())).unwrap();
+    let b = ftsim::run::run(2, Plan::swarm(2, &Options::fast())).unwrap();
     assert_ne!(a.history_hash, b.history_hash);
+}
+
+/// `check-determinism` over a sample: two concurrent runs of each seed agree.
+#[test]
+fn concurrent_runs_agree_on_a_sample() {
+    let seeds: Vec<u64> = (100..140).collect();
+    let base = Options::fast();
+    let mismatches = ftsim::determinism::check(&seeds, 2, &|s| Plan::swarm(s, &base), &|| {});
+    assert!(mismatches.is_empty(), "{mismatches:?}");
 }

@@ -149,6 +149,15 @@ impl Cluster {
             .unwrap_or_else(|| panic!("no node {}", role.name()))
     }
 
+    /// Every node a fault can touch: all but the harness, which only observes.
+    pub fn roles(&self) -> Vec<Role> {
+        self.nodes
+            .keys()
+            .copied()
+            .filter(|r| *r != Role::Harness)
+            .collect()
+    }
+
     fn harness_event(&self, role: Role, kind: EventKind) {
         self.history.record(&role.name(), kind);
     }

@@ -124,8 +124,13 @@ pub enum EventKind {
     NodePause,
     /// The harness resumed a node.
     NodeResume,
-    /// A fault started (`healed == false`) or was undone.
-    Fault { fault: String, healed: bool },
+    /// The nemesis applied a fault (`healed == false`) or undid it. `kind` is one of
+    /// [`crate::fault::FAULT_KINDS`]; `fault` describes it with its targets resolved.
+    Fault {
+        kind: String,
+        fault: String,
+        healed: bool,
+    },
     /// A run phase began.
     Phase { name: String },
     /// A fresh reader replayed the whole journal after the run: the checkpoint it started from
@@ -159,6 +164,32 @@ impl Event {
     pub fn at_ms(&self) -> f64 {
         self.at_us as f64 / 1000.0
     }
+
+    /// One line for people and snapshots: `  1234.567 ms  master-0    journal_ack op_id=.. seq=3`.
+    pub fn compact(&self) -> String {
+        format!("{:>11.3} ms  {:<11} {}", self.at_ms(), self.node, self.kind.compact())
+    }
+}
+
+impl EventKind {
+    /// The event's name and fields as `name key=value ...`, keys sorted, values as JSON.
+    pub fn compact(&self) -> String {
+        let value = serde_json::to_value(self).expect("events serialise");
+        let serde_json::Value::Object(fields) = value else {
+            unreachable!("events are tagged objects")
+        };
+        let mut line = fields["event"].as_str().unwrap_or("?").to_string();
+        for (key, value) in fields.iter().filter(|(k, _)| *k != "event") {
+            line.push(' ');
+            line.push_str(key);
+            line.push('=');
+            match value {
+                serde_json::Value::String(s) if !s.contains(' ') => line.push_str(s),
+                other => line.push_str(&other.to_string()),
+            }
+        }
+        line
+    }
 }
 
 /// A shared, append-only event log. Cloning shares it.
@@ -171,12 +202,13 @@ impl History {
         let at_us = madsim::time::TimeHandle::try_current()
             .map(|t| t.elapsed().as_micros() as u64)
             .unwrap_or(0);
-        tracing::debug!(target: "ftsim::history", node, at_ms = at_us as f64 / 1000.0, "{kind:?}");
-        self.0.lock().unwrap().push(Event {
+        let event = Event {
             at_us,
             node: node.to_string(),
             kind,
-        });
+        };
+        tracing::debug!(target: "ftsim::history", "{}", event.compact());
+        self.0.lock().unwrap().push(event);
     }
 
     /// A copy of every event so far.

@@ -21,19 +21,24 @@
 //! - [`sim`], [`run`]: one seed on its own thread, start to end.
 
 pub mod bugs;
+pub mod check;
 pub mod client;
 pub mod cluster;
+pub mod determinism;
 pub mod explore;
+pub mod fault;
 pub mod hash;
 pub mod history;
 pub mod journal;
 pub mod master;
 pub mod namespace;
+pub mod nemesis;
 pub mod net;
 pub mod options;
 pub mod run;
 pub mod seed;
 pub mod sim;
+pub mod swarm;
 pub mod ufs;
 pub mod worker;
 pub mod workload;

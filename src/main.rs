@@ -1,14 +1,23 @@
 //! The `ftsim` command line.
 
 use clap::{Args, Parser, Subcommand};
+use ftsim::bugs::Bug;
+use ftsim::explore::{SeedResult, Sweep};
 use ftsim::options::{Options, PRESETS};
-use ftsim::run::{Outcome, Summary};
+use ftsim::run::Outcome;
+use ftsim::swarm::{Model, Plan};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 /// Exit codes: distinct for each way a command can fail.
 mod exit {
+    /// A seed failed: an invariant broke, or the model panicked or hung.
+    pub const FAILED: u8 = 1;
+    /// Bad command-line input or input file.
     pub const USAGE: u8 = 2;
+    /// The harness itself could not do its job (a thread or file it could not create).
     pub const HARNESS: u8 = 3;
 }
 
@@ -16,7 +25,9 @@ mod exit {
 #[command(
     name = "ftsim",
     version,
-    about = "Deterministic simulation of Alluxio master fault tolerance"
+    about = "Deterministic simulation of Alluxio master fault tolerance",
+    after_help = "Exit codes: 0 all seeds passed, 1 a seed failed (violation, panic or hang), \
+                  2 usage error, 3 harness error."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -25,14 +36,88 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run one seed and print its summary.
+    /// Run one seed and print its summary, violations and replay command.
     Run(RunArgs),
     /// Run many seeds, each on its own thread, and summarise.
     Explore(ExploreArgs),
+    /// Run each seed twice on different threads and compare the history hashes.
+    CheckDeterminism(DeterminismArgs),
+    /// List the planted bugs of the catalogue.
+    Bugs(BugsArgs),
 }
 
 #[derive(Args)]
-struct ExploreArgs {
+struct ModelArgs {
+    /// Named options preset (alluxio-defaults, fast) [default: fast].
+    #[arg(long, conflicts_with = "options")]
+    preset: Option<String>,
+    /// Options file (JSON; missing fields take Alluxio's defaults).
+    #[arg(long, value_name = "FILE")]
+    options: Option<PathBuf>,
+    /// Switch on one planted bug of the catalogue (see `ftsim bugs`).
+    #[arg(long, value_name = "NAME")]
+    bug: Option<String>,
+    /// Run the options exactly as given, with no fault schedule (no swarm draw).
+    #[arg(long)]
+    no_swarm: bool,
+}
+
+impl ModelArgs {
+    fn model(&self) -> Result<Model, String> {
+        let mut base = match (&self.preset, &self.options) {
+            (_, Some(path)) => Options::from_file(path)?,
+            (Some(name), None) => Options::preset(name).ok_or_else(|| {
+                format!(
+                    "unknown preset '{name}'; known presets: {}",
+                    PRESETS.join(", ")
+                )
+            })?,
+            (None, None) => Options::fast(),
+        };
+        if let Some(name) = &self.bug {
+            base.bug = Some(Bug::parse(name)?);
+        }
+        Ok(Model {
+            base,
+            swarm: !self.no_swarm,
+        })
+    }
+
+    /// The flags that reproduce this model on the command line.
+    fn replay_flags(&self) -> String {
+        let mut flags = match (&self.preset, &self.options) {
+            (_, Some(path)) => format!(" --options {}", path.display()),
+            (Some(name), None) => format!(" --preset {name}"),
+            (None, None) => String::new(),
+        };
+        if let Some(bug) = &self.bug {
+            flags.push_str(&format!(" --bug {bug}"));
+        }
+        if self.no_swarm {
+            flags.push_str(" --no-swarm");
+        }
+        flags
+    }
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// The seed (decimal, or hex with 0x).
+    #[arg(long, value_parser = ftsim::seed::parse_seed)]
+    seed: u64,
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Print the whole event history on stderr as it happens, one line per event with its
+    /// simulated time and node (filter with RUST_LOG, default `ftsim=debug`).
+    #[arg(long)]
+    trace: bool,
+    /// Print the summary as one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct SweepArgs {
     /// How many seeds to run.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     seeds: u64,
@@ -50,49 +135,41 @@ struct ExploreArgs {
 }
 
 #[derive(Args)]
-struct ModelArgs {
-    /// Named options preset (alluxio-defaults, fast).
-    #[arg(long, conflicts_with = "options")]
-    preset: Option<String>,
-    /// Options file (JSON; missing fields take Alluxio's defaults).
-    #[arg(long, value_name = "FILE")]
-    options: Option<PathBuf>,
-}
-
-impl ModelArgs {
-    fn options(&self) -> Result<Options, String> {
-        match (&self.preset, &self.options) {
-            (_, Some(path)) => Options::from_file(path),
-            (Some(name), None) => Options::preset(name).ok_or_else(|| {
-                format!(
-                    "unknown preset '{name}'; known presets: {}",
-                    PRESETS.join(", ")
-                )
-            }),
-            (None, None) => Ok(Options::fast()),
-        }
-    }
-
-    /// The flags that reproduce these options on the command line.
-    fn replay_flags(&self) -> String {
-        match (&self.preset, &self.options) {
-            (_, Some(path)) => format!(" --options {}", path.display()),
-            (Some(name), None) => format!(" --preset {name}"),
-            (None, None) => String::new(),
-        }
-    }
+struct ExploreArgs {
+    #[command(flatten)]
+    sweep: SweepArgs,
+    /// Run only shard K of N (1-based) of the seed range: seeds whose offset from the start is
+    /// K-1 modulo N. N machines with K = 1..N together run the whole range.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    shard: Option<(u64, u64)>,
+    /// Real seconds a seed may run before it counts as hung.
+    #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..))]
+    wall_limit_s: u64,
 }
 
 #[derive(Args)]
-struct RunArgs {
-    /// The seed (decimal, or hex with 0x).
-    #[arg(long, value_parser = ftsim::seed::parse_seed)]
-    seed: u64,
+struct DeterminismArgs {
     #[command(flatten)]
-    model: ModelArgs,
-    /// Print the summary as one JSON object.
+    sweep: SweepArgs,
+}
+
+#[derive(Args)]
+struct BugsArgs {
+    /// Print the list as JSON.
     #[arg(long)]
     json: bool,
+}
+
+fn parse_shard(s: &str) -> Result<(u64, u64), String> {
+    let (k, n) = s
+        .split_once('/')
+        .ok_or_else(|| format!("'{s}' is not K/N (for example 2/4)"))?;
+    let k: u64 = k.trim().parse().map_err(|_| format!("'{k}' in '{s}' is not a number"))?;
+    let n: u64 = n.trim().parse().map_err(|_| format!("'{n}' in '{s}' is not a number"))?;
+    if n == 0 || k == 0 || k > n {
+        return Err(format!("shard {k}/{n}: K must be 1 to N and N at least 1"));
+    }
+    Ok((k, n))
 }
 
 fn main() -> ExitCode {
@@ -107,6 +184,8 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Run(args) => run(args),
         Command::Explore(args) => explore(args),
+        Command::CheckDeterminism(args) => check_determinism(args),
+        Command::Bugs(args) => bugs(args),
     }
 }
 
@@ -115,120 +194,270 @@ fn usage_error(message: &str) -> ExitCode {
     ExitCode::from(exit::USAGE)
 }
 
+fn replay_command(seed: u64, flags: &str) -> String {
+    format!("ftsim run --seed {seed}{flags}")
+}
+
 fn run(args: RunArgs) -> ExitCode {
-    let options = match args.model.options() {
-        Ok(o) => o,
+    let model = match args.model.model() {
+        Ok(m) => m,
         Err(e) => return usage_error(&e),
     };
-    let replay = format!(
-        "ftsim run --seed {}{}",
-        args.seed,
-        args.model.replay_flags()
-    );
-    match ftsim::run::run(args.seed, options) {
+    if args.trace {
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("ftsim=debug"));
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .without_time()
+            .with_level(false)
+            .with_target(false)
+            .init();
+    }
+    let replay = replay_command(args.seed, &args.model.replay_flags());
+    let plan = model.plan(args.seed);
+    match ftsim::run::run(args.seed, plan) {
         Ok(outcome) => {
             if args.json {
-                println!("{}", summary_json(&outcome));
+                println!("{}", outcome_json(&outcome, &replay));
             } else {
-                print_summary(&outcome, &replay);
+                print_outcome(&outcome, &replay);
             }
-            ExitCode::SUCCESS
+            if outcome.passed() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(exit::FAILED)
+            }
         }
         Err(panic) => {
             eprintln!(
-                "seed {} failed inside the model: {panic}\nreplay: {replay}",
-                args.seed
+                "seed {} failed inside the model: {panic}\n{}replay: {replay}",
+                args.seed,
+                model.plan(args.seed).describe()
             );
-            ExitCode::from(exit::HARNESS)
+            ExitCode::from(exit::FAILED)
         }
     }
 }
 
-fn explore(args: ExploreArgs) -> ExitCode {
-    let options = match args.model.options() {
-        Ok(o) => o,
-        Err(e) => return usage_error(&e),
-    };
-    // The start seed is the only value drawn outside a simulation: it is printed so the sweep
-    // can be repeated with --seed.
-    let start = args.seed.unwrap_or_else(|| {
+/// The start seed: given, or drawn from the clock (the only value drawn outside a simulation;
+/// it is printed so the sweep can be repeated).
+fn start_seed(given: Option<u64>) -> u64 {
+    given.unwrap_or_else(|| {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64 % 1_000_000_000)
             .unwrap_or(0)
-    });
-    let jobs = args.jobs.map(|j| j as usize).unwrap_or_else(|| {
+    })
+}
+
+fn jobs(given: Option<u64>) -> usize {
+    given.map(|j| j as usize).unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
-    });
-    let flags = args.model.replay_flags();
-    if !args.json {
-        println!("exploring seeds {start}..{} with {jobs} jobs (ftsim explore --seeds {} --seed {start}{flags})", start + args.seeds, args.seeds);
+    })
+}
+
+fn progress_bar(len: u64, json: bool) -> indicatif::ProgressBar {
+    if json || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
     }
-    let wall = std::time::Instant::now();
-    let results = ftsim::explore::explore(start, args.seeds, jobs, &options, &|_| {});
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} seeds, {per_sec}, eta {eta} {msg}",
+        )
+        .expect("valid template"),
+    );
+    bar
+}
+
+/// Peak resident memory of this process, from /proc (Linux), in MiB.
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+fn explore(args: ExploreArgs) -> ExitCode {
+    let sweep_args = &args.sweep;
+    let model = match sweep_args.model.model() {
+        Ok(m) => m,
+        Err(e) => return usage_error(&e),
+    };
+    let start = start_seed(sweep_args.seed);
+    let jobs = jobs(sweep_args.jobs);
+    let (k, n) = args.shard.unwrap_or((1, 1));
+    let seeds: Vec<u64> = (0..sweep_args.seeds)
+        .filter(|i| i % n == k - 1)
+        .map(|i| start.wrapping_add(i))
+        .collect();
+    let flags = sweep_args.model.replay_flags();
+    let shard_flag = args
+        .shard
+        .map(|(k, n)| format!(" --shard {k}/{n}"))
+        .unwrap_or_default();
+    if !sweep_args.json {
+        println!(
+            "exploring {} seeds from {start} with {jobs} jobs\n  again: ftsim explore --seeds {} --seed {start}{shard_flag}{flags}",
+            seeds.len(),
+            sweep_args.seeds
+        );
+    }
+    let bar = progress_bar(seeds.len() as u64, sweep_args.json);
+    let wall = Instant::now();
+    let results = ftsim::explore::explore(
+        &seeds,
+        jobs,
+        &|seed| model.plan(seed),
+        Some(Duration::from_secs(args.wall_limit_s)),
+        &|r: &SeedResult| {
+            if r.failed() {
+                bar.set_message(format!("(failed: seed {})", r.seed));
+            }
+            bar.inc(1);
+        },
+    );
+    bar.finish_and_clear();
     let wall_s = wall.elapsed().as_secs_f64();
-    let failed: Vec<&ftsim::explore::SeedResult> =
-        results.iter().filter(|r| r.result.is_err()).collect();
-    let ok: Vec<&Summary> = results
-        .iter()
-        .filter_map(|r| r.result.as_ref().ok().map(|(s, _)| s))
-        .collect();
-    let sim_ms: u64 = ok.iter().map(|s| s.sim_ms).sum();
-    let failovers: u64 = ok.iter().map(|s| s.failovers).sum();
-    let ops_ok: u64 = ok.iter().map(|s| s.ops_ok).sum();
-    let ops_failed: u64 = ok.iter().map(|s| s.ops_failed).sum();
-    let failures: Vec<serde_json::Value> = failed
-        .iter()
-        .map(|r| serde_json::json!({"seed": r.seed, "error": r.result.as_ref().unwrap_err(), "replay": format!("ftsim run --seed {}{flags}", r.seed)}))
-        .collect();
-    if args.json {
-        let out = serde_json::json!({
+    let sweep = Sweep::of(&results, &|seed| replay_command(seed, &flags));
+    let sim_s = sweep.sim_ms as f64 / 1000.0;
+    if sweep_args.json {
+        let mut out = serde_json::to_value(&sweep).expect("sweep serialises");
+        let extra = serde_json::json!({
             "start": start,
-            "seeds": args.seeds,
-            "failed_seeds": failed.iter().map(|r| r.seed).collect::<Vec<_>>(),
-            "failures": failures,
-            "violations": [],
-            "failovers": failovers,
-            "ops_ok": ops_ok,
-            "ops_failed": ops_failed,
-            "sim_s": sim_ms as f64 / 1000.0,
+            "shard": format!("{k}/{n}"),
+            "sim_s": sim_s,
             "wall_s": wall_s,
-            "sim_s_per_wall_s": sim_ms as f64 / 1000.0 / wall_s,
-            "failovers_per_wall_min": failovers as f64 / wall_s * 60.0,
+            "seeds_per_s": sweep.seeds as f64 / wall_s,
+            "sim_s_per_wall_s": sim_s / wall_s,
+            "failovers_per_wall_min": sweep.failovers as f64 / wall_s * 60.0,
+            "peak_rss_mib": peak_rss_mib(),
         });
+        out.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
         println!("{out}");
     } else {
-        println!("seeds        {} ({} failed)", args.seeds, failed.len());
-        println!(
-            "simulated    {:.1} s in {wall_s:.2} s wall ({:.0}x)",
-            sim_ms as f64 / 1000.0,
-            sim_ms as f64 / 1000.0 / wall_s
-        );
-        println!("failovers    {failovers}");
-        println!("operations   {ops_ok} ok, {ops_failed} failed");
-        for r in &failed {
-            println!(
-                "FAILED seed {}: {}
-  replay: ftsim run --seed {}{flags}",
-                r.seed,
-                r.result.as_ref().unwrap_err(),
-                r.seed
-            );
-        }
+        print_sweep(&sweep, wall_s);
     }
-    if failed.is_empty() {
+    if sweep.failed_seeds.is_empty() {
         ExitCode::SUCCESS
     } else {
-        ExitCode::from(exit::HARNESS)
+        ExitCode::from(exit::FAILED)
     }
 }
 
-fn summary_json(o: &Outcome) -> serde_json::Value {
+fn print_sweep(s: &Sweep, wall_s: f64) {
+    let sim_s = s.sim_ms as f64 / 1000.0;
+    println!("seeds        {} ({} failed)", s.seeds, s.failed_seeds.len());
+    println!(
+        "simulated    {sim_s:.1} s in {wall_s:.2} s wall ({:.0}x, {:.1} seeds/s)",
+        sim_s / wall_s,
+        s.seeds as f64 / wall_s
+    );
+    println!(
+        "failovers    {} ({:.0} per wall minute)",
+        s.failovers,
+        s.failovers as f64 / wall_s * 60.0
+    );
+    println!("operations   {} ok, {} failed", s.ops_ok, s.ops_failed);
+    let line = |m: &std::collections::BTreeMap<String, u64>| {
+        m.iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    println!("faults       {}", line(&s.faults));
+    println!("coverage     {}", line(&s.coverage));
+    let unreached: Vec<&String> = s.coverage.iter().filter(|(_, n)| **n == 0).map(|(k, _)| k).collect();
+    if !unreached.is_empty() {
+        println!("  never reached: {}", unreached.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "));
+    }
+    if let Some(mib) = peak_rss_mib() {
+        println!("peak memory  {mib:.0} MiB");
+    }
+    for f in &s.violations {
+        let at = f.at_ms.map(|t| format!(" at {t:.3} ms")).unwrap_or_default();
+        println!(
+            "FAILED seed {}: {}{at}: {}\n  replay: {}",
+            f.seed, f.invariant, f.detail, f.replay
+        );
+    }
+}
+
+fn check_determinism(args: DeterminismArgs) -> ExitCode {
+    let a = &args.sweep;
+    let model = match a.model.model() {
+        Ok(m) => m,
+        Err(e) => return usage_error(&e),
+    };
+    let start = start_seed(a.seed);
+    let seeds: Vec<u64> = (0..a.seeds).map(|i| start.wrapping_add(i)).collect();
+    let bar = progress_bar(seeds.len() as u64, a.json);
+    let wall = Instant::now();
+    let mismatches = ftsim::determinism::check(&seeds, jobs(a.jobs), &|seed| model.plan(seed), &|| {
+        bar.inc(1)
+    });
+    bar.finish_and_clear();
+    let flags = a.model.replay_flags();
+    if a.json {
+        let out = serde_json::json!({
+            "start": start,
+            "seeds": a.seeds,
+            "mismatches": mismatches.iter().map(|m| serde_json::json!({
+                "seed": m.seed, "first": m.first, "second": m.second,
+                "replay": replay_command(m.seed, &flags),
+            })).collect::<Vec<_>>(),
+            "wall_s": wall.elapsed().as_secs_f64(),
+        });
+        println!("{out}");
+    } else {
+        println!(
+            "ran seeds {start}..{} twice each: {} mismatch(es) in {:.1} s",
+            start + a.seeds,
+            mismatches.len(),
+            wall.elapsed().as_secs_f64()
+        );
+        for m in &mismatches {
+            println!(
+                "MISMATCH seed {}: {} vs {}\n  replay: {}",
+                m.seed,
+                m.first,
+                m.second,
+                replay_command(m.seed, &flags)
+            );
+        }
+    }
+    if mismatches.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(exit::FAILED)
+    }
+}
+
+fn bugs(args: BugsArgs) -> ExitCode {
+    if args.json {
+        let list: Vec<serde_json::Value> = Bug::ALL
+            .iter()
+            .map(|b| serde_json::json!({"id": b.id(), "name": b.name(), "summary": b.summary()}))
+            .collect();
+        println!("{}", serde_json::Value::Array(list));
+    } else {
+        for b in Bug::ALL {
+            println!("{:<4} {:<36} {}", b.id(), b.name(), b.summary());
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn outcome_json(o: &Outcome, replay: &str) -> serde_json::Value {
     let s = &o.summary;
     serde_json::json!({
         "seed": o.seed,
+        "passed": o.passed(),
         "history_hash": format!("{:016x}", o.history_hash),
         "events": o.events.len(),
         "sim_ms": s.sim_ms,
@@ -238,13 +467,21 @@ fn summary_json(o: &Outcome) -> serde_json::Value {
         "ops_failed": s.ops_failed,
         "journal_entries": s.journal_entries,
         "digests": s.digests.iter().map(|(k, v)| (k.clone(), serde_json::json!(v.map(|d| format!("{d:016x}"))))).collect::<serde_json::Map<_, _>>(),
-        "violations": [],
+        "violations": o.violations,
+        "faults": o.faults,
+        "coverage": o.coverage,
+        "plan": o.plan,
+        "replay": replay,
     })
 }
 
-fn print_summary(o: &Outcome, replay: &str) {
+fn print_outcome(o: &Outcome, replay: &str) {
     let s = &o.summary;
-    println!("seed {}", o.seed);
+    let plan: &Plan = &o.plan;
+    println!("seed {}: {}", o.seed, if o.passed() { "passed" } else { "FAILED" });
+    for line in plan.describe().lines() {
+        println!("  {line}");
+    }
     println!("  simulated     {:.3} s", s.sim_ms as f64 / 1000.0);
     println!("  terms         {}", s.terms);
     println!("  failovers     {}", s.failovers);
@@ -256,10 +493,27 @@ fn print_summary(o: &Outcome, replay: &str) {
             None => println!("  {master:<13} did not answer"),
         }
     }
+    let reached: Vec<String> = o
+        .coverage
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect();
+    println!("  coverage      {}", if reached.is_empty() { "-".into() } else { reached.join(", ") });
     println!(
         "  history       {} events, hash {:016x}",
         o.events.len(),
         o.history_hash
     );
+    for v in &o.violations {
+        let event = v
+            .event
+            .map(|i| format!("\n    first breaking event #{i}: {}", o.events[i].compact()))
+            .unwrap_or_default();
+        println!(
+            "  VIOLATION     {} ({:?}) at {:.3} ms: {}{event}",
+            v.invariant, v.tag, v.at_ms, v.detail
+        );
+    }
     println!("  replay        {replay}");
 }

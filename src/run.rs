@@ -1,16 +1,21 @@
-//! One seed, start to end: build the cluster, run the workload through the safety phase, heal,
-//! demand a serving primary in the liveness phase, record final states and the journal replay,
-//! then summarise.
+//! One seed, start to end: build the cluster, run the workload while the nemesis applies the
+//! fault schedule (the safety phase), heal, demand a serving primary (the liveness phase), record
+//! final states and the journal replay, then check and summarise.
 
+use crate::check::{self, bounded_retry::call_bound_ms, Violation};
 use crate::cluster::Cluster;
 use crate::history::{history_hash, Event, EventKind};
 use crate::journal::reader;
 use crate::namespace::FsOp;
+use crate::nemesis::Nemesis;
 use crate::net::Role;
 use crate::options::Options;
+use crate::swarm::Plan;
 use madsim::time::sleep;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The figures of one run, all derived from its history.
@@ -34,33 +39,57 @@ pub struct Summary {
 #[derive(Clone, Debug)]
 pub struct Outcome {
     pub seed: u64,
-    pub options: Options,
+    pub plan: Plan,
     pub events: Vec<Event>,
     pub history_hash: u64,
     pub summary: Summary,
+    /// Broken invariants, at most one per invariant (its first breaking event).
+    pub violations: Vec<Violation>,
+    /// How often each fault kind was applied (every kind, zeros included).
+    pub faults: BTreeMap<String, u64>,
+    /// How often each Sometimes fact was reached (every fact, zeros included).
+    pub coverage: BTreeMap<String, u64>,
 }
 
-/// Runs one seed on its own thread. `Err` carries a panic message from inside the model.
-pub fn run(seed: u64, options: Options) -> Result<Outcome, String> {
-    let limit = Duration::from_millis(sim_time_limit_ms(&options));
-    let opts = options.clone();
-    let events = crate::sim::simulate(seed, Some(limit), move || scenario(seed, opts))?;
-    Ok(outcome(seed, options, events))
+impl Outcome {
+    pub fn passed(&self) -> bool {
+        self.violations.is_empty()
+    }
+}
+
+/// Runs one seed on its own thread. `Err` carries a panic message from inside the model (a
+/// simulated-time limit past which the run counts as hung included).
+pub fn run(seed: u64, plan: Plan) -> Result<Outcome, String> {
+    run_with_wall_limit(seed, plan, None)
+}
+
+/// As [`run`], giving up after `wall_limit` of real time.
+pub fn run_with_wall_limit(
+    seed: u64,
+    plan: Plan,
+    wall_limit: Option<Duration>,
+) -> Result<Outcome, String> {
+    tracing::info!(target: "ftsim::run", seed, "plan\n{}", plan.describe());
+    let limit = Duration::from_millis(sim_time_limit_ms(&plan.options));
+    let p = plan.clone();
+    let events =
+        crate::sim::simulate_within(seed, Some(limit), wall_limit, move || scenario(seed, p))?;
+    Ok(outcome(seed, plan, events))
 }
 
 /// An upper bound on a run's simulated time; past it the run is reported as hung.
 pub fn sim_time_limit_ms(options: &Options) -> u64 {
-    let ops = options.workload_ops_per_client as u64;
-    let per_op = options.workload_think_time_ms
-        + options.user_rpc_retry_max_duration_ms
-        + options.user_rpc_attempt_timeout_ms;
-    4 * options.failover_bound_ms() + options.run_safety_phase_ms + ops.min(20) * per_op + 600_000
+    2 * options.failover_bound_ms()
+        + options.run_safety_phase_ms
+        + 4 * call_bound_ms(options)
+        + options.workload_think_time_ms
+        + 60_000
 }
 
-/// Builds an outcome from a finished run's events.
-pub fn outcome(seed: u64, options: Options, events: Vec<Event>) -> Outcome {
+/// Builds an outcome from a finished run's events: summary, checkers, counts.
+pub fn outcome(seed: u64, plan: Plan, events: Vec<Event>) -> Outcome {
     let mut summary = summarise(&events);
-    for index in 0..options.masters {
+    for index in 0..plan.options.masters {
         summary
             .digests
             .entry(Role::Master(index).name())
@@ -68,16 +97,21 @@ pub fn outcome(seed: u64, options: Options, events: Vec<Event>) -> Outcome {
     }
     Outcome {
         seed,
-        options,
+        violations: check::violations(&events, &plan.options),
+        faults: check::fault_counts(&events),
+        coverage: check::coverage::facts(&events),
         history_hash: history_hash(&events),
         summary,
         events,
+        plan,
     }
 }
 
-/// The run itself, inside the simulation.
-pub async fn scenario(seed: u64, options: Options) -> Vec<Event> {
-    let cluster = Cluster::start(seed, options).await;
+/// The run itself, inside the simulation: a safety phase in which the workload runs and the
+/// nemesis applies the schedule; then every fault is healed and the liveness phase has each
+/// client call once through whichever primary serves; then the final states are recorded.
+pub async fn scenario(seed: u64, plan: Plan) -> Vec<Event> {
+    let cluster = Cluster::start(seed, plan.options).await;
     let history = cluster.history.clone();
     let o = cluster.options.clone();
     history.record(
@@ -86,10 +120,11 @@ pub async fn scenario(seed: u64, options: Options) -> Vec<Event> {
             name: "safety".into(),
         },
     );
+    let stop = Arc::new(AtomicBool::new(false));
     let mut workloads = vec![];
     for index in 0..cluster.clients() {
         let rng = crate::seed::child_rng(seed, &format!("workload-{index}"));
-        let o = o.clone();
+        let (o, stop) = (o.clone(), stop.clone());
         let task = cluster
             .with_client(index, move |client| async move {
                 madsim::task::spawn(async move {
@@ -100,6 +135,7 @@ pub async fn scenario(seed: u64, options: Options) -> Vec<Event> {
                         Duration::from_millis(o.workload_think_time_ms),
                         o.workload_dirs,
                         o.workload_files_per_dir,
+                        &stop,
                     )
                     .await
                 })
@@ -107,7 +143,10 @@ pub async fn scenario(seed: u64, options: Options) -> Vec<Event> {
             .await;
         workloads.push(task);
     }
-    sleep(Duration::from_millis(o.run_safety_phase_ms)).await;
+    Nemesis::new(&cluster)
+        .run(&plan.faults, o.run_safety_phase_ms)
+        .await;
+    stop.store(true, Ordering::Relaxed);
 
     history.record(
         "harness",
@@ -115,22 +154,19 @@ pub async fn scenario(seed: u64, options: Options) -> Vec<Event> {
             name: "liveness".into(),
         },
     );
-    cluster
-        .wait_for_primary(Duration::from_millis(o.failover_bound_ms()))
-        .await;
-    for index in 0..cluster.clients() {
-        let _ = cluster
-            .fs(
-                index,
-                FsOp::Mkdir {
-                    path: format!("/live-{index}"),
-                },
-            )
-            .await;
-    }
-    for w in workloads {
-        let _ = w.await;
-    }
+    let probes = (0..cluster.clients()).map(|index| {
+        cluster.fs(
+            index,
+            FsOp::Mkdir {
+                path: format!("/live-{index}"),
+            },
+        )
+    });
+    futures::future::join_all(probes).await;
+    // Calls in flight when the faults healed end within the call bound; a call that does not is
+    // left pending for the bounded-retry checker to report.
+    let drain = Duration::from_millis(call_bound_ms(&o) + o.workload_think_time_ms);
+    let _ = madsim::time::timeout(drain, futures::future::join_all(workloads)).await;
     finish(cluster).await
 }
 

@@ -16,22 +16,54 @@ where
     Fut: Future<Output = T> + 'static,
     T: Send + 'static,
 {
+    simulate_within(seed, time_limit, None, f)
+}
+
+/// As [`simulate`], and gives up waiting after `wall_limit` of real time. The run's thread cannot
+/// be stopped from outside; it is left to finish (or to reach its simulated-time limit) on its own.
+pub fn simulate_within<F, Fut, T>(
+    seed: u64,
+    time_limit: Option<Duration>,
+    wall_limit: Option<Duration>,
+    f: F,
+) -> Result<T, String>
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: Future<Output = T> + 'static,
+    T: Send + 'static,
+{
+    let (tx, rx) = std::sync::mpsc::channel();
     let thread = std::thread::Builder::new()
         .name(format!("seed-{seed}"))
         .stack_size(32 << 20)
         .spawn(move || {
-            let mut runtime = Runtime::with_seed_and_config(seed, Config::default());
-            if let Some(limit) = time_limit {
-                runtime.set_time_limit(limit);
-            }
-            runtime.block_on(f())
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let mut runtime = Runtime::with_seed_and_config(seed, Config::default());
+                if let Some(limit) = time_limit {
+                    runtime.set_time_limit(limit);
+                }
+                runtime.block_on(f())
+            }));
+            let _ = tx.send(result.map_err(|panic| {
+                panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "panic with a non-string payload".into())
+            }));
         })
         .map_err(|e| format!("cannot start a thread: {e}"))?;
-    thread.join().map_err(|panic| {
-        panic
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "panic with a non-string payload".into())
-    })
+    let result = match wall_limit {
+        Some(limit) => rx.recv_timeout(limit).map_err(|_| {
+            format!(
+                "wall-time limit exceeded: still running after {:.0} s",
+                limit.as_secs_f64()
+            )
+        })?,
+        None => rx
+            .recv()
+            .map_err(|_| "the run's thread ended without a result".to_string())?,
+    };
+    let _ = thread.join();
+    result
 }

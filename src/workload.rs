@@ -6,6 +6,7 @@ use crate::namespace::FsOp;
 use madsim::time::sleep;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// Draws one operation over `dirs` directories of `files` files each.
@@ -34,7 +35,7 @@ pub fn draw_op(rng: &mut ChaCha8Rng, dirs: u32, files: u32) -> FsOp {
     }
 }
 
-/// Runs `ops` operations one after another with `think` between them.
+/// Runs `ops` operations one after another with `think` between them, until `stop` is set.
 pub async fn run(
     client: &MasterClient,
     mut rng: ChaCha8Rng,
@@ -42,8 +43,12 @@ pub async fn run(
     think: Duration,
     dirs: u32,
     files: u32,
+    stop: &AtomicBool,
 ) {
     for _ in 0..ops {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
         let op = draw_op(&mut rng, dirs, files);
         let _ = client.fs(op).await;
         sleep(think).await;

@@ -86,6 +86,8 @@ pub struct Replica {
     pub next_seq: u64,
     /// Operation id -> reply, so a retried mutation gets its first outcome.
     pub retry_cache: BTreeMap<u64, FsReply>,
+    /// Operations applied but not yet durable: a retry of one must wait, not be answered.
+    pub in_flight: std::collections::BTreeSet<u64>,
     /// Entries applied since the last checkpoint.
     pub since_checkpoint: u64,
 }
@@ -96,6 +98,7 @@ impl Replica {
             namespace: cp.namespace.clone(),
             next_seq: cp.next_seq,
             retry_cache: cp.retry_cache.clone(),
+            in_flight: Default::default(),
             since_checkpoint: 0,
         }
     }

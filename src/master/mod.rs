@@ -171,6 +171,10 @@ impl Master {
             if let Some(reply) = replica.retry_cache.get(&op_id) {
                 return Ok(MasterReply::Fs(reply.clone()));
             }
+            // The first attempt is still being journaled: its answer is not known yet.
+            if replica.in_flight.contains(&op_id) {
+                return Err(MasterError::Unavailable);
+            }
         }
         let mutation = replica.namespace.plan(&op).map_err(MasterError::Fs)?;
         let (term, journal) = {
@@ -188,11 +192,14 @@ impl Master {
             .namespace
             .apply(&mutation)
             .expect("a planned mutation applies");
-        replica.retry_cache.insert(op_id, reply.clone());
         let Some(journal) = journal else {
             // Only bug B1 gets here: a standby "journal" that writes nothing.
+            replica.retry_cache.insert(op_id, reply.clone());
             return Ok(MasterReply::Fs(reply));
         };
+        // The answer is cached only once the entry is durable (Alluxio caches a call's result
+        // when it completes, journal flush included); until then a retry is told to come back.
+        replica.in_flight.insert(op_id);
         let seq = replica.next_seq;
         replica.next_seq += 1;
         let entry = JournalEntry {
@@ -210,6 +217,10 @@ impl Master {
         drop(replica);
         match rx.await {
             Ok(()) => {
+                let mut replica = self.replica.lock().await;
+                replica.in_flight.remove(&op_id);
+                replica.retry_cache.insert(op_id, reply.clone());
+                drop(replica);
                 self.history
                     .record(&self.name, EventKind::JournalAck { term, seq, op_id });
                 Ok(MasterReply::Fs(reply))

@@ -1,0 +1,121 @@
+//! Bounded client retry (Always): every client call ends, ok or with a definite error, within the
+//! retry policy's bound, and makes no more attempts than the policy allows.
+//!
+//! The bound is `user.rpc.retry.max.duration` (no attempt starts after it) plus one attempt: a
+//! leader lookup (at most `zookeeper.leader.inquiry.retry` tries) and the RPC's deadline. Time a
+//! client node spent paused by the nemesis does not count: a frozen process cannot retry.
+
+use super::{Tag, Violation};
+use crate::history::{Event, EventKind};
+use crate::options::Options;
+use std::collections::BTreeMap;
+
+pub const NAME: &str = "bounded_retry";
+
+/// Longest a call may take, in simulated milliseconds.
+pub fn call_bound_ms(o: &Options) -> u64 {
+    o.user_rpc_retry_max_duration_ms + o.leader_lookup_bound_ms() + o.user_rpc_attempt_timeout_ms
+}
+
+/// Most attempts the policy can make: one at once, then one after each backoff sleep that still
+/// starts within the maximum duration (attempts themselves taking no time at all).
+pub fn max_attempts(o: &Options) -> u32 {
+    let (mut attempts, mut elapsed) = (1u32, 0u64);
+    let mut sleep = o.user_rpc_retry_base_sleep_ms.max(1);
+    while elapsed < o.user_rpc_retry_max_duration_ms {
+        elapsed += sleep.min(o.user_rpc_retry_max_duration_ms - elapsed);
+        attempts += 1;
+        sleep = (sleep * 2).min(o.user_rpc_retry_max_sleep_ms.max(1));
+    }
+    attempts
+}
+
+/// Microseconds of `[from, to)` during which `node` was paused.
+fn paused_within(pauses: &[(u64, u64)], from: u64, to: u64) -> u64 {
+    pauses
+        .iter()
+        .map(|&(p, r)| r.min(to).saturating_sub(p.max(from)))
+        .sum()
+}
+
+pub fn check(events: &[Event], options: &Options) -> Option<Violation> {
+    let bound_us = call_bound_ms(options) * 1000;
+    let attempts_allowed = max_attempts(options);
+    let end_us = events.last().map_or(0, |e| e.at_us);
+
+    let mut pauses: BTreeMap<&str, Vec<(u64, u64)>> = BTreeMap::new();
+    for e in events {
+        match e.kind {
+            EventKind::NodePause => pauses.entry(&e.node).or_default().push((e.at_us, u64::MAX)),
+            EventKind::NodeResume => {
+                if let Some(last) = pauses.get_mut(e.node.as_str()).and_then(|v| v.last_mut()) {
+                    last.1 = e.at_us;
+                }
+            }
+            _ => {}
+        }
+    }
+    let no_pauses = vec![];
+    let active = |node: &str, from: u64, to: u64| {
+        to - from - paused_within(pauses.get(node).unwrap_or(&no_pauses), from, to)
+    };
+
+    // op_id -> (invoke index, invoke time)
+    let mut open: BTreeMap<u64, (usize, u64)> = BTreeMap::new();
+    for (i, e) in events.iter().enumerate() {
+        match &e.kind {
+            EventKind::Invoke { op_id, .. } => {
+                open.insert(*op_id, (i, e.at_us));
+            }
+            EventKind::Attempt { op_id, attempt, .. } if *attempt > attempts_allowed => {
+                return Some(Violation::at(
+                    NAME,
+                    Tag::Always,
+                    events,
+                    i,
+                    format!(
+                        "{} made attempt {attempt} of call {op_id:#x}; the policy allows {attempts_allowed}",
+                        e.node
+                    ),
+                ));
+            }
+            EventKind::Ok { op_id, .. } | EventKind::Fail { op_id, .. } => {
+                if let Some((_, start)) = open.remove(op_id) {
+                    let took = active(&e.node, start, e.at_us);
+                    if took > bound_us {
+                        return Some(Violation::at(
+                            NAME,
+                            Tag::Always,
+                            events,
+                            i,
+                            format!(
+                                "{}'s call {op_id:#x} took {:.3} ms; the bound is {} ms",
+                                e.node,
+                                took as f64 / 1000.0,
+                                bound_us / 1000
+                            ),
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    // Calls that never ended: a violation once they are older than the bound.
+    let (op_id, (i, start)) = open
+        .into_iter()
+        .filter(|(_, (i, start))| active(&events[*i].node, *start, end_us) > bound_us)
+        .min_by_key(|(_, (i, _))| *i)?;
+    Some(Violation {
+        invariant: NAME,
+        tag: Tag::Always,
+        at_ms: (start + bound_us) as f64 / 1000.0,
+        event: Some(i),
+        detail: format!(
+            "{}'s call {op_id:#x}, invoked at {:.3} ms, had not ended {} ms later when the run ended",
+            events[i].node,
+            start as f64 / 1000.0,
+            bound_us / 1000
+        ),
+    })
+}

@@ -1,0 +1,142 @@
+//! No lost journal entries (Always): after healing, a fresh reader replaying the checkpoint and
+//! the logs finds every acknowledged mutation exactly once, with no sequence gap or duplicate,
+//! and every master's final state is the journal's state at the point that master has applied.
+//!
+//! "Acknowledged" covers both sides of the wire: a master's `JournalAck` (seq and operation id)
+//! and a client's successful answer to a mutating call (its operation id). Standbys read only
+//! completed logs, so a standby's state is compared with the journal's state at its own applied
+//! sequence number, which the reader records; the primary must be at the end of the journal.
+
+use super::{Tag, Violation};
+use crate::history::{Event, EventKind};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub const NAME: &str = "no_lost_entries";
+
+pub fn check(events: &[Event]) -> Option<Violation> {
+    let fail = |i: usize, detail: String| Some(Violation::at(NAME, Tag::Always, events, i, detail));
+    let (r, (checkpoint_seq, checkpoint_ops, entries, digest, problem, digest_at)) =
+        events.iter().enumerate().rev().find_map(|(i, e)| match &e.kind {
+            EventKind::JournalReplay {
+                checkpoint_seq,
+                checkpoint_ops,
+                entries,
+                digest,
+                problem,
+                digest_at,
+            } => Some((i, (*checkpoint_seq, checkpoint_ops, entries, *digest, problem, digest_at))),
+            _ => None,
+        })?;
+
+    if let Some(p) = problem {
+        return fail(r, format!("the journal does not replay: {p}"));
+    }
+    let mut expected = checkpoint_seq;
+    for &(seq, _, _) in entries {
+        if seq != expected {
+            let what = if seq < expected { "duplicate" } else { "gap" };
+            return fail(r, format!("journal {what}: seq {seq} where {expected} was expected"));
+        }
+        expected += 1;
+    }
+    let end = expected;
+
+    // Where each operation id is in the journal: a seq, or the checkpoint.
+    let mut place: BTreeMap<u64, Option<u64>> = BTreeMap::new();
+    for &op in checkpoint_ops {
+        place.insert(op, None);
+    }
+    for &(seq, _, op) in entries {
+        if let Some(before) = place.insert(op, Some(seq)) {
+            let before = before.map_or("the checkpoint".to_string(), |s| format!("seq {s}"));
+            return fail(r, format!("operation {op:#x} is in the journal twice: {before} and seq {seq}"));
+        }
+    }
+    let by_seq: BTreeMap<u64, u64> = entries.iter().map(|&(s, _, op)| (s, op)).collect();
+
+    let mut mutating: BTreeSet<u64> = BTreeSet::new();
+    for (i, e) in events[..r].iter().enumerate() {
+        match &e.kind {
+            EventKind::Invoke { op_id, op } if op.is_mutation() => {
+                mutating.insert(*op_id);
+            }
+            EventKind::JournalAck { seq, op_id, term } => {
+                let found = if *seq < checkpoint_seq {
+                    place.get(op_id) == Some(&None)
+                } else {
+                    by_seq.get(seq) == Some(op_id)
+                };
+                if !found {
+                    return fail(
+                        i,
+                        format!(
+                            "{} acknowledged seq {seq} (operation {op_id:#x}, term {term}) but the \
+                             journal {}",
+                            e.node,
+                            match by_seq.get(seq) {
+                                Some(other) => format!("has operation {other:#x} there"),
+                                None => format!("ends at seq {end}"),
+                            }
+                        ),
+                    );
+                }
+            }
+            EventKind::Ok { op_id, by, .. } if mutating.contains(op_id) && !place.contains_key(op_id) => {
+                return fail(
+                    i,
+                    format!(
+                        "{} was told ok by {by} for mutation {op_id:#x}, which is not in the journal",
+                        e.node
+                    ),
+                );
+            }
+            _ => {}
+        }
+    }
+
+    // Final states: each master is the journal's state at its applied seq; the primary at the end.
+    let digest_at: BTreeMap<u64, Option<u64>> = digest_at.iter().copied().collect();
+    for (i, e) in events[..r].iter().enumerate() {
+        if let EventKind::FinalState {
+            primary,
+            applied_seq,
+            digest: mine,
+        } = e.kind
+        {
+            if primary && applied_seq != end {
+                return fail(
+                    i,
+                    format!("primary {} has applied {applied_seq} entries; the journal has {end}", e.node),
+                );
+            }
+            let journal = if applied_seq == end {
+                Some(digest)
+            } else {
+                digest_at.get(&applied_seq).copied().flatten()
+            };
+            match journal {
+                Some(d) if d == mine => {}
+                Some(d) => {
+                    return fail(
+                        i,
+                        format!(
+                            "{}'s state after {applied_seq} entries (digest {mine:#x}) differs from \
+                             the journal's (digest {d:#x})",
+                            e.node
+                        ),
+                    )
+                }
+                None => {
+                    return fail(
+                        i,
+                        format!(
+                            "{} has applied {applied_seq} entries but the journal has only {end}",
+                            e.node
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    None
+}

@@ -1,0 +1,87 @@
+//! At most one leader (Always): no two masters ever both acknowledge writes as primary at once,
+//! and the journal is one history written by one primary per term.
+//!
+//! Three rules, over acknowledged entries only (an entry a deposed primary appended but could not
+//! make durable harms nobody):
+//! 1. every acknowledgement in a term comes from one master;
+//! 2. an acknowledged entry was accepted (appended) before any later term began: once a master
+//!    has become primary in term T, no master acknowledges an entry it accepted in an older term;
+//! 3. the journal, read in sequence order, has non-decreasing terms.
+//!
+//! Two masters that merely *believe* they lead at once (a paused old primary) break none of these;
+//! [`super::coverage`] counts that as a Sometimes fact.
+
+use super::{Tag, Violation};
+use crate::history::{Event, EventKind};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub const NAME: &str = "one_leader";
+
+pub fn check(events: &[Event]) -> Option<Violation> {
+    let fail = |i: usize, detail: String| Some(Violation::at(NAME, Tag::Always, events, i, detail));
+
+    // Rule 1, and the set of acknowledged (master, term, seq) for rule 2.
+    let mut owner: BTreeMap<u64, &str> = BTreeMap::new();
+    let mut acked: BTreeSet<(&str, u64, u64)> = BTreeSet::new();
+    for (i, e) in events.iter().enumerate() {
+        if let EventKind::JournalAck { term, seq, .. } = e.kind {
+            let first = *owner.entry(term).or_insert(&e.node);
+            if first != e.node {
+                return fail(
+                    i,
+                    format!(
+                        "{} acknowledged seq {seq} in term {term}, whose writes {first} also acknowledged",
+                        e.node
+                    ),
+                );
+            }
+            acked.insert((&e.node, term, seq));
+        }
+    }
+
+    // Rule 2: walk in time order, tracking the newest term that has begun.
+    let mut newest: Option<(u64, usize)> = None;
+    for (i, e) in events.iter().enumerate() {
+        match e.kind {
+            EventKind::BecamePrimary { term, .. } => {
+                if newest.is_none_or(|(t, _)| term > t) {
+                    newest = Some((term, i));
+                }
+            }
+            EventKind::JournalAppend { term, seq, .. } if acked.contains(&(&e.node, term, seq)) => {
+                if let Some((t, j)) = newest.filter(|(t, _)| *t > term) {
+                    return fail(
+                        i,
+                        format!(
+                            "{} accepted seq {seq} in term {term} (later acknowledged) after {} \
+                             became primary in term {t} at {:.3} ms",
+                            e.node,
+                            events[j].node,
+                            events[j].at_ms()
+                        ),
+                    );
+                }
+                if newest.is_none_or(|(t, _)| term > t) {
+                    newest = Some((term, i));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    // Rule 3: the journal's terms in sequence order.
+    for (i, e) in events.iter().enumerate() {
+        if let EventKind::JournalReplay { entries, .. } = &e.kind {
+            for pair in entries.windows(2) {
+                let ((s0, t0, _), (s1, t1, _)) = (pair[0], pair[1]);
+                if t1 < t0 {
+                    return fail(
+                        i,
+                        format!("the journal goes back from term {t0} at seq {s0} to term {t1} at seq {s1}"),
+                    );
+                }
+            }
+        }
+    }
+    None
+}

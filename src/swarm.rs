@@ -1,0 +1,300 @@
+//! Swarm testing: each seed draws its own cluster, timeouts, enabled fault kinds and fault
+//! schedule, so that a sweep covers many configurations rather than one.
+//!
+//! A [`Plan`] is everything a run needs besides the seed: the options and the fault schedule.
+//! [`Plan::swarm`] draws one from a seed and a base preset with a generator of its own, so the
+//! draw never disturbs the simulation's random stream.
+
+use crate::fault::{Fault, ScheduledFault, Target, FAULT_KINDS};
+use crate::net::Role;
+use crate::options::Options;
+use rand::seq::SliceRandom;
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use std::fmt::Write;
+
+/// The options and the fault schedule of one run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    pub options: Options,
+    pub faults: Vec<ScheduledFault>,
+}
+
+impl Plan {
+    /// The options as given, with no faults.
+    pub fn fixed(options: Options) -> Plan {
+        Plan {
+            options,
+            faults: vec![],
+        }
+    }
+
+    /// Draws a cluster, timeouts and a fault schedule from `seed`, around the `base` options.
+    pub fn swarm(seed: u64, base: &Options) -> Plan {
+        let mut rng = crate::seed::child_rng(seed, "swarm");
+        let options = draw_options(&mut rng, base);
+        let faults = draw_faults(&mut rng, &options);
+        Plan { options, faults }
+    }
+
+    /// Rejects options the model cannot run and faults the cluster cannot take.
+    pub fn validate(&self) -> Result<(), String> {
+        self.options.validate()?;
+        for (i, f) in self.faults.iter().enumerate() {
+            f.fault
+                .validate(&self.options)
+                .map_err(|e| format!("fault {i} ({f}): {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// A few lines for people: the drawn cluster, its main timeouts and the schedule.
+    pub fn describe(&self) -> String {
+        let o = &self.options;
+        let mut s = format!(
+            "cluster: {} masters, {} workers, {} clients; session timeout {} ms, quiet wait {} ms, \
+             safe mode {} ms, retry up to {} ms; fencing {:?}{}\n",
+            o.masters,
+            o.workers,
+            o.clients,
+            o.zookeeper_session_timeout_ms,
+            o.master_journal_tailer_shutdown_quiet_wait_time_ms,
+            o.master_worker_connect_wait_time_ms,
+            o.user_rpc_retry_max_duration_ms,
+            o.fencing(),
+            o.bug
+                .map(|b| format!("; bug {} ({})", b.name(), b.id()))
+                .unwrap_or_default(),
+        );
+        if self.faults.is_empty() {
+            s.push_str("faults: none\n");
+        } else {
+            let _ = writeln!(s, "faults ({}):", self.faults.len());
+            for f in &self.faults {
+                let _ = writeln!(s, "  {f}");
+            }
+        }
+        s
+    }
+}
+
+/// How seeds become plans: drawn by the swarm around `base`, or `base` as given with no faults.
+#[derive(Clone, Debug)]
+pub struct Model {
+    pub base: Options,
+    pub swarm: bool,
+}
+
+impl Model {
+    pub fn plan(&self, seed: u64) -> Plan {
+        if self.swarm {
+            Plan::swarm(seed, &self.base)
+        } else {
+            Plan::fixed(self.base.clone())
+        }
+    }
+}
+
+/// `base` scaled by a factor in `[lo, hi)`, at least 1.
+fn scale(rng: &mut ChaCha8Rng, base: u64, lo: f64, hi: f64) -> u64 {
+    ((base as f64 * rng.gen_range(lo..hi)).round() as u64).max(1)
+}
+
+fn draw_options(rng: &mut ChaCha8Rng, base: &Options) -> Options {
+    let mut o = base.clone();
+    o.masters = rng.gen_range(2..=5);
+    o.workers = rng.gen_range(1..=4);
+    o.clients = rng.gen_range(1..=6);
+    o.zookeeper_session_timeout_ms = scale(rng, base.zookeeper_session_timeout_ms, 0.5, 2.0).max(30);
+    o.zookeeper_connection_timeout_ms = (o.zookeeper_session_timeout_ms / 2).max(1);
+    o.master_journal_flush_batch_time_ms = rng.gen_range(1..=20);
+    o.master_journal_flush_timeout_ms = scale(rng, base.master_journal_flush_timeout_ms, 0.5, 2.0);
+    o.master_journal_tailer_sleep_time_ms =
+        scale(rng, base.master_journal_tailer_sleep_time_ms, 0.5, 2.0);
+    o.master_journal_tailer_shutdown_quiet_wait_time_ms =
+        scale(rng, base.master_journal_tailer_shutdown_quiet_wait_time_ms, 0.5, 2.0);
+    o.master_journal_checkpoint_period_entries =
+        scale(rng, base.master_journal_checkpoint_period_entries, 0.5, 4.0);
+    o.master_journal_log_size_bytes_max =
+        scale(rng, base.master_journal_log_size_bytes_max, 0.5, 4.0).max(o.journal_entry_size_bytes);
+    o.master_worker_connect_wait_time_ms =
+        scale(rng, base.master_worker_connect_wait_time_ms, 0.5, 2.0);
+    o.master_worker_timeout_ms = scale(rng, base.master_worker_timeout_ms, 0.5, 2.0)
+        .max(4 * o.worker_block_heartbeat_interval_ms);
+    o.workload_ops_per_client = rng.gen_range(base.workload_ops_per_client / 2..=base.workload_ops_per_client * 3 / 2).max(1);
+    o.workload_think_time_ms = scale(rng, base.workload_think_time_ms, 0.5, 3.0);
+    // A call started when the faults heal must be able to outlast a whole failover.
+    o.user_rpc_retry_max_duration_ms = scale(rng, base.user_rpc_retry_max_duration_ms, 0.5, 2.0)
+        .max(o.failover_bound_ms() + o.user_rpc_attempt_timeout_ms);
+    o
+}
+
+/// Any node a fault may be aimed at, `primary` included.
+fn any_node(rng: &mut ChaCha8Rng, o: &Options) -> Target {
+    let mut nodes = vec![
+        Target::Primary,
+        Target::Node(Role::ZooKeeper),
+        Target::Node(Role::Ufs),
+    ];
+    nodes.extend((0..o.masters).map(|i| Target::Node(Role::Master(i))));
+    nodes.extend((0..o.workers).map(|i| Target::Node(Role::Worker(i))));
+    nodes.extend((0..o.clients).map(|i| Target::Node(Role::Client(i))));
+    *nodes.choose(rng).unwrap()
+}
+
+/// The primary half the time, otherwise any master.
+fn some_master(rng: &mut ChaCha8Rng, o: &Options) -> Target {
+    if rng.gen_bool(0.5) {
+        Target::Primary
+    } else {
+        Target::Node(Role::Master(rng.gen_range(0..o.masters)))
+    }
+}
+
+fn draw_faults(rng: &mut ChaCha8Rng, o: &Options) -> Vec<ScheduledFault> {
+    let mut enabled: Vec<&str> = FAULT_KINDS
+        .iter()
+        .copied()
+        .filter(|_| rng.gen_bool(0.4))
+        .collect();
+    if enabled.is_empty() {
+        enabled.push(FAULT_KINDS.choose(rng).unwrap());
+    }
+    let t = o.zookeeper_session_timeout_ms;
+    let mean_gap = scale(rng, t, 0.3, 3.0);
+    let mut faults = vec![];
+    let mut at = rng.gen_range(0..=mean_gap);
+    while at < o.run_safety_phase_ms {
+        let kind = *enabled.choose(rng).unwrap();
+        let (fault, for_ms) = draw_fault(rng, o, kind);
+        faults.push(ScheduledFault { at_ms: at, for_ms, fault });
+        at += rng.gen_range(1..=2 * mean_gap);
+    }
+    faults
+}
+
+fn draw_fault(rng: &mut ChaCha8Rng, o: &Options, kind: &str) -> (Fault, u64) {
+    let t = o.zookeeper_session_timeout_ms;
+    let fault = match kind {
+        "crash" => {
+            let node = if o.workers > 0 && rng.gen_bool(0.3) {
+                Target::Node(Role::Worker(rng.gen_range(0..o.workers)))
+            } else {
+                some_master(rng, o)
+            };
+            Fault::Crash { node }
+        }
+        "pause" => Fault::Pause {
+            node: if rng.gen_bool(0.4) {
+                Target::Primary
+            } else {
+                any_node(rng, o)
+            },
+        },
+        "isolate" => Fault::Isolate {
+            node: any_node(rng, o),
+        },
+        "split-halves" => {
+            let mut all = vec![Target::Node(Role::ZooKeeper), Target::Node(Role::Ufs)];
+            all.extend((0..o.masters).map(|i| Target::Node(Role::Master(i))));
+            all.extend((0..o.workers).map(|i| Target::Node(Role::Worker(i))));
+            all.extend((0..o.clients).map(|i| Target::Node(Role::Client(i))));
+            all.shuffle(rng);
+            let n = rng.gen_range(1..all.len());
+            let mut side = all[..n].to_vec();
+            side.sort();
+            Fault::SplitHalves { side }
+        }
+        "one-way" => {
+            let mut pool = vec![
+                Target::Primary,
+                Target::Node(Role::ZooKeeper),
+                Target::Node(Role::Ufs),
+            ];
+            pool.extend((0..o.masters).map(|i| Target::Node(Role::Master(i))));
+            let from = *pool.choose(rng).unwrap();
+            let to = loop {
+                let to = *pool.choose(rng).unwrap();
+                if to != from {
+                    break to;
+                }
+            };
+            Fault::OneWay { from, to }
+        }
+        "cut-from-zookeeper" => Fault::CutFromZookeeper {
+            node: some_master(rng, o),
+        },
+        "cut-from-ufs" => Fault::CutFromUfs {
+            node: some_master(rng, o),
+        },
+        "message-loss" => Fault::MessageLoss {
+            percent: rng.gen_range(1..=30),
+        },
+        "latency-spike" => {
+            let min_ms = rng.gen_range(10..=200);
+            Fault::LatencySpike {
+                min_ms,
+                max_ms: min_ms + rng.gen_range(50..=1_000),
+            }
+        }
+        "session-expiry" => Fault::SessionExpiry {
+            node: if rng.gen_bool(0.7) {
+                some_master(rng, o)
+            } else {
+                any_node(rng, o)
+            },
+        },
+        "zookeeper-unavailable" => Fault::ZookeeperUnavailable,
+        "flush-fail" => Fault::FlushFail {
+            node: some_master(rng, o),
+        },
+        "flush-slow" => Fault::FlushSlow {
+            node: some_master(rng, o),
+            delay_ms: rng.gen_range(50..=2_500),
+        },
+        "rename-fail" => Fault::RenameFail,
+        other => unreachable!("fault kind {other} has no generator"),
+    };
+    let for_ms = match &fault {
+        Fault::SessionExpiry {
+            node: Target::Node(Role::ZooKeeper | Role::Ufs),
+        } => return draw_fault(rng, o, kind),
+        Fault::SessionExpiry { .. } => 0,
+        Fault::Crash { .. } => scale(rng, t, 0.05, 2.0),
+        Fault::FlushFail { .. } => scale(rng, o.master_journal_flush_timeout_ms, 0.1, 1.5),
+        Fault::MessageLoss { .. } | Fault::RenameFail => scale(rng, t, 0.5, 3.0),
+        _ => scale(rng, t, 0.2, 2.5),
+    };
+    (fault, for_ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn swarm_plans_are_valid_and_vary() {
+        let base = Options::fast();
+        let plans: Vec<Plan> = (0..200).map(|s| Plan::swarm(s, &base)).collect();
+        for (seed, p) in plans.iter().enumerate() {
+            p.validate()
+                .unwrap_or_else(|e| panic!("seed {seed}: {e}\n{}", p.describe()));
+        }
+        assert_eq!(Plan::swarm(7, &base), Plan::swarm(7, &base));
+        let shapes: std::collections::BTreeSet<_> = plans
+            .iter()
+            .map(|p| (p.options.masters, p.options.workers, p.options.clients))
+            .collect();
+        assert!(shapes.len() > 20, "only {} cluster shapes", shapes.len());
+        for kind in FAULT_KINDS {
+            assert!(
+                plans
+                    .iter()
+                    .any(|p| p.faults.iter().any(|f| f.fault.kind() == *kind)),
+                "no plan draws {kind}"
+            );
+        }
+    }
+}
