@@ -179,13 +179,25 @@ pub async fn finish(cluster: Cluster) -> Vec<Event> {
             name: "final".into(),
         },
     );
-    // Let standbys tail the last completed entries before comparing digests.
+    // Let the cluster settle: a primary serves, a deposed primary has had a session timeout to
+    // learn it, and standbys have tailed the last completed entries.
+    let o = cluster.options.clone();
+    cluster
+        .wait_for_primary(Duration::from_millis(o.failover_bound_ms()))
+        .await;
     sleep(Duration::from_millis(
-        cluster.options.master_journal_tailer_sleep_time_ms * 3,
+        o.zookeeper_session_timeout_ms + 3 * o.master_journal_tailer_sleep_time_ms,
     ))
     .await;
-    for index in 0..cluster.options.masters {
-        if let Some(s) = cluster.master_status(index).await {
+    for index in 0..o.masters {
+        let mut status = None;
+        for _ in 0..3 {
+            status = cluster.master_status(index).await;
+            if status.is_some() {
+                break;
+            }
+        }
+        if let Some(s) = status {
             let kind = EventKind::FinalState {
                 primary: s.primary,
                 applied_seq: s.next_seq,

@@ -38,12 +38,17 @@ pub enum UfsOp {
     RecoverLease {
         path: String,
     },
+    /// With `holder`, only if that client still holds the file's lease (HDFS completes a file
+    /// only for its lease holder; a writer completes its log that way before renaming it).
     Rename {
         src: String,
         dst: String,
+        holder: Option<String>,
     },
+    /// With `holder`, only if that client still holds the file's lease.
     Delete {
         path: String,
+        holder: Option<String>,
     },
     /// Files directly below a folder.
     List {
@@ -156,6 +161,17 @@ struct State {
 
 impl State {
     /// Adds a new file at `path`, which must be free; returns its inode.
+    /// `Err(LeaseLost)` when `holder` is given and does not hold the lease of the file at `path`.
+    fn check_holder(&self, path: &str, holder: Option<&str>) -> Result<(), UfsError> {
+        let Some(holder) = holder else { return Ok(()) };
+        let inode = self.paths.get(path).ok_or(UfsError::NotFound)?;
+        if self.files[inode].lease.as_deref() == Some(holder) {
+            Ok(())
+        } else {
+            Err(UfsError::LeaseLost)
+        }
+    }
+
     fn create(&mut self, path: String, file: File) -> Result<u64, UfsError> {
         if self.paths.contains_key(&path) {
             return Err(UfsError::AlreadyExists);
@@ -225,6 +241,17 @@ impl UfsServer {
         let now = Self::now_us();
         match op {
             UfsOp::Create { path, holder } => {
+                // A retried create by the same lease holder of a still-empty file answers as the
+                // first did (the namenode's retry cache makes `create` idempotent).
+                if let Some(&inode) = st.paths.get(&path) {
+                    let f = &st.files[&inode];
+                    if f.lease.as_deref() == Some(holder.as_str())
+                        && f.durable.is_empty()
+                        && f.pending.is_empty()
+                    {
+                        return Ok(UfsReply::Inode(inode));
+                    }
+                }
                 let file = File {
                     durable: vec![],
                     pending: vec![],
@@ -274,10 +301,11 @@ impl UfsServer {
                 file.lease = None;
                 Ok(UfsReply::Done)
             }
-            UfsOp::Rename { src, dst } => {
+            UfsOp::Rename { src, dst, holder } => {
                 if self.faults.0.lock().unwrap().rename_fail {
                     return Err(UfsError::Failed);
                 }
+                st.check_holder(&src, holder.as_deref())?;
                 if st.paths.contains_key(&dst) {
                     return Err(UfsError::AlreadyExists);
                 }
@@ -285,7 +313,8 @@ impl UfsServer {
                 st.paths.insert(dst, inode);
                 Ok(UfsReply::Done)
             }
-            UfsOp::Delete { path } => {
+            UfsOp::Delete { path, holder } => {
+                st.check_holder(&path, holder.as_deref())?;
                 let inode = st.paths.remove(&path).ok_or(UfsError::NotFound)?;
                 st.files.remove(&inode);
                 Ok(UfsReply::Done)
@@ -367,17 +396,36 @@ impl UfsClient {
     }
 
     pub async fn rename(&self, src: &str, dst: &str) -> Result<(), UfsError> {
+        self.rename_held(src, dst, None).await
+    }
+
+    /// Renames only if `holder` (when given) holds the file's lease.
+    pub async fn rename_held(
+        &self,
+        src: &str,
+        dst: &str,
+        holder: Option<&str>,
+    ) -> Result<(), UfsError> {
         self.call(UfsOp::Rename {
             src: src.into(),
             dst: dst.into(),
+            holder: holder.map(String::from),
         })
         .await
         .map(|_| ())
     }
 
     pub async fn delete(&self, path: &str) -> Result<(), UfsError> {
-        self.call(UfsOp::Delete { path: path.into() })
-            .await
-            .map(|_| ())
+        self.delete_held(path, None).await
+    }
+
+    /// Deletes only if `holder` (when given) holds the file's lease.
+    pub async fn delete_held(&self, path: &str, holder: Option<&str>) -> Result<(), UfsError> {
+        self.call(UfsOp::Delete {
+            path: path.into(),
+            holder: holder.map(String::from),
+        })
+        .await
+        .map(|_| ())
     }
 }

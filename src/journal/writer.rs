@@ -26,6 +26,12 @@ pub struct LogWriter {
     term: u64,
     options: Arc<Options>,
     log: OpenLog,
+    /// The log must be completed before anything else is written (a flush failed, or it is full).
+    /// Until its completion is known to have happened, nothing more is appended to it: a
+    /// completed log's later entries would be invisible to readers.
+    must_complete: bool,
+    /// False once the log is completed: a new one must be created before the next append.
+    log_open: bool,
     /// Every entry below this is durable.
     flushed_end: u64,
     /// Lazy-rename fencing still to do at the first write: (old in-progress path, start, end).
@@ -67,6 +73,8 @@ impl LogWriter {
             term,
             options,
             log,
+            must_complete: false,
+            log_open: true,
             flushed_end: next_seq,
             fence,
             fenced_recorded: false,
@@ -97,7 +105,9 @@ impl LogWriter {
                     Err(_) => break,
                 }
             }
-            let result = match self
+            let result = match self.roll().await {
+                Err(e) => Err(e),
+                Ok(()) => match self
                 .ufs
                 .call(UfsOp::Append {
                     inode: self.log.inode,
@@ -115,6 +125,7 @@ impl LogWriter {
                         .await
                 }
                 Err(e) => Err(e),
+            },
             };
             let ok = result.is_ok();
             self.history.record(
@@ -196,7 +207,7 @@ impl LogWriter {
                 .next()
                 .unwrap_or_default()
                 .to_string();
-            let superseded = !listing.iter().any(|f| f.name == mine)
+            let superseded = (self.log_open && !listing.iter().any(|f| f.name == mine))
                 || listing
                     .iter()
                     .filter_map(|f| parse_range(&f.name))
@@ -209,12 +220,30 @@ impl LogWriter {
                 }
                 return Err(WriteError::Fenced);
             }
-            if !self.bug(Bug::IncompleteLogAfterFlushFailure) && self.complete().await.is_err() {
+            if self.bug(Bug::IncompleteLogAfterFlushFailure) {
+                // B10: abandon the log where it is and start a new one.
+                self.log_open = false;
                 return Ok(());
             }
         }
-        if let Ok(log) = create_log(&self.ufs, &self.holder, self.flushed_end).await {
-            self.log = log;
+        if self.log_open {
+            self.must_complete = true;
+        }
+        let _ = self.roll().await;
+        Ok(())
+    }
+
+    /// Completes the current log if it must be, and opens a new one if none is open. An error
+    /// leaves the writer where it was, to try again at the next write.
+    async fn roll(&mut self) -> Result<(), UfsError> {
+        if self.must_complete {
+            self.complete().await?;
+            self.must_complete = false;
+            self.log_open = false;
+        }
+        if !self.log_open {
+            self.log = create_log(&self.ufs, &self.holder, self.flushed_end).await?;
+            self.log_open = true;
         }
         Ok(())
     }
@@ -223,11 +252,9 @@ impl LogWriter {
         let entries = self.flushed_end - self.log.start;
         if entries * self.options.journal_entry_size_bytes
             >= self.options.master_journal_log_size_bytes_max
-            && self.complete().await.is_ok()
         {
-            if let Ok(log) = create_log(&self.ufs, &self.holder, self.flushed_end).await {
-                self.log = log;
-            }
+            self.must_complete = true;
+            let _ = self.roll().await;
         }
     }
 
@@ -236,10 +263,15 @@ impl LogWriter {
     /// "duplicate").
     async fn complete(&mut self) -> Result<(), UfsError> {
         let (start, end) = (self.log.start, self.flushed_end);
+        // Only while this writer holds the log's lease: a path can be reused by the next
+        // primary once the old log is gone, and that log is not ours to complete or delete.
+        let holder = Some(self.holder.as_str());
         let result = if end == start {
-            self.ufs.delete(&self.log.path).await
+            self.ufs.delete_held(&self.log.path, holder).await
         } else {
-            self.ufs.rename(&self.log.path, &log_path(start, end)).await
+            self.ufs
+                .rename_held(&self.log.path, &log_path(start, end), holder)
+                .await
         };
         match result {
             Ok(()) => {
@@ -270,7 +302,9 @@ impl LogWriter {
 
     /// Closes the writer on demotion: completes the log (best effort).
     pub async fn close(&mut self) {
-        let _ = self.complete().await;
+        if self.log_open {
+            let _ = self.complete().await;
+        }
     }
 }
 
