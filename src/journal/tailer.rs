@@ -117,67 +117,86 @@ impl Tailer {
     /// after the completed ones. With `recover_lease`, first takes each such log's lease, so its
     /// old writer can append no more, and completes it at what it holds. Returns the in-progress
     /// logs left for lazy fencing, as (path, start).
+    ///
+    /// The old primary may complete its log between two listings: then the log is no longer in
+    /// progress but a completed log past what was applied, and the whole read starts again.
     pub async fn catch_up_in_progress(
         &mut self,
         replica: &mut Replica,
         recover_lease: bool,
     ) -> Result<Vec<(String, u64)>, UfsError> {
-        self.catch_up(replica).await?;
-        let mut open: Vec<u64> = self
-            .ufs
-            .list(LOGS)
-            .await?
-            .iter()
-            .filter_map(|f| parse_range(&f.name))
-            .filter(|r| r.1 == IN_PROGRESS)
-            .map(|r| r.0)
-            .collect();
-        open.sort();
-        let mut left = vec![];
-        for start in open {
-            let path = log_path(start, IN_PROGRESS);
-            if recover_lease {
-                match self
-                    .ufs
-                    .call(UfsOp::RecoverLease { path: path.clone() })
-                    .await
-                {
-                    Ok(_) | Err(UfsError::NotFound) => {}
-                    Err(e) => return Err(e),
+        'again: for _ in 0..16 {
+            self.catch_up(replica).await?;
+            let listing: Vec<(u64, u64)> = self
+                .ufs
+                .list(LOGS)
+                .await?
+                .iter()
+                .filter_map(|f| parse_range(&f.name))
+                .collect();
+            if listing
+                .iter()
+                .any(|&(_, end)| end != IN_PROGRESS && end > replica.next_seq)
+            {
+                // Completed after catch_up listed, or a gap catch_up could not cross.
+                continue 'again;
+            }
+            let mut open: Vec<u64> = listing
+                .iter()
+                .filter(|r| r.1 == IN_PROGRESS)
+                .map(|r| r.0)
+                .collect();
+            open.sort();
+            let mut left = vec![];
+            for start in open {
+                let path = log_path(start, IN_PROGRESS);
+                if recover_lease {
+                    match self
+                        .ufs
+                        .call(UfsOp::RecoverLease { path: path.clone() })
+                        .await
+                    {
+                        Ok(_) => {}
+                        Err(UfsError::NotFound) => continue 'again,
+                        Err(e) => return Err(e),
+                    }
                 }
-            }
-            let records = match self.ufs.read(&path).await {
-                Ok(r) => r,
-                Err(UfsError::NotFound) => continue,
-                Err(e) => return Err(e),
-            };
-            let before = replica.next_seq;
-            if let Err(gap) = replica.apply_log(start, IN_PROGRESS, &records) {
-                self.history.record(
-                    &self.node,
-                    EventKind::JournalGap {
-                        expected: gap.expected,
-                        found: gap.found,
-                    },
-                );
-                return Err(UfsError::Failed);
-            }
-            if recover_lease {
-                let done = if replica.next_seq.max(before) == start && records.is_empty() {
-                    self.ufs.delete(&path).await
-                } else {
-                    let end = replica.next_seq;
-                    self.ufs.rename(&path, &log_path(start, end)).await
+                let records = match self.ufs.read(&path).await {
+                    Ok(r) => r,
+                    Err(UfsError::NotFound) => continue 'again,
+                    Err(e) => return Err(e),
                 };
-                match done {
-                    Ok(()) | Err(UfsError::NotFound) => {}
-                    Err(e) => return Err(e),
+                let before = replica.next_seq;
+                if let Err(gap) = replica.apply_log(start, IN_PROGRESS, &records) {
+                    self.history.record(
+                        &self.node,
+                        EventKind::JournalGap {
+                            expected: gap.expected,
+                            found: gap.found,
+                        },
+                    );
+                    return Err(UfsError::Failed);
                 }
-            } else {
-                left.push((path, start));
+                if recover_lease {
+                    let done = if replica.next_seq.max(before) == start && records.is_empty() {
+                        self.ufs.delete(&path).await
+                    } else {
+                        let end = replica.next_seq;
+                        self.ufs.rename(&path, &log_path(start, end)).await
+                    };
+                    match done {
+                        Ok(()) | Err(UfsError::NotFound) => {}
+                        Err(e) => return Err(e),
+                    }
+                } else {
+                    left.push((path, start));
+                }
             }
+            return Ok(left);
         }
-        Ok(left)
+        // The journal kept changing under the reader (or has a gap): promotion fails and is
+        // retried by the election loop.
+        Err(UfsError::Failed)
     }
 
     /// Writes a checkpoint once `master.journal.checkpoint.period.entries` entries were applied
