@@ -77,7 +77,7 @@ impl<'a> Nemesis<'a> {
             }
             timeline.push((f.at_ms, 1, i));
             let end = f.at_ms.saturating_add(f.for_ms);
-            if end < phase_ms {
+            if f.for_ms > 0 && end < phase_ms {
                 timeline.push((end, 0, i));
             }
         }
@@ -88,7 +88,10 @@ impl<'a> Nemesis<'a> {
             if what == 1 {
                 if let Some((text, undo)) = self.apply(&faults[i].fault) {
                     self.record(&faults[i].fault, &text, false);
-                    active.insert(i, (text, undo));
+                    // An instantaneous fault (session expiry) has nothing to undo.
+                    if !matches!(undo, Undo::Nothing) {
+                        active.insert(i, (text, undo));
+                    }
                 }
             } else if let Some((text, undo)) = active.remove(&i) {
                 self.undo(undo);

@@ -12,7 +12,7 @@ use crate::net::Role as NodeRole;
 use crate::options::{ConnectionErrorPolicy, Options};
 use crate::ufs::UfsClient;
 use crate::zookeeper::election::{ensure_path, Election};
-use crate::zookeeper::{ZkClient, ZkEvent, ZkOp};
+use crate::zookeeper::{ZkClient, ZkError, ZkEvent, ZkOp};
 use futures::channel::{mpsc, oneshot};
 use futures::StreamExt;
 use madsim::net::Endpoint;
@@ -405,19 +405,26 @@ fn start_standby(m: Arc<Master>) -> JoinHandle<()> {
 }
 
 /// Deletes and re-creates this master's leader znode (ephemeral; persistent with bug B6).
-pub async fn advertise(master: &Master, zk: &ZkClient) {
-    let _ = ensure_path(zk, LEADER_PATH).await;
+pub async fn advertise(master: &Master, zk: &ZkClient) -> Result<(), ZkError> {
+    ensure_path(zk, LEADER_PATH).await?;
     let path = format!("{LEADER_PATH}/{}", NodeRole::Master(master.index).addr());
-    let _ = zk.call(ZkOp::Delete { path: path.clone() }).await;
+    match zk.call(ZkOp::Delete { path: path.clone() }).await {
+        Ok(_) | Err(ZkError::NoNode) => {}
+        Err(e) => return Err(e),
+    }
     let ephemeral = !master.bug(Bug::PersistentLeaderZnode);
-    let _ = zk
+    match zk
         .call(ZkOp::Create {
             path,
             data: String::new(),
             ephemeral,
             sequential: false,
         })
-        .await;
+        .await
+    {
+        Ok(_) | Err(ZkError::NodeExists) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// Removes this master's leader znode.

@@ -35,7 +35,14 @@ pub async fn lead(
         s.stage = Stage::Promoting;
         s.term = term;
     }
-    advertise(master, zk).await;
+    // As Alluxio's PrimarySelectorClient: a leader that cannot publish its address gives the
+    // leadership up (and rejoins the election) rather than lead where no client can find it.
+    if let Err(e) = advertise(master, zk).await {
+        master
+            .history
+            .record(&master.name, EventKind::PromotionAborted { term });
+        return format!("could not advertise the leader address: {e:?}");
+    }
 
     let promotion = promote(master, term);
     let writer = if master.bug(Bug::UninterruptiblePromotion) {
