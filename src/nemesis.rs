@@ -103,7 +103,7 @@ impl<'a> Nemesis<'a> {
             self.undo(undo);
             self.record(&faults[i].fault, &text, true);
         }
-        self.restart_exited_masters();
+        self.cluster.restart_exited_masters();
     }
 
     fn record(&self, fault: &Fault, text: &str, healed: bool) {
@@ -363,29 +363,6 @@ impl<'a> Nemesis<'a> {
                 }
             }
             Undo::Nothing => {}
-        }
-    }
-
-    /// A master that exited on its own (its flushes failed past the flush timeout) is started
-    /// again, as the process supervisor of a real deployment would.
-    fn restart_exited_masters(&mut self) {
-        let mut exited: BTreeMap<String, bool> = BTreeMap::new();
-        for e in self.cluster.history.events() {
-            match e.kind {
-                EventKind::MasterExit { .. } => {
-                    exited.insert(e.node.clone(), true);
-                }
-                EventKind::NodeRestart => {
-                    exited.insert(e.node.clone(), false);
-                }
-                _ => {}
-            }
-        }
-        for index in 0..self.cluster.options.masters {
-            let role = Role::Master(index);
-            if exited.get(&role.name()) == Some(&true) {
-                self.cluster.restart(role);
-            }
         }
     }
 }

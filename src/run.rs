@@ -182,6 +182,7 @@ pub async fn finish(cluster: Cluster) -> Vec<Event> {
     // Let the cluster settle: a primary serves, a deposed primary has had a session timeout to
     // learn it, and standbys have tailed the last completed entries.
     let o = cluster.options.clone();
+    cluster.restart_exited_masters();
     cluster
         .wait_for_primary(Duration::from_millis(o.failover_bound_ms()))
         .await;
