@@ -149,6 +149,9 @@ pub async fn demote(master: &Arc<Master>, reason: &str) {
         madsim::runtime::Handle::current().kill(master.name.as_str());
         return;
     }
+    // What the primary applied may not all be durable: forget it now, so that a new term
+    // starts from the journal even if the standby tailer never gets to reload it.
+    *master.replica.lock().await = crate::journal::Replica::default();
     master.set_stage(Stage::Standby);
 }
 
