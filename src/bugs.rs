@@ -77,21 +77,47 @@ impl Bug {
     /// What went wrong, in one line (the catalogue's description).
     pub fn summary(self) -> &'static str {
         match self {
-            Bug::AckWithoutJournal => "a closed or standby journal acknowledged mutations without journaling them",
-            Bug::DeleteDuplicateCompletedLog => "completing a log that another master had completed deleted the \"duplicate\"",
-            Bug::FlushFailureRenamesOtherLog => "recovering from a flush failure, the old primary renamed the new primary's log",
-            Bug::FlushThreadSurvivesDemotion => "demotion closed the log writer but left the asynchronous flush running",
-            Bug::LeaderLookupLoopsForever => "leader lookup never advanced its retry counter when the leader path had no child",
-            Bug::PersistentLeaderZnode => "the leader znode was persistent, so clients kept calling a dead master",
+            Bug::AckWithoutJournal => {
+                "a closed or standby journal acknowledged mutations without journaling them"
+            }
+            Bug::DeleteDuplicateCompletedLog => {
+                "completing a log that another master had completed deleted the \"duplicate\""
+            }
+            Bug::FlushFailureRenamesOtherLog => {
+                "recovering from a flush failure, the old primary renamed the new primary's log"
+            }
+            Bug::FlushThreadSurvivesDemotion => {
+                "demotion closed the log writer but left the asynchronous flush running"
+            }
+            Bug::LeaderLookupLoopsForever => {
+                "leader lookup never advanced its retry counter when the leader path had no child"
+            }
+            Bug::PersistentLeaderZnode => {
+                "the leader znode was persistent, so clients kept calling a dead master"
+            }
             Bug::SequentialWorkerIds => "worker ids were sequential and restarted at each primary",
-            Bug::UninterruptiblePromotion => "promotion could not be interrupted by a leadership change",
-            Bug::DemotedMasterKeepsConnections => "demotion closed the listening socket but kept serving accepted connections",
-            Bug::IncompleteLogAfterFlushFailure => "after a flush failure the writer left its log incomplete and started a new one",
-            Bug::NonIdempotentRetry => "retried mutations were not idempotent (no journaled retry cache)",
-            Bug::StandardPolicyFlapping => "the STANDARD connection policy stepped down on every SUSPENDED; leadership flapped",
-            Bug::SilentWorkerAfterTimeout => "a worker past its heartbeat timeout stayed alive but silent",
+            Bug::UninterruptiblePromotion => {
+                "promotion could not be interrupted by a leadership change"
+            }
+            Bug::DemotedMasterKeepsConnections => {
+                "demotion closed the listening socket but kept serving accepted connections"
+            }
+            Bug::IncompleteLogAfterFlushFailure => {
+                "after a flush failure the writer left its log incomplete and started a new one"
+            }
+            Bug::NonIdempotentRetry => {
+                "retried mutations were not idempotent (no journaled retry cache)"
+            }
+            Bug::StandardPolicyFlapping => {
+                "the STANDARD connection policy stepped down on every SUSPENDED; leadership flapped"
+            }
+            Bug::SilentWorkerAfterTimeout => {
+                "a worker past its heartbeat timeout stayed alive but silent"
+            }
             Bug::ReusedSessionAfterRestart => "a restarted master reused its old ZooKeeper session",
-            Bug::LazyRenameFencing => "lazy rename fencing let a paused old primary acknowledge entries readers drop",
+            Bug::LazyRenameFencing => {
+                "lazy rename fencing let a paused old primary acknowledge entries readers drop"
+            }
         }
     }
 

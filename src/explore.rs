@@ -32,7 +32,9 @@ pub struct SeedResult {
 impl SeedResult {
     /// Whether the seed failed: a violation, or a run that did not finish.
     pub fn failed(&self) -> bool {
-        self.result.as_ref().map_or(true, |r| !r.violations.is_empty())
+        self.result
+            .as_ref()
+            .map_or(true, |r| !r.violations.is_empty())
     }
 }
 

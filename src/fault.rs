@@ -171,9 +171,8 @@ impl Fault {
                 }
             }
         }
-        let master_only = |node: &Target| {
-            matches!(node, Target::Primary | Target::Node(Role::Master(_)))
-        };
+        let master_only =
+            |node: &Target| matches!(node, Target::Primary | Target::Node(Role::Master(_)));
         match self {
             Fault::Crash { node }
                 if !matches!(
@@ -181,7 +180,9 @@ impl Fault {
                     Target::Primary | Target::Node(Role::Master(_) | Role::Worker(_))
                 ) =>
             {
-                Err(format!("crash: only masters and workers restart, not {node}"))
+                Err(format!(
+                    "crash: only masters and workers restart, not {node}"
+                ))
             }
             Fault::CutFromZookeeper { node }
             | Fault::CutFromUfs { node }
@@ -191,7 +192,9 @@ impl Fault {
             {
                 Err(format!("{}: aimed at a master, not {node}", self.kind()))
             }
-            Fault::SessionExpiry { node } if matches!(node, Target::Node(Role::ZooKeeper | Role::Ufs)) => {
+            Fault::SessionExpiry { node }
+                if matches!(node, Target::Node(Role::ZooKeeper | Role::Ufs)) =>
+            {
                 Err(format!("session-expiry: {node} holds no ZooKeeper session"))
             }
             Fault::MessageLoss { percent } if *percent > 100 => {
@@ -203,9 +206,7 @@ impl Fault {
             Fault::SplitHalves { side } if side.is_empty() => {
                 Err("split-halves: the side is empty".into())
             }
-            Fault::OneWay { from, to } if from == to => {
-                Err(format!("one-way: {from} to itself"))
-            }
+            Fault::OneWay { from, to } if from == to => Err(format!("one-way: {from} to itself")),
             _ => Ok(()),
         }
     }
@@ -242,7 +243,11 @@ pub struct ScheduledFault {
 
 impl fmt::Display for ScheduledFault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "at {} ms for {} ms: {}", self.at_ms, self.for_ms, self.fault)
+        write!(
+            f,
+            "at {} ms for {} ms: {}",
+            self.at_ms, self.for_ms, self.fault
+        )
     }
 }
 
@@ -274,7 +279,10 @@ mod tests {
             },
         ];
         let text = serde_json::to_string(&faults).unwrap();
-        assert!(text.contains(r#""kind":"crash","node":"primary""#), "{text}");
+        assert!(
+            text.contains(r#""kind":"crash","node":"primary""#),
+            "{text}"
+        );
         let back: Vec<ScheduledFault> = serde_json::from_str(&text).unwrap();
         assert_eq!(back, faults);
     }
@@ -299,6 +307,9 @@ mod tests {
         let far = Fault::Pause {
             node: Target::Node(Role::Master(7)),
         };
-        assert!(far.validate(&options).unwrap_err().contains("no node master-7"));
+        assert!(far
+            .validate(&options)
+            .unwrap_err()
+            .contains("no node master-7"));
     }
 }

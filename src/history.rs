@@ -167,7 +167,12 @@ impl Event {
 
     /// One line for people and snapshots: `  1234.567 ms  master-0    journal_ack op_id=.. seq=3`.
     pub fn compact(&self) -> String {
-        format!("{:>11.3} ms  {:<11} {}", self.at_ms(), self.node, self.kind.compact())
+        format!(
+            "{:>11.3} ms  {:<11} {}",
+            self.at_ms(),
+            self.node,
+            self.kind.compact()
+        )
     }
 }
 

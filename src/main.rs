@@ -164,8 +164,14 @@ fn parse_shard(s: &str) -> Result<(u64, u64), String> {
     let (k, n) = s
         .split_once('/')
         .ok_or_else(|| format!("'{s}' is not K/N (for example 2/4)"))?;
-    let k: u64 = k.trim().parse().map_err(|_| format!("'{k}' in '{s}' is not a number"))?;
-    let n: u64 = n.trim().parse().map_err(|_| format!("'{n}' in '{s}' is not a number"))?;
+    let k: u64 = k
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{k}' in '{s}' is not a number"))?;
+    let n: u64 = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{n}' in '{s}' is not a number"))?;
     if n == 0 || k == 0 || k > n {
         return Err(format!("shard {k}/{n}: K must be 1 to N and N at least 1"));
     }
@@ -372,15 +378,30 @@ fn print_sweep(s: &Sweep, wall_s: f64) {
     };
     println!("faults       {}", line(&s.faults));
     println!("coverage     {}", line(&s.coverage));
-    let unreached: Vec<&String> = s.coverage.iter().filter(|(_, n)| **n == 0).map(|(k, _)| k).collect();
+    let unreached: Vec<&String> = s
+        .coverage
+        .iter()
+        .filter(|(_, n)| **n == 0)
+        .map(|(k, _)| k)
+        .collect();
     if !unreached.is_empty() {
-        println!("  never reached: {}", unreached.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "));
+        println!(
+            "  never reached: {}",
+            unreached
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     if let Some(mib) = peak_rss_mib() {
         println!("peak memory  {mib:.0} MiB");
     }
     for f in &s.violations {
-        let at = f.at_ms.map(|t| format!(" at {t:.3} ms")).unwrap_or_default();
+        let at = f
+            .at_ms
+            .map(|t| format!(" at {t:.3} ms"))
+            .unwrap_or_default();
         println!(
             "FAILED seed {}: {}{at}: {}\n  replay: {}",
             f.seed, f.invariant, f.detail, f.replay
@@ -398,9 +419,10 @@ fn check_determinism(args: DeterminismArgs) -> ExitCode {
     let seeds: Vec<u64> = (0..a.seeds).map(|i| start.wrapping_add(i)).collect();
     let bar = progress_bar(seeds.len() as u64, a.json);
     let wall = Instant::now();
-    let mismatches = ftsim::determinism::check(&seeds, jobs(a.jobs), &|seed| model.plan(seed), &|| {
-        bar.inc(1)
-    });
+    let mismatches =
+        ftsim::determinism::check(&seeds, jobs(a.jobs), &|seed| model.plan(seed), &|| {
+            bar.inc(1)
+        });
     bar.finish_and_clear();
     let flags = a.model.replay_flags();
     if a.json {
@@ -478,7 +500,11 @@ fn outcome_json(o: &Outcome, replay: &str) -> serde_json::Value {
 fn print_outcome(o: &Outcome, replay: &str) {
     let s = &o.summary;
     let plan: &Plan = &o.plan;
-    println!("seed {}: {}", o.seed, if o.passed() { "passed" } else { "FAILED" });
+    println!(
+        "seed {}: {}",
+        o.seed,
+        if o.passed() { "passed" } else { "FAILED" }
+    );
     for line in plan.describe().lines() {
         println!("  {line}");
     }
@@ -499,7 +525,14 @@ fn print_outcome(o: &Outcome, replay: &str) {
         .filter(|(_, n)| **n > 0)
         .map(|(k, n)| format!("{k} {n}"))
         .collect();
-    println!("  coverage      {}", if reached.is_empty() { "-".into() } else { reached.join(", ") });
+    println!(
+        "  coverage      {}",
+        if reached.is_empty() {
+            "-".into()
+        } else {
+            reached.join(", ")
+        }
+    );
     println!(
         "  history       {} events, hash {:016x}",
         o.events.len(),

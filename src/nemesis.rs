@@ -54,7 +54,11 @@ impl<'a> Nemesis<'a> {
     pub fn new(cluster: &'a Cluster) -> Self {
         Nemesis {
             cluster,
-            state: cluster.roles().into_iter().map(|r| (r, NodeState::Up)).collect(),
+            state: cluster
+                .roles()
+                .into_iter()
+                .map(|r| (r, NodeState::Up))
+                .collect(),
             clogged: BTreeMap::new(),
             losses: vec![],
             latencies: vec![],
@@ -166,7 +170,10 @@ impl<'a> Nemesis<'a> {
     fn unclog(&mut self, links: &[(Role, Role)]) {
         let net = self.cluster.net();
         for &(a, b) in links {
-            let n = self.clogged.get_mut(&(a, b)).expect("unclog of a link not clogged");
+            let n = self
+                .clogged
+                .get_mut(&(a, b))
+                .expect("unclog of a link not clogged");
             *n -= 1;
             if *n == 0 {
                 self.clogged.remove(&(a, b));
@@ -196,7 +203,11 @@ impl<'a> Nemesis<'a> {
     /// Applies a fault; `None` when it cannot apply now (its target is down, or there is no
     /// primary to aim at). Returns the fault as applied, with its targets resolved.
     fn apply(&mut self, fault: &Fault) -> Option<(String, Undo)> {
-        let targets: Option<Vec<Role>> = fault.targets().into_iter().map(|t| self.resolve(t)).collect();
+        let targets: Option<Vec<Role>> = fault
+            .targets()
+            .into_iter()
+            .map(|t| self.resolve(t))
+            .collect();
         let targets = targets?;
         let name = |i: usize| targets[i].name();
         let undo = match fault {

@@ -107,23 +107,31 @@ fn draw_options(rng: &mut ChaCha8Rng, base: &Options) -> Options {
     o.masters = rng.gen_range(2..=5);
     o.workers = rng.gen_range(1..=4);
     o.clients = rng.gen_range(1..=6);
-    o.zookeeper_session_timeout_ms = scale(rng, base.zookeeper_session_timeout_ms, 0.5, 2.0).max(30);
+    o.zookeeper_session_timeout_ms =
+        scale(rng, base.zookeeper_session_timeout_ms, 0.5, 2.0).max(30);
     o.zookeeper_connection_timeout_ms = (o.zookeeper_session_timeout_ms / 2).max(1);
     o.master_journal_flush_batch_time_ms = rng.gen_range(1..=20);
     o.master_journal_flush_timeout_ms = scale(rng, base.master_journal_flush_timeout_ms, 0.5, 2.0);
     o.master_journal_tailer_sleep_time_ms =
         scale(rng, base.master_journal_tailer_sleep_time_ms, 0.5, 2.0);
-    o.master_journal_tailer_shutdown_quiet_wait_time_ms =
-        scale(rng, base.master_journal_tailer_shutdown_quiet_wait_time_ms, 0.5, 2.0);
+    o.master_journal_tailer_shutdown_quiet_wait_time_ms = scale(
+        rng,
+        base.master_journal_tailer_shutdown_quiet_wait_time_ms,
+        0.5,
+        2.0,
+    );
     o.master_journal_checkpoint_period_entries =
         scale(rng, base.master_journal_checkpoint_period_entries, 0.5, 4.0);
     o.master_journal_log_size_bytes_max =
-        scale(rng, base.master_journal_log_size_bytes_max, 0.5, 4.0).max(o.journal_entry_size_bytes);
+        scale(rng, base.master_journal_log_size_bytes_max, 0.5, 4.0)
+            .max(o.journal_entry_size_bytes);
     o.master_worker_connect_wait_time_ms =
         scale(rng, base.master_worker_connect_wait_time_ms, 0.5, 2.0);
     o.master_worker_timeout_ms = scale(rng, base.master_worker_timeout_ms, 0.5, 2.0)
         .max(4 * o.worker_block_heartbeat_interval_ms);
-    o.workload_ops_per_client = rng.gen_range(base.workload_ops_per_client / 2..=base.workload_ops_per_client * 3 / 2).max(1);
+    o.workload_ops_per_client = rng
+        .gen_range(base.workload_ops_per_client / 2..=base.workload_ops_per_client * 3 / 2)
+        .max(1);
     o.workload_think_time_ms = scale(rng, base.workload_think_time_ms, 0.5, 3.0);
     // A call started when the faults heal must be able to outlast a whole failover.
     o.user_rpc_retry_max_duration_ms = scale(rng, base.user_rpc_retry_max_duration_ms, 0.5, 2.0)
@@ -169,7 +177,11 @@ fn draw_faults(rng: &mut ChaCha8Rng, o: &Options) -> Vec<ScheduledFault> {
     while at < o.run_safety_phase_ms {
         let kind = *enabled.choose(rng).unwrap();
         let (fault, for_ms) = draw_fault(rng, o, kind);
-        faults.push(ScheduledFault { at_ms: at, for_ms, fault });
+        faults.push(ScheduledFault {
+            at_ms: at,
+            for_ms,
+            fault,
+        });
         at += rng.gen_range(1..=2 * mean_gap);
     }
     faults

@@ -19,10 +19,7 @@ use std::time::Duration;
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum UfsOp {
     /// Create an empty file and take its lease.
-    Create {
-        path: String,
-        holder: String,
-    },
+    Create { path: String, holder: String },
     /// Buffer records at the end of a file (not durable until flushed).
     Append {
         inode: u64,
@@ -30,14 +27,9 @@ pub enum UfsOp {
         records: Vec<Arc<Record>>,
     },
     /// Make every buffered record durable (HDFS hsync).
-    Flush {
-        inode: u64,
-        holder: String,
-    },
+    Flush { inode: u64, holder: String },
     /// Take the lease from its holder, dropping what it had not flushed.
-    RecoverLease {
-        path: String,
-    },
+    RecoverLease { path: String },
     /// With `holder`, only if that client still holds the file's lease (HDFS completes a file
     /// only for its lease holder; a writer completes its log that way before renaming it).
     Rename {
@@ -51,13 +43,9 @@ pub enum UfsOp {
         holder: Option<String>,
     },
     /// Files directly below a folder.
-    List {
-        dir: String,
-    },
+    List { dir: String },
     /// A file's durable records.
-    Read {
-        path: String,
-    },
+    Read { path: String },
     /// Create a file with these records, durable and closed, in one step.
     Put {
         path: String,

@@ -18,7 +18,8 @@ use std::collections::BTreeMap;
 pub const NAME: &str = "liveness";
 
 pub fn check(events: &[Event], options: &Options) -> Option<Violation> {
-    let fail = |i: usize, detail: String| Some(Violation::at(NAME, Tag::Eventually, events, i, detail));
+    let fail =
+        |i: usize, detail: String| Some(Violation::at(NAME, Tag::Eventually, events, i, detail));
     let (h_index, healed) = events.iter().enumerate().find_map(|(i, e)| match &e.kind {
         EventKind::Phase { name } if name == "liveness" => Some((i, e.at_us)),
         _ => None,
@@ -71,7 +72,10 @@ pub fn check(events: &[Event], options: &Options) -> Option<Violation> {
                     "{client} had no answer from a primary within {} ms of the faults healing{}",
                     bound_us / 1000,
                     answered
-                        .map(|t| format!(" (first answer after {:.3} ms)", (t - healed) as f64 / 1000.0))
+                        .map(|t| format!(
+                            " (first answer after {:.3} ms)",
+                            (t - healed) as f64 / 1000.0
+                        ))
                         .unwrap_or_default()
                 ),
             });
@@ -79,7 +83,9 @@ pub fn check(events: &[Event], options: &Options) -> Option<Violation> {
     }
 
     // Rule 3, over the final states (absent in histories cut before the final phase).
-    let final_phase = events.iter().position(|e| matches!(&e.kind, EventKind::Phase { name } if name == "final"))?;
+    let final_phase = events
+        .iter()
+        .position(|e| matches!(&e.kind, EventKind::Phase { name } if name == "final"))?;
     let mut answered: BTreeMap<&str, (usize, bool)> = BTreeMap::new();
     for (i, e) in events.iter().enumerate().skip(final_phase) {
         if let EventKind::FinalState { primary, .. } = e.kind {
@@ -90,15 +96,29 @@ pub fn check(events: &[Event], options: &Options) -> Option<Violation> {
         .map(|i| Role::Master(i).name())
         .find(|m| !answered.contains_key(m.as_str()))
     {
-        return fail(final_phase, format!("{master} did not answer at the end of the run"));
+        return fail(
+            final_phase,
+            format!("{master} did not answer at the end of the run"),
+        );
     }
-    let primaries: Vec<&str> = answered.iter().filter(|(_, (_, p))| *p).map(|(m, _)| *m).collect();
+    let primaries: Vec<&str> = answered
+        .iter()
+        .filter(|(_, (_, p))| *p)
+        .map(|(m, _)| *m)
+        .collect();
     match primaries.as_slice() {
         [_] => None,
-        [] => fail(final_phase, "no master is primary at the end of the run".into()),
+        [] => fail(
+            final_phase,
+            "no master is primary at the end of the run".into(),
+        ),
         many => fail(
             answered[many[1]].0,
-            format!("{} masters are primary at the end of the run: {}", many.len(), many.join(", ")),
+            format!(
+                "{} masters are primary at the end of the run: {}",
+                many.len(),
+                many.join(", ")
+            ),
         ),
     }
 }

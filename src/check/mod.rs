@@ -46,7 +46,13 @@ pub struct Violation {
 }
 
 impl Violation {
-    pub(crate) fn at(invariant: &'static str, tag: Tag, events: &[Event], index: usize, detail: String) -> Self {
+    pub(crate) fn at(
+        invariant: &'static str,
+        tag: Tag,
+        events: &[Event],
+        index: usize,
+        detail: String,
+    ) -> Self {
         Violation {
             invariant,
             tag,

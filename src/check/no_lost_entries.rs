@@ -15,8 +15,11 @@ pub const NAME: &str = "no_lost_entries";
 
 pub fn check(events: &[Event]) -> Option<Violation> {
     let fail = |i: usize, detail: String| Some(Violation::at(NAME, Tag::Always, events, i, detail));
-    let (r, (checkpoint_seq, checkpoint_ops, entries, digest, problem, digest_at)) =
-        events.iter().enumerate().rev().find_map(|(i, e)| match &e.kind {
+    let (r, (checkpoint_seq, checkpoint_ops, entries, digest, problem, digest_at)) = events
+        .iter()
+        .enumerate()
+        .rev()
+        .find_map(|(i, e)| match &e.kind {
             EventKind::JournalReplay {
                 checkpoint_seq,
                 checkpoint_ops,
@@ -24,7 +27,17 @@ pub fn check(events: &[Event]) -> Option<Violation> {
                 digest,
                 problem,
                 digest_at,
-            } => Some((i, (*checkpoint_seq, checkpoint_ops, entries, *digest, problem, digest_at))),
+            } => Some((
+                i,
+                (
+                    *checkpoint_seq,
+                    checkpoint_ops,
+                    entries,
+                    *digest,
+                    problem,
+                    digest_at,
+                ),
+            )),
             _ => None,
         })?;
 
@@ -35,7 +48,10 @@ pub fn check(events: &[Event]) -> Option<Violation> {
     for &(seq, _, _) in entries {
         if seq != expected {
             let what = if seq < expected { "duplicate" } else { "gap" };
-            return fail(r, format!("journal {what}: seq {seq} where {expected} was expected"));
+            return fail(
+                r,
+                format!("journal {what}: seq {seq} where {expected} was expected"),
+            );
         }
         expected += 1;
     }
@@ -49,7 +65,10 @@ pub fn check(events: &[Event]) -> Option<Violation> {
     for &(seq, _, op) in entries {
         if let Some(before) = place.insert(op, Some(seq)) {
             let before = before.map_or("the checkpoint".to_string(), |s| format!("seq {s}"));
-            return fail(r, format!("operation {op:#x} is in the journal twice: {before} and seq {seq}"));
+            return fail(
+                r,
+                format!("operation {op:#x} is in the journal twice: {before} and seq {seq}"),
+            );
         }
     }
     let by_seq: BTreeMap<u64, u64> = entries.iter().map(|&(s, _, op)| (s, op)).collect();
@@ -81,7 +100,9 @@ pub fn check(events: &[Event]) -> Option<Violation> {
                     );
                 }
             }
-            EventKind::Ok { op_id, by, .. } if mutating.contains(op_id) && !place.contains_key(op_id) => {
+            EventKind::Ok { op_id, by, .. }
+                if mutating.contains(op_id) && !place.contains_key(op_id) =>
+            {
                 return fail(
                     i,
                     format!(
@@ -106,7 +127,10 @@ pub fn check(events: &[Event]) -> Option<Violation> {
             if primary && applied_seq != end {
                 return fail(
                     i,
-                    format!("primary {} has applied {applied_seq} entries; the journal has {end}", e.node),
+                    format!(
+                        "primary {} has applied {applied_seq} entries; the journal has {end}",
+                        e.node
+                    ),
                 );
             }
             let journal = if applied_seq == end {
@@ -116,16 +140,14 @@ pub fn check(events: &[Event]) -> Option<Violation> {
             };
             match journal {
                 Some(d) if d == mine => {}
-                Some(d) => {
-                    return fail(
-                        i,
-                        format!(
-                            "{}'s state after {applied_seq} entries (digest {mine:#x}) differs from \
+                Some(d) => return fail(
+                    i,
+                    format!(
+                        "{}'s state after {applied_seq} entries (digest {mine:#x}) differs from \
                              the journal's (digest {d:#x})",
-                            e.node
-                        ),
-                    )
-                }
+                        e.node
+                    ),
+                ),
                 None => {
                     return fail(
                         i,

@@ -108,24 +108,24 @@ impl LogWriter {
             let result = match self.roll().await {
                 Err(e) => Err(e),
                 Ok(()) => match self
-                .ufs
-                .call(UfsOp::Append {
-                    inode: self.log.inode,
-                    holder: self.holder.clone(),
-                    records: records.clone(),
-                })
-                .await
-            {
-                Ok(_) => {
-                    self.ufs
-                        .call(UfsOp::Flush {
-                            inode: self.log.inode,
-                            holder: self.holder.clone(),
-                        })
-                        .await
-                }
-                Err(e) => Err(e),
-            },
+                    .ufs
+                    .call(UfsOp::Append {
+                        inode: self.log.inode,
+                        holder: self.holder.clone(),
+                        records: records.clone(),
+                    })
+                    .await
+                {
+                    Ok(_) => {
+                        self.ufs
+                            .call(UfsOp::Flush {
+                                inode: self.log.inode,
+                                holder: self.holder.clone(),
+                            })
+                            .await
+                    }
+                    Err(e) => Err(e),
+                },
             };
             let ok = result.is_ok();
             self.history.record(

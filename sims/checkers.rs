@@ -1,0 +1,595 @@
+//! Every checker can fail: small hand-made histories that break each invariant, beside a clean
+//! one that breaks none, and a sweep with lazy-rename fencing that real runs break.
+
+use ftsim::check::{self, bounded_retry, coverage, liveness, no_lost_entries, one_leader};
+use ftsim::history::{CallError, Event, EventKind};
+use ftsim::namespace::{FsOp, FsReply};
+use ftsim::swarm::Plan;
+use ftsim::{Bug, Options};
+
+fn ev(at_ms: u64, node: &str, kind: EventKind) -> Event {
+    Event {
+        at_us: at_ms * 1000,
+        node: node.into(),
+        kind,
+    }
+}
+
+fn mkdir(path: &str) -> FsOp {
+    FsOp::Mkdir { path: path.into() }
+}
+
+fn ok_reply() -> FsReply {
+    FsReply::Status {
+        id: 1,
+        dir: true,
+        complete: true,
+    }
+}
+
+fn replay(
+    entries: Vec<(u64, u64, u64)>,
+    digest: u64,
+    digest_at: Vec<(u64, Option<u64>)>,
+) -> EventKind {
+    EventKind::JournalReplay {
+        checkpoint_seq: 0,
+        checkpoint_ops: vec![],
+        entries,
+        digest,
+        problem: None,
+        digest_at,
+    }
+}
+
+fn options() -> Options {
+    Options {
+        masters: 2,
+        clients: 1,
+        ..Options::fast()
+    }
+}
+
+/// A short correct run: master-0 leads term 1, client-0 makes one write; after the heal a
+/// probe succeeds; at the end master-0 is primary at the journal's end, master-1 a prefix behind.
+fn clean() -> Vec<Event> {
+    vec![
+        ev(
+            0,
+            "harness",
+            EventKind::Phase {
+                name: "safety".into(),
+            },
+        ),
+        ev(
+            10,
+            "master-0",
+            EventKind::BecamePrimary {
+                term: 1,
+                next_seq: 0,
+            },
+        ),
+        ev(
+            20,
+            "client-0",
+            EventKind::Invoke {
+                op_id: 7,
+                op: mkdir("/a"),
+            },
+        ),
+        ev(
+            21,
+            "client-0",
+            EventKind::Attempt {
+                op_id: 7,
+                attempt: 1,
+                master: Some("master-0".into()),
+            },
+        ),
+        ev(
+            22,
+            "master-0",
+            EventKind::JournalAppend {
+                term: 1,
+                seq: 0,
+                op_id: 7,
+            },
+        ),
+        ev(
+            30,
+            "master-0",
+            EventKind::JournalAck {
+                term: 1,
+                seq: 0,
+                op_id: 7,
+            },
+        ),
+        ev(
+            31,
+            "client-0",
+            EventKind::Ok {
+                op_id: 7,
+                by: "master-0".into(),
+                reply: ok_reply(),
+            },
+        ),
+        ev(
+            1000,
+            "harness",
+            EventKind::Phase {
+                name: "liveness".into(),
+            },
+        ),
+        ev(
+            1001,
+            "client-0",
+            EventKind::Invoke {
+                op_id: 8,
+                op: mkdir("/live-0"),
+            },
+        ),
+        ev(
+            1002,
+            "client-0",
+            EventKind::Attempt {
+                op_id: 8,
+                attempt: 1,
+                master: Some("master-0".into()),
+            },
+        ),
+        ev(
+            1003,
+            "master-0",
+            EventKind::JournalAppend {
+                term: 1,
+                seq: 1,
+                op_id: 8,
+            },
+        ),
+        ev(
+            1004,
+            "master-0",
+            EventKind::JournalAck {
+                term: 1,
+                seq: 1,
+                op_id: 8,
+            },
+        ),
+        ev(
+            1005,
+            "client-0",
+            EventKind::Ok {
+                op_id: 8,
+                by: "master-0".into(),
+                reply: ok_reply(),
+            },
+        ),
+        ev(
+            2000,
+            "harness",
+            EventKind::Phase {
+                name: "final".into(),
+            },
+        ),
+        ev(
+            2001,
+            "master-0",
+            EventKind::FinalState {
+                primary: true,
+                applied_seq: 2,
+                digest: 0xbb,
+            },
+        ),
+        ev(
+            2002,
+            "master-1",
+            EventKind::FinalState {
+                primary: false,
+                applied_seq: 1,
+                digest: 0xaa,
+            },
+        ),
+        ev(
+            2003,
+            "reader",
+            replay(
+                vec![(0, 1, 7), (1, 1, 8)],
+                0xbb,
+                vec![(1, Some(0xaa)), (2, Some(0xbb))],
+            ),
+        ),
+    ]
+}
+
+#[test]
+fn a_clean_history_breaks_nothing() {
+    assert_eq!(check::violations(&clean(), &options()), vec![]);
+}
+
+/// Replaces the first event matching `pick` by `with`.
+fn replace(mut h: Vec<Event>, pick: impl Fn(&Event) -> bool, with: Event) -> Vec<Event> {
+    let i = h.iter().position(pick).expect("event to replace");
+    h[i] = with;
+    h
+}
+
+fn insert(mut h: Vec<Event>, e: Event) -> Vec<Event> {
+    let i = h.iter().position(|x| x.at_us > e.at_us).unwrap_or(h.len());
+    h.insert(i, e);
+    h
+}
+
+#[test]
+fn one_leader_two_masters_ack_in_one_term() {
+    let h = insert(
+        clean(),
+        ev(
+            35,
+            "master-1",
+            EventKind::JournalAck {
+                term: 1,
+                seq: 0,
+                op_id: 9,
+            },
+        ),
+    );
+    let v = one_leader::check(&h).expect("violation");
+    assert_eq!(v.invariant, "one_leader");
+    assert!(
+        v.detail.contains("master-1 acknowledged seq 0 in term 1"),
+        "{}",
+        v.detail
+    );
+    assert_eq!(v.event, Some(7));
+}
+
+#[test]
+fn one_leader_old_term_write_accepted_after_a_new_primary() {
+    let mut h = clean();
+    h = insert(
+        h,
+        ev(
+            500,
+            "master-1",
+            EventKind::BecamePrimary {
+                term: 2,
+                next_seq: 1,
+            },
+        ),
+    );
+    h = insert(
+        h,
+        ev(
+            600,
+            "master-0",
+            EventKind::JournalAppend {
+                term: 1,
+                seq: 5,
+                op_id: 11,
+            },
+        ),
+    );
+    h = insert(
+        h,
+        ev(
+            700,
+            "master-0",
+            EventKind::JournalAck {
+                term: 1,
+                seq: 5,
+                op_id: 11,
+            },
+        ),
+    );
+    let v = one_leader::check(&h).expect("violation");
+    assert!(
+        v.detail.contains("after master-1 became primary in term 2"),
+        "{}",
+        v.detail
+    );
+    assert_eq!(v.at_ms, 600.0);
+}
+
+#[test]
+fn one_leader_an_old_primary_merely_believing_is_not_a_violation() {
+    // master-1 takes over while master-0 (paused) still believes; master-0 appends but is fenced.
+    let mut h = clean();
+    h = insert(
+        h,
+        ev(
+            1500,
+            "master-1",
+            EventKind::BecamePrimary {
+                term: 2,
+                next_seq: 2,
+            },
+        ),
+    );
+    h = insert(
+        h,
+        ev(
+            1600,
+            "master-0",
+            EventKind::JournalAppend {
+                term: 1,
+                seq: 2,
+                op_id: 12,
+            },
+        ),
+    );
+    h = insert(h, ev(1601, "master-0", EventKind::Fenced { term: 1 }));
+    assert_eq!(one_leader::check(&h), None);
+    assert_eq!(coverage::facts(&h)["two-masters-believed-primary"], 1);
+}
+
+#[test]
+fn one_leader_journal_terms_go_back() {
+    let h = replace(
+        clean(),
+        |e| matches!(e.kind, EventKind::JournalReplay { .. }),
+        ev(
+            2003,
+            "reader",
+            replay(vec![(0, 2, 7), (1, 1, 8)], 0xbb, vec![]),
+        ),
+    );
+    let v = one_leader::check(&h).expect("violation");
+    assert!(v.detail.contains("goes back from term 2"), "{}", v.detail);
+}
+
+#[test]
+fn no_lost_entries_acknowledged_entry_missing() {
+    let h = replace(
+        clean(),
+        |e| matches!(e.kind, EventKind::JournalReplay { .. }),
+        ev(
+            2003,
+            "reader",
+            replay(vec![(0, 1, 7)], 0xaa, vec![(1, Some(0xaa))]),
+        ),
+    );
+    let v = no_lost_entries::check(&h).expect("violation");
+    assert!(v.detail.contains("acknowledged seq 1"), "{}", v.detail);
+    assert_eq!(v.at_ms, 1004.0);
+}
+
+#[test]
+fn no_lost_entries_client_told_ok_without_journal() {
+    // Bug B1's shape: a standby answers ok and nothing is journaled.
+    let mut h = clean();
+    h = insert(
+        h,
+        ev(
+            40,
+            "client-0",
+            EventKind::Invoke {
+                op_id: 20,
+                op: mkdir("/b"),
+            },
+        ),
+    );
+    h = insert(
+        h,
+        ev(
+            41,
+            "client-0",
+            EventKind::Ok {
+                op_id: 20,
+                by: "master-1".into(),
+                reply: ok_reply(),
+            },
+        ),
+    );
+    let v = no_lost_entries::check(&h).expect("violation");
+    assert!(v.detail.contains("told ok by master-1"), "{}", v.detail);
+}
+
+#[test]
+fn no_lost_entries_duplicate_operation_and_gap() {
+    let dup = replace(
+        clean(),
+        |e| matches!(e.kind, EventKind::JournalReplay { .. }),
+        ev(
+            2003,
+            "reader",
+            replay(vec![(0, 1, 7), (1, 1, 8), (2, 1, 7)], 0xbb, vec![]),
+        ),
+    );
+    let v = no_lost_entries::check(&dup).expect("violation");
+    assert!(v.detail.contains("in the journal twice"), "{}", v.detail);
+    let gap = replace(
+        clean(),
+        |e| matches!(e.kind, EventKind::JournalReplay { .. }),
+        ev(
+            2003,
+            "reader",
+            replay(vec![(0, 1, 7), (2, 1, 8)], 0xbb, vec![]),
+        ),
+    );
+    let v = no_lost_entries::check(&gap).expect("violation");
+    assert!(v.detail.contains("journal gap"), "{}", v.detail);
+}
+
+#[test]
+fn no_lost_entries_master_state_differs_from_the_journal() {
+    let h = replace(
+        clean(),
+        |e| e.node == "master-1" && matches!(e.kind, EventKind::FinalState { .. }),
+        ev(
+            2002,
+            "master-1",
+            EventKind::FinalState {
+                primary: false,
+                applied_seq: 1,
+                digest: 0xcc,
+            },
+        ),
+    );
+    let v = no_lost_entries::check(&h).expect("violation");
+    assert!(
+        v.detail.contains("differs from the journal"),
+        "{}",
+        v.detail
+    );
+}
+
+#[test]
+fn bounded_retry_call_too_long_too_many_attempts_or_never_ending() {
+    let o = options();
+    let bound = bounded_retry::call_bound_ms(&o);
+    let late = replace(
+        clean(),
+        |e| matches!(e.kind, EventKind::Ok { op_id: 7, .. }),
+        ev(
+            20 + bound + 1,
+            "client-0",
+            EventKind::Ok {
+                op_id: 7,
+                by: "master-0".into(),
+                reply: ok_reply(),
+            },
+        ),
+    );
+    let mut late = late;
+    late.sort_by_key(|e| e.at_us);
+    let v = bounded_retry::check(&late, &o).expect("violation");
+    assert!(v.detail.contains("took"), "{}", v.detail);
+
+    let many = insert(
+        clean(),
+        ev(
+            29,
+            "client-0",
+            EventKind::Attempt {
+                op_id: 7,
+                attempt: bounded_retry::max_attempts(&o) + 1,
+                master: None,
+            },
+        ),
+    );
+    let v = bounded_retry::check(&many, &o).expect("violation");
+    assert!(v.detail.contains("the policy allows"), "{}", v.detail);
+
+    let mut open = clean();
+    open.retain(|e| !matches!(e.kind, EventKind::Ok { op_id: 8, .. }));
+    open.push(ev(
+        1001 + bound + 5,
+        "harness",
+        EventKind::Phase { name: "end".into() },
+    ));
+    let v = bounded_retry::check(&open, &o).expect("violation");
+    assert!(v.detail.contains("had not ended"), "{}", v.detail);
+}
+
+#[test]
+fn bounded_retry_does_not_count_time_the_client_was_paused() {
+    let o = options();
+    let bound = bounded_retry::call_bound_ms(&o);
+    let mut h = clean();
+    h.retain(|e| !matches!(e.kind, EventKind::Ok { op_id: 7, .. }));
+    h = insert(h, ev(25, "client-0", EventKind::NodePause));
+    h = insert(h, ev(25 + bound, "client-0", EventKind::NodeResume));
+    h = insert(
+        h,
+        ev(
+            30 + bound,
+            "client-0",
+            EventKind::Ok {
+                op_id: 7,
+                by: "master-0".into(),
+                reply: ok_reply(),
+            },
+        ),
+    );
+    assert_eq!(bounded_retry::check(&h, &o), None);
+}
+
+#[test]
+fn liveness_no_answer_unavailable_or_no_single_primary() {
+    let o = options();
+    let mut silent = clean();
+    silent.retain(|e| !matches!(e.kind, EventKind::Ok { op_id: 8, .. }));
+    let v = liveness::check(&silent, &o).expect("violation");
+    assert!(v.detail.contains("client-0 had no answer"), "{}", v.detail);
+
+    let unavailable = replace(
+        clean(),
+        |e| matches!(e.kind, EventKind::Ok { op_id: 8, .. }),
+        ev(
+            1005,
+            "client-0",
+            EventKind::Fail {
+                op_id: 8,
+                error: CallError::Unavailable,
+                by: None,
+            },
+        ),
+    );
+    let v = liveness::check(&unavailable, &o).expect("violation");
+    assert!(v.detail.contains("found no primary"), "{}", v.detail);
+
+    let headless = replace(
+        clean(),
+        |e| e.node == "master-0" && matches!(e.kind, EventKind::FinalState { .. }),
+        ev(
+            2001,
+            "master-0",
+            EventKind::FinalState {
+                primary: false,
+                applied_seq: 2,
+                digest: 0xbb,
+            },
+        ),
+    );
+    let v = liveness::check(&headless, &o).expect("violation");
+    assert!(v.detail.contains("no master is primary"), "{}", v.detail);
+
+    let two = replace(
+        clean(),
+        |e| e.node == "master-1" && matches!(e.kind, EventKind::FinalState { .. }),
+        ev(
+            2002,
+            "master-1",
+            EventKind::FinalState {
+                primary: true,
+                applied_seq: 1,
+                digest: 0xaa,
+            },
+        ),
+    );
+    let v = liveness::check(&two, &o).expect("violation");
+    assert!(v.detail.contains("2 masters are primary"), "{}", v.detail);
+}
+
+#[test]
+fn coverage_counts_every_fact_with_zeros() {
+    let facts = coverage::facts(&clean());
+    assert_eq!(facts.len(), coverage::FACTS.len());
+    assert!(facts.values().all(|n| *n == 0), "{facts:?}");
+}
+
+/// Lazy-rename fencing (B15) is a real hazard: a sweep of real runs finds seeds that break
+/// `one_leader` and seeds that break `no_lost_entries`.
+#[test]
+fn lazy_rename_fencing_breaks_one_leader_and_no_lost_entries() {
+    let base = Options {
+        bug: Some(Bug::LazyRenameFencing),
+        ..Options::fast()
+    };
+    let seeds: Vec<u64> = (1..=120).collect();
+    let results = ftsim::explore::explore(&seeds, 2, &|s| Plan::swarm(s, &base), None, &|_| {});
+    let broken = |name: &str| {
+        results
+            .iter()
+            .filter(|r| {
+                r.result
+                    .as_ref()
+                    .is_ok_and(|rep| rep.violations.iter().any(|v| v.invariant == name))
+            })
+            .map(|r| r.seed)
+            .collect::<Vec<_>>()
+    };
+    let (ol, nl) = (broken("one_leader"), broken("no_lost_entries"));
+    assert!(!ol.is_empty(), "no seed in 1..=120 broke one_leader");
+    assert!(!nl.is_empty(), "no seed in 1..=120 broke no_lost_entries");
+}

@@ -1,0 +1,79 @@
+//! Swarm sweeps of the default model inside `cargo test`.
+//!
+//! `random_seeds_pass` runs `MADSIM_TEST_NUM` seeds (default 300) from `MADSIM_TEST_SEED`
+//! (default: drawn from the clock and printed), as madsim users expect, and prints the
+//! `ftsim run` command of every failing seed. `five_hundred_seeds_cover_every_fault_and_fact` is
+//! the fixed sweep behind README's coverage claim.
+
+use ftsim::explore::{SeedResult, Sweep};
+use ftsim::swarm::Plan;
+use ftsim::Options;
+
+fn env_u64(name: &str) -> Option<u64> {
+    let value = std::env::var(name).ok()?;
+    Some(
+        ftsim::seed::parse_seed(&value)
+            .unwrap_or_else(|e| panic!("{name}={value} is not a seed: {e}")),
+    )
+}
+
+fn sweep(start: u64, count: u64) -> (Vec<SeedResult>, Sweep) {
+    let base = Options::fast();
+    let seeds: Vec<u64> = (0..count).map(|i| start.wrapping_add(i)).collect();
+    let results = ftsim::explore::explore(
+        &seeds,
+        std::thread::available_parallelism().map_or(2, |n| n.get()),
+        &|s| Plan::swarm(s, &base),
+        Some(std::time::Duration::from_secs(120)),
+        &|_| {},
+    );
+    let sweep = Sweep::of(&results, &|s| {
+        format!("cargo run --release -- run --seed {s}")
+    });
+    (results, sweep)
+}
+
+fn assert_clean(sweep: &Sweep) {
+    if !sweep.violations.is_empty() {
+        let lines: Vec<String> = sweep
+            .violations
+            .iter()
+            .map(|f| {
+                format!(
+                    "seed {}: {}: {}\n  replay: {}",
+                    f.seed, f.invariant, f.detail, f.replay
+                )
+            })
+            .collect();
+        panic!(
+            "{} seed(s) failed:\n{}",
+            sweep.failed_seeds.len(),
+            lines.join("\n")
+        );
+    }
+}
+
+#[test]
+fn random_seeds_pass() {
+    let start = env_u64("MADSIM_TEST_SEED").unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64 % 1_000_000_000)
+    });
+    let count = env_u64("MADSIM_TEST_NUM").unwrap_or(300);
+    eprintln!("swarm: {count} seeds from MADSIM_TEST_SEED={start} (MADSIM_TEST_NUM={count})");
+    let (_, sweep) = sweep(start, count);
+    assert_clean(&sweep);
+}
+
+#[test]
+fn five_hundred_seeds_cover_every_fault_and_fact() {
+    let (_, sweep) = sweep(1, 500);
+    assert_clean(&sweep);
+    for (kind, n) in &sweep.faults {
+        assert!(*n > 0, "fault kind {kind} never applied in 500 seeds");
+    }
+    for (fact, n) in &sweep.coverage {
+        assert!(*n > 0, "Sometimes fact {fact} never reached in 500 seeds");
+    }
+}
