@@ -577,16 +577,20 @@ fn lazy_rename_fencing_breaks_one_leader_and_no_lost_entries() {
         ..Options::fast()
     };
     let seeds: Vec<u64> = (1..=120).collect();
-    let results = ftsim::explore::explore(&seeds, 2, &|s| Plan::swarm(s, &base), None, &|_| {});
+    let sweep = ftsim::explore::explore(
+        &seeds,
+        2,
+        &|s| Plan::swarm(s, &base),
+        None,
+        &|s| format!("ftsim run --seed {s} --bug lazy-rename-fencing"),
+        &|_| {},
+    );
     let broken = |name: &str| {
-        results
+        sweep
+            .violations
             .iter()
-            .filter(|r| {
-                r.result
-                    .as_ref()
-                    .is_ok_and(|rep| rep.violations.iter().any(|v| v.invariant == name))
-            })
-            .map(|r| r.seed)
+            .filter(|v| v.invariant == name)
+            .map(|v| v.seed)
             .collect::<Vec<_>>()
     };
     let (ol, nl) = (broken("one_leader"), broken("no_lost_entries"));

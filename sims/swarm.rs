@@ -17,7 +17,7 @@ fn env_u64(name: &str) -> Option<u64> {
     )
 }
 
-fn sweep(start: u64, count: u64) -> (Vec<SeedResult>, Sweep) {
+fn sweep(start: u64, count: u64) -> Sweep {
     let base = Options::fast();
     let seeds: Vec<u64> = (0..count).map(|i| start.wrapping_add(i)).collect();
     let results = ftsim::explore::explore(
@@ -62,13 +62,13 @@ fn random_seeds_pass() {
     });
     let count = env_u64("MADSIM_TEST_NUM").unwrap_or(300);
     eprintln!("swarm: {count} seeds from MADSIM_TEST_SEED={start} (MADSIM_TEST_NUM={count})");
-    let (_, sweep) = sweep(start, count);
+    let sweep = sweep(start, count);
     assert_clean(&sweep);
 }
 
 #[test]
 fn five_hundred_seeds_cover_every_fault_and_fact() {
-    let (_, sweep) = sweep(1, 500);
+    let sweep = sweep(1, 500);
     assert_clean(&sweep);
     for (kind, n) in &sweep.faults {
         assert!(*n > 0, "fault kind {kind} never applied in 500 seeds");

@@ -50,17 +50,19 @@ pub fn run_seed(seed: u64, plan: Plan, wall_limit: Option<Duration>) -> SeedResu
     SeedResult { seed, result }
 }
 
-/// Runs every seed of `seeds`, `jobs` at a time, calling `on_done` as each finishes. Results come
-/// back sorted by seed.
+/// Runs every seed of `seeds`, `jobs` at a time, calling `on_done` as each finishes, and sums
+/// them into a [`Sweep`] as they finish: no per-seed state outlives its seed (memory stays flat
+/// however long the sweep). `replay(seed)` is the command that reruns one seed.
 pub fn explore(
     seeds: &[u64],
     jobs: usize,
     plan_for: &(dyn Fn(u64) -> Plan + Sync),
     wall_limit: Option<Duration>,
+    replay: &(dyn Fn(u64) -> String + Sync),
     on_done: &(dyn Fn(&SeedResult) + Sync),
-) -> Vec<SeedResult> {
+) -> Sweep {
     let next = AtomicU64::new(0);
-    let results = Mutex::new(Vec::with_capacity(seeds.len()));
+    let sweep = Mutex::new(Sweep::new());
     std::thread::scope(|scope| {
         for _ in 0..jobs.max(1) {
             scope.spawn(|| loop {
@@ -68,13 +70,14 @@ pub fn explore(
                 let Some(&seed) = seeds.get(i) else { break };
                 let r = run_seed(seed, plan_for(seed), wall_limit);
                 on_done(&r);
-                results.lock().unwrap().push(r);
+                sweep.lock().unwrap().add(&r, replay);
             });
         }
     });
-    let mut results = results.into_inner().unwrap();
-    results.sort_by_key(|r| r.seed);
-    results
+    let mut sweep = sweep.into_inner().unwrap();
+    sweep.failed_seeds.sort();
+    sweep.violations.sort_by(|a, b| a.seed.cmp(&b.seed).then(a.invariant.cmp(&b.invariant)));
+    sweep
 }
 
 /// One failed seed in a sweep's summary.
@@ -96,6 +99,8 @@ pub struct Sweep {
     pub failed_seeds: Vec<u64>,
     pub violations: Vec<Failure>,
     pub sim_ms: u64,
+    /// Simulated network messages sent.
+    pub messages: u64,
     pub failovers: u64,
     pub ops_ok: u64,
     pub ops_failed: u64,
@@ -104,9 +109,9 @@ pub struct Sweep {
 }
 
 impl Sweep {
-    /// Sums `results`; `replay(seed)` is the command that reruns one seed.
-    pub fn of(results: &[SeedResult], replay: &dyn Fn(u64) -> String) -> Sweep {
-        let mut s = Sweep {
+    /// An empty sweep, with every fault kind and Sometimes fact at zero.
+    pub fn new() -> Sweep {
+        Sweep {
             faults: crate::fault::FAULT_KINDS
                 .iter()
                 .map(|k| (k.to_string(), 0))
@@ -116,47 +121,69 @@ impl Sweep {
                 .map(|k| (k.to_string(), 0))
                 .collect(),
             ..Sweep::default()
-        };
-        for r in results {
-            s.seeds += 1;
-            if r.failed() {
-                s.failed_seeds.push(r.seed);
-            }
-            match &r.result {
-                Ok(report) => {
-                    s.sim_ms += report.summary.sim_ms;
-                    s.failovers += report.summary.failovers;
-                    s.ops_ok += report.summary.ops_ok;
-                    s.ops_failed += report.summary.ops_failed;
-                    for (k, n) in &report.faults {
-                        *s.faults.entry(k.clone()).or_insert(0) += n;
-                    }
-                    for (k, n) in &report.coverage {
-                        *s.coverage.entry(k.clone()).or_insert(0) += n;
-                    }
-                    for v in &report.violations {
-                        s.violations.push(Failure {
-                            seed: r.seed,
-                            invariant: v.invariant.to_string(),
-                            at_ms: Some(v.at_ms),
-                            detail: v.detail.clone(),
-                            replay: replay(r.seed),
-                        });
-                    }
-                }
-                Err(message) => s.violations.push(Failure {
-                    seed: r.seed,
-                    invariant: if message.contains("time limit") {
-                        "hang".into()
-                    } else {
-                        "panic".into()
-                    },
-                    at_ms: None,
-                    detail: message.clone(),
-                    replay: replay(r.seed),
-                }),
-            }
         }
-        s
+    }
+
+    /// Adds one seed's result; `replay(seed)` is the command that reruns it.
+    pub fn add(&mut self, r: &SeedResult, replay: &dyn Fn(u64) -> String) {
+        let s = self;
+        s.seeds += 1;
+        if r.failed() {
+            s.failed_seeds.push(r.seed);
+        }
+        match &r.result {
+            Ok(report) => {
+                s.sim_ms += report.summary.sim_ms;
+                s.messages += report.summary.messages;
+                s.failovers += report.summary.failovers;
+                s.ops_ok += report.summary.ops_ok;
+                s.ops_failed += report.summary.ops_failed;
+                for (k, n) in &report.faults {
+                    *s.faults.entry(k.clone()).or_insert(0) += n;
+                }
+                for (k, n) in &report.coverage {
+                    *s.coverage.entry(k.clone()).or_insert(0) += n;
+                }
+                for v in &report.violations {
+                    s.violations.push(Failure {
+                        seed: r.seed,
+                        invariant: v.invariant.to_string(),
+                        at_ms: Some(v.at_ms),
+                        detail: v.detail.clone(),
+                        replay: replay(r.seed),
+                    });
+                }
+            }
+            Err(message) => s.violations.push(Failure {
+                seed: r.seed,
+                invariant: if message.contains("time limit") {
+                    "hang".into()
+                } else {
+                    "panic".into()
+                },
+                at_ms: None,
+                detail: message.clone(),
+                replay: replay(r.seed),
+            }),
+        }
+    }
+
+    /// Adds another sweep (a shard run elsewhere, say).
+    pub fn merge(&mut self, other: &Sweep) {
+        self.seeds += other.seeds;
+        self.failed_seeds.extend(&other.failed_seeds);
+        self.failed_seeds.sort();
+        self.violations.extend(other.violations.iter().cloned());
+        self.sim_ms += other.sim_ms;
+        self.messages += other.messages;
+        self.failovers += other.failovers;
+        self.ops_ok += other.ops_ok;
+        self.ops_failed += other.ops_failed;
+        for (k, n) in &other.faults {
+            *self.faults.entry(k.clone()).or_insert(0) += n;
+        }
+        for (k, n) in &other.coverage {
+            *self.coverage.entry(k.clone()).or_insert(0) += n;
+        }
     }
 }

@@ -20,6 +20,7 @@
 //! - [`bugs`]: the planted-bug catalogue.
 //! - [`sim`], [`run`]: one seed on its own thread, start to end.
 
+pub mod bench;
 pub mod bugs;
 pub mod check;
 pub mod client;

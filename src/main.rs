@@ -44,6 +44,23 @@ enum Command {
     CheckDeterminism(DeterminismArgs),
     /// List the planted bugs of the catalogue.
     Bugs(BugsArgs),
+    /// Measure throughput and memory over many seeds, beside a bare madsim ping-pong.
+    Bench(BenchArgs),
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    /// How many seeds to run (from seed 1).
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    seeds: u64,
+    /// Seeds run at once (default: the number of cores).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    jobs: Option<u64>,
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Print the figures as one JSON object.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -192,6 +209,7 @@ fn main() -> ExitCode {
         Command::Explore(args) => explore(args),
         Command::CheckDeterminism(args) => check_determinism(args),
         Command::Bugs(args) => bugs(args),
+        Command::Bench(args) => bench(args),
     }
 }
 
@@ -281,10 +299,7 @@ fn progress_bar(len: u64, json: bool) -> indicatif::ProgressBar {
 
 /// Peak resident memory of this process, from /proc (Linux), in MiB.
 fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
+    ftsim::bench::proc_status_mib("VmHWM:")
 }
 
 fn explore(args: ExploreArgs) -> ExitCode {
@@ -314,11 +329,12 @@ fn explore(args: ExploreArgs) -> ExitCode {
     }
     let bar = progress_bar(seeds.len() as u64, sweep_args.json);
     let wall = Instant::now();
-    let results = ftsim::explore::explore(
+    let sweep = ftsim::explore::explore(
         &seeds,
         jobs,
         &|seed| model.plan(seed),
         Some(Duration::from_secs(args.wall_limit_s)),
+        &|seed| replay_command(seed, &flags),
         &|r: &SeedResult| {
             if r.failed() {
                 bar.set_message(format!("(failed: seed {})", r.seed));
@@ -328,7 +344,6 @@ fn explore(args: ExploreArgs) -> ExitCode {
     );
     bar.finish_and_clear();
     let wall_s = wall.elapsed().as_secs_f64();
-    let sweep = Sweep::of(&results, &|seed| replay_command(seed, &flags));
     let sim_s = sweep.sim_ms as f64 / 1000.0;
     if sweep_args.json {
         let mut out = serde_json::to_value(&sweep).expect("sweep serialises");
@@ -339,6 +354,7 @@ fn explore(args: ExploreArgs) -> ExitCode {
             "wall_s": wall_s,
             "seeds_per_s": sweep.seeds as f64 / wall_s,
             "sim_s_per_wall_s": sim_s / wall_s,
+            "messages_per_wall_s": sweep.messages as f64 / wall_s,
             "failovers_per_wall_min": sweep.failovers as f64 / wall_s * 60.0,
             "peak_rss_mib": peak_rss_mib(),
         });
@@ -454,6 +470,31 @@ fn check_determinism(args: DeterminismArgs) -> ExitCode {
         }
     }
     if mismatches.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(exit::FAILED)
+    }
+}
+
+fn bench(args: BenchArgs) -> ExitCode {
+    let model = match args.model.model() {
+        Ok(m) => m,
+        Err(e) => return usage_error(&e),
+    };
+    let jobs = jobs(args.jobs);
+    let r = ftsim::bench::bench(args.seeds, jobs, &|seed| model.plan(seed));
+    if args.json {
+        println!("{}", serde_json::to_string(&r).expect("report serialises"));
+    } else {
+        let mib = |m: Option<f64>| m.map_or("-".into(), |m| format!("{m:.0} MiB"));
+        println!("seeds                    {} on {} jobs in {:.1} s ({} failed)", r.seeds, r.jobs, r.wall_s, r.failed_seeds);
+        println!("seeds per second         {:.0}", r.seeds_per_s);
+        println!("simulated s per wall s   {:.0}", r.sim_s_per_wall_s);
+        println!("failovers per wall min   {:.0}", r.failovers_per_wall_min);
+        println!("messages per wall s      {:.0} (bare madsim ping-pong: {:.0}; ratio {:.2})", r.messages_per_wall_s, r.bare_messages_per_wall_s, r.harness_vs_bare);
+        println!("memory                   {} after a tenth, {} at the end, peak {}", mib(r.rss_mib_after_tenth), mib(r.rss_mib_at_end), mib(r.peak_rss_mib));
+    }
+    if r.failed_seeds == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(exit::FAILED)

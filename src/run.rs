@@ -31,6 +31,8 @@ pub struct Summary {
     pub ops_failed: u64,
     /// Entries in the journal at the end (the fresh reader's count).
     pub journal_entries: u64,
+    /// Messages the simulated network carried.
+    pub messages: u64,
     /// Each master's final state digest (none: it did not answer at the end).
     pub digests: BTreeMap<String, Option<u64>>,
 }
@@ -72,9 +74,14 @@ pub fn run_with_wall_limit(
     tracing::info!(target: "ftsim::run", seed, "plan\n{}", plan.describe());
     let limit = Duration::from_millis(sim_time_limit_ms(&plan.options));
     let p = plan.clone();
-    let events =
-        crate::sim::simulate_within(seed, Some(limit), wall_limit, move || scenario(seed, p))?;
-    Ok(outcome(seed, plan, events))
+    let (events, messages) =
+        crate::sim::simulate_within(seed, Some(limit), wall_limit, move || async move {
+            let events = scenario(seed, p).await;
+            (events, madsim::net::NetSim::current().stat().msg_count)
+        })?;
+    let mut outcome = outcome(seed, plan, events);
+    outcome.summary.messages = messages;
+    Ok(outcome)
 }
 
 /// An upper bound on a run's simulated time; past it the run is reported as hung.
