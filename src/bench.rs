@@ -83,9 +83,23 @@ pub fn bench(seeds: u64, jobs: usize, plan_for: &(dyn Fn(u64) -> Plan + Sync)) -
     let tenth = (seeds / 10).max(1);
     let all: Vec<u64> = (1..=seeds).collect();
     let wall = Instant::now();
-    let mut sweep: Sweep = explore(&all[..tenth as usize], jobs, plan_for, None, &replay, &|_| {});
+    let mut sweep: Sweep = explore(
+        &all[..tenth as usize],
+        jobs,
+        plan_for,
+        None,
+        &replay,
+        &|_| {},
+    );
     let rss_mib_after_tenth = proc_status_mib("VmRSS:");
-    sweep.merge(&explore(&all[tenth as usize..], jobs, plan_for, None, &replay, &|_| {}));
+    sweep.merge(&explore(
+        &all[tenth as usize..],
+        jobs,
+        plan_for,
+        None,
+        &replay,
+        &|_| {},
+    ));
     let wall_s = wall.elapsed().as_secs_f64();
     let rss_mib_at_end = proc_status_mib("VmRSS:");
 

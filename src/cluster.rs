@@ -179,25 +179,32 @@ impl Cluster {
 
     /// Starts again every master that exited on its own (its flushes failed past the flush
     /// timeout), as the process supervisor of a real deployment would.
-    pub fn restart_exited_masters(&self) {
-        let mut exited: BTreeMap<String, bool> = BTreeMap::new();
-        for e in self.history.events() {
-            match e.kind {
-                EventKind::MasterExit { .. } => {
-                    exited.insert(e.node.clone(), true);
+    /// Returns how many it restarted.
+    pub fn restart_exited_masters(&self) -> usize {
+        let exited = self.history.with_events(|events| {
+            let mut exited: BTreeMap<String, bool> = BTreeMap::new();
+            for e in events {
+                match e.kind {
+                    EventKind::MasterExit { .. } => {
+                        exited.insert(e.node.clone(), true);
+                    }
+                    EventKind::NodeRestart => {
+                        exited.insert(e.node.clone(), false);
+                    }
+                    _ => {}
                 }
-                EventKind::NodeRestart => {
-                    exited.insert(e.node.clone(), false);
-                }
-                _ => {}
             }
-        }
+            exited
+        });
+        let mut restarted = 0;
         for index in 0..self.options.masters {
             let role = Role::Master(index);
             if exited.get(&role.name()) == Some(&true) {
                 self.restart(role);
+                restarted += 1;
             }
         }
+        restarted
     }
 
     /// Freezes a node (a GC pause): nothing on it runs, messages to it queue. Undone by

@@ -76,7 +76,9 @@ pub fn explore(
     });
     let mut sweep = sweep.into_inner().unwrap();
     sweep.failed_seeds.sort();
-    sweep.violations.sort_by(|a, b| a.seed.cmp(&b.seed).then(a.invariant.cmp(&b.invariant)));
+    sweep
+        .violations
+        .sort_by(|a, b| a.seed.cmp(&b.seed).then(a.invariant.cmp(&b.invariant)));
     sweep
 }
 

@@ -221,6 +221,11 @@ impl History {
         self.0.lock().unwrap().clone()
     }
 
+    /// Reads the events so far without copying them.
+    pub fn with_events<R>(&self, f: impl FnOnce(&[Event]) -> R) -> R {
+        f(&self.0.lock().unwrap())
+    }
+
     /// Takes the events out, leaving the log empty.
     pub fn take(&self) -> Vec<Event> {
         std::mem::take(&mut *self.0.lock().unwrap())

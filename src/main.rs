@@ -487,12 +487,23 @@ fn bench(args: BenchArgs) -> ExitCode {
         println!("{}", serde_json::to_string(&r).expect("report serialises"));
     } else {
         let mib = |m: Option<f64>| m.map_or("-".into(), |m| format!("{m:.0} MiB"));
-        println!("seeds                    {} on {} jobs in {:.1} s ({} failed)", r.seeds, r.jobs, r.wall_s, r.failed_seeds);
+        println!(
+            "seeds                    {} on {} jobs in {:.1} s ({} failed)",
+            r.seeds, r.jobs, r.wall_s, r.failed_seeds
+        );
         println!("seeds per second         {:.0}", r.seeds_per_s);
         println!("simulated s per wall s   {:.0}", r.sim_s_per_wall_s);
         println!("failovers per wall min   {:.0}", r.failovers_per_wall_min);
-        println!("messages per wall s      {:.0} (bare madsim ping-pong: {:.0}; ratio {:.2})", r.messages_per_wall_s, r.bare_messages_per_wall_s, r.harness_vs_bare);
-        println!("memory                   {} after a tenth, {} at the end, peak {}", mib(r.rss_mib_after_tenth), mib(r.rss_mib_at_end), mib(r.peak_rss_mib));
+        println!(
+            "messages per wall s      {:.0} (bare madsim ping-pong: {:.0}; ratio {:.2})",
+            r.messages_per_wall_s, r.bare_messages_per_wall_s, r.harness_vs_bare
+        );
+        println!(
+            "memory                   {} after a tenth, {} at the end, peak {}",
+            mib(r.rss_mib_after_tenth),
+            mib(r.rss_mib_at_end),
+            mib(r.peak_rss_mib)
+        );
     }
     if r.failed_seeds == 0 {
         ExitCode::SUCCESS

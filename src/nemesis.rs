@@ -107,7 +107,7 @@ impl<'a> Nemesis<'a> {
             self.undo(undo);
             self.record(&faults[i].fault, &text, true);
         }
-        self.cluster.restart_exited_masters();
+        let _ = self.cluster.restart_exited_masters();
     }
 
     fn record(&self, fault: &Fault, text: &str, healed: bool) {
@@ -123,22 +123,24 @@ impl<'a> Nemesis<'a> {
 
     /// The master that most recently became primary and has not stopped being one since.
     fn current_primary(&self) -> Option<Role> {
-        let mut primary: Option<String> = None;
-        for e in self.cluster.history.events() {
-            match &e.kind {
-                EventKind::BecamePrimary { .. } => primary = Some(e.node.clone()),
-                EventKind::SteppedDown { .. }
-                | EventKind::MasterExit { .. }
-                | EventKind::NodeCrash
-                | EventKind::NodeRestart
-                    if primary.as_deref() == Some(e.node.as_str()) =>
-                {
-                    primary = None
+        let name = self.cluster.history.with_events(|events| {
+            let mut primary: Option<&str> = None;
+            for e in events {
+                match &e.kind {
+                    EventKind::BecamePrimary { .. } => primary = Some(&e.node),
+                    EventKind::SteppedDown { .. }
+                    | EventKind::MasterExit { .. }
+                    | EventKind::NodeCrash
+                    | EventKind::NodeRestart
+                        if primary == Some(e.node.as_str()) =>
+                    {
+                        primary = None
+                    }
+                    _ => {}
                 }
-                _ => {}
             }
-        }
-        let name = primary?;
+            primary.map(String::from)
+        })?;
         (0..self.cluster.options.masters)
             .map(Role::Master)
             .find(|r| r.name() == name)

@@ -188,15 +188,30 @@ pub async fn finish(cluster: Cluster) -> Vec<Event> {
     );
     // Let the cluster settle: a primary serves, a deposed primary has had a session timeout to
     // learn it, and standbys have tailed the last completed entries.
+    // Masters that exit meanwhile (a flush timeout can end after the heal) are restarted, as a
+    // supervisor would, and the settling starts again.
     let o = cluster.options.clone();
-    cluster.restart_exited_masters();
+    let settle = Duration::from_millis(
+        o.zookeeper_session_timeout_ms + 3 * o.master_journal_tailer_sleep_time_ms,
+    );
+    let mut quiet_since = madsim::time::Instant::now();
+    let give_up = quiet_since + Duration::from_millis(4 * o.failover_bound_ms());
     cluster
         .wait_for_primary(Duration::from_millis(o.failover_bound_ms()))
         .await;
-    sleep(Duration::from_millis(
-        o.zookeeper_session_timeout_ms + 3 * o.master_journal_tailer_sleep_time_ms,
-    ))
-    .await;
+    loop {
+        let now = madsim::time::Instant::now();
+        if cluster.restart_exited_masters() > 0 {
+            quiet_since = now;
+        }
+        if now - quiet_since >= settle || now >= give_up {
+            break;
+        }
+        sleep(Duration::from_millis(100)).await;
+    }
+    cluster
+        .wait_for_primary(Duration::from_millis(o.failover_bound_ms()))
+        .await;
     for index in 0..o.masters {
         let mut status = None;
         for _ in 0..3 {
