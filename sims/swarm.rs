@@ -20,17 +20,14 @@ fn env_u64(name: &str) -> Option<u64> {
 fn sweep(start: u64, count: u64) -> Sweep {
     let base = Options::fast();
     let seeds: Vec<u64> = (0..count).map(|i| start.wrapping_add(i)).collect();
-    let results = ftsim::explore::explore(
+    ftsim::explore::explore(
         &seeds,
         std::thread::available_parallelism().map_or(2, |n| n.get()),
         &|s| Plan::swarm(s, &base),
         Some(std::time::Duration::from_secs(120)),
+        &|s| format!("cargo run --release -- run --seed {s}"),
         &|_| {},
-    );
-    let sweep = Sweep::of(&results, &|s| {
-        format!("cargo run --release -- run --seed {s}")
-    });
-    (results, sweep)
+    )
 }
 
 fn assert_clean(sweep: &Sweep) {

@@ -234,6 +234,7 @@ fn run(args: RunArgs) -> ExitCode {
             .with_env_filter(filter)
             .with_writer(std::io::stderr)
             .without_time()
+            .with_ansi(std::io::stderr().is_terminal())
             .with_level(false)
             .with_target(false)
             .init();

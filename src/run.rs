@@ -71,7 +71,7 @@ pub fn run_with_wall_limit(
     plan: Plan,
     wall_limit: Option<Duration>,
 ) -> Result<Outcome, String> {
-    tracing::info!(target: "ftsim::run", seed, "plan\n{}", plan.describe());
+    tracing::info!(target: "ftsim::run", "seed {seed}: plan\n{}", plan.describe());
     let limit = Duration::from_millis(sim_time_limit_ms(&plan.options));
     let p = plan.clone();
     let (events, messages) =
