@@ -84,6 +84,7 @@ fn clean() -> Vec<Event> {
                 op_id: 7,
                 attempt: 1,
                 master: Some("master-0".into()),
+                lookups: 1,
             },
         ),
         ev(
@@ -135,6 +136,7 @@ fn clean() -> Vec<Event> {
                 op_id: 8,
                 attempt: 1,
                 master: Some("master-0".into()),
+                lookups: 1,
             },
         ),
         ev(
@@ -464,6 +466,7 @@ fn bounded_retry_call_too_long_too_many_attempts_or_never_ending() {
                 op_id: 7,
                 attempt: bounded_retry::max_attempts(&o) + 1,
                 master: None,
+                lookups: 1,
             },
         ),
     );

@@ -37,6 +37,10 @@ pub struct MasterClient {
     history: History,
     rng: Mutex<ChaCha8Rng>,
     next_call: AtomicU64,
+    /// The master this client is connected to: kept while it answers, dropped (and looked up
+    /// again through ZooKeeper) on Unavailable or no answer, as Alluxio's client keeps its
+    /// connection.
+    connected: Mutex<Option<SocketAddr>>,
 }
 
 impl MasterClient {
@@ -75,23 +79,31 @@ impl MasterClient {
             rng: Mutex::new(crate::seed::child_rng(seed, &role.name())),
             options,
             next_call: AtomicU64::new(0),
+            connected: Mutex::new(None),
         })
     }
 
     /// The primary's address from the leader path: the only child, or the newest by creation time.
     /// With none, sleeps and asks again, `zookeeper.leader.inquiry.retry` times in all.
     pub async fn lookup_leader(&self) -> Option<SocketAddr> {
+        self.lookup_leader_counted().await.0
+    }
+
+    /// As [`Self::lookup_leader`], with how many times ZooKeeper was asked.
+    async fn lookup_leader_counted(&self) -> (Option<SocketAddr>, u32) {
+        let mut queries = 0;
         let mut tries = 0;
         let limit = self.options.zookeeper_leader_inquiry_retry.max(1);
         let sleep_time = Duration::from_millis(self.options.zookeeper_leader_inquiry_sleep_ms);
         loop {
+            queries += 1;
             match leader_candidates(&self.zk, LEADER_PATH).await {
                 Ok(candidates) if !candidates.is_empty() => {
                     let newest = candidates
                         .iter()
                         .max_by_key(|(name, ctime)| (*ctime, name.clone()))
                         .unwrap();
-                    return newest.0.parse().ok();
+                    return (newest.0.parse().ok(), queries);
                 }
                 Ok(_) => {
                     // Bug B5: an empty leader path did not count as a try.
@@ -106,16 +118,20 @@ impl MasterClient {
                 Err(_) => tries += 1,
             }
             if tries >= limit {
-                return None;
+                return (None, queries);
             }
             sleep(sleep_time).await;
         }
     }
 
     /// One attempt: look the primary up, then call it with the attempt deadline.
-    async fn attempt(&self, op: &MasterOp, on_lookup: impl FnOnce(Option<String>)) -> Attempt {
-        let leader = self.lookup_leader().await;
-        on_lookup(leader.map(master_name));
+    async fn attempt(&self, op: &MasterOp, on_lookup: impl FnOnce(Option<String>, u32)) -> Attempt {
+        let cached = *self.connected.lock().unwrap();
+        let (leader, queries) = match cached {
+            Some(addr) => (Some(addr), 0),
+            None => self.lookup_leader_counted().await,
+        };
+        on_lookup(leader.map(master_name), queries);
         let Some(addr) = leader else {
             return Attempt::Retry;
         };
@@ -125,14 +141,20 @@ impl MasterClient {
             .call_timeout(addr, MasterRequest(op.clone()), timeout)
             .await
         {
-            Ok(Err(MasterError::Unavailable)) | Err(_) => Attempt::Retry,
-            Ok(result) => Attempt::Done(result, addr),
+            Ok(Err(MasterError::Unavailable)) | Err(_) => {
+                *self.connected.lock().unwrap() = None;
+                Attempt::Retry
+            }
+            Ok(result) => {
+                *self.connected.lock().unwrap() = Some(addr);
+                Attempt::Done(result, addr)
+            }
         }
     }
 
     /// One attempt only, for periodic calls such as heartbeats.
     pub async fn call_once(&self, op: MasterOp) -> Option<MasterReply> {
-        match self.attempt(&op, |_| {}).await {
+        match self.attempt(&op, |_, _| {}).await {
             Attempt::Done(Ok(reply), _) => Some(reply),
             _ => None,
         }
@@ -141,12 +163,12 @@ impl MasterClient {
     /// Calls the primary with `ExponentialTimeBoundedRetry`: the first attempt at once, then sleeps
     /// from `user.rpc.retry.base.sleep` doubling to `user.rpc.retry.max.sleep` with up to 10%
     /// jitter, and no new attempt after `user.rpc.retry.max.duration`. Only Unavailable and
-    /// transport errors are retried. `on_attempt` sees each attempt's number and the master it
-    /// goes to (none when the lookup found no leader).
+    /// transport errors are retried. `on_attempt` sees each attempt's number, the master it goes
+    /// to (none when the lookup found no leader) and how often the lookup asked ZooKeeper.
     pub async fn call(
         &self,
         op: MasterOp,
-        mut on_attempt: impl FnMut(u32, Option<String>),
+        mut on_attempt: impl FnMut(u32, Option<String>, u32),
     ) -> Result<(MasterReply, SocketAddr), MasterError> {
         let started = Instant::now();
         let max_duration = Duration::from_millis(self.options.user_rpc_retry_max_duration_ms);
@@ -156,7 +178,7 @@ impl MasterClient {
         loop {
             attempt += 1;
             if let Attempt::Done(result, addr) = self
-                .attempt(&op, |master| on_attempt(attempt, master))
+                .attempt(&op, |master, lookups| on_attempt(attempt, master, lookups))
                 .await
             {
                 return result.map(|reply| (reply, addr));
@@ -187,13 +209,14 @@ impl MasterClient {
             },
         );
         let result = self
-            .call(MasterOp::Fs { op_id, op }, |attempt, master| {
+            .call(MasterOp::Fs { op_id, op }, |attempt, master, lookups| {
                 self.history.record(
                     &self.node,
                     EventKind::Attempt {
                         op_id,
                         attempt,
                         master,
+                        lookups,
                     },
                 );
             })

@@ -177,15 +177,15 @@ impl Cluster {
         self.harness_event(role, EventKind::NodeRestart);
     }
 
-    /// Starts again every master that exited on its own (its flushes failed past the flush
-    /// timeout), as the process supervisor of a real deployment would.
-    /// Returns how many it restarted.
-    pub fn restart_exited_masters(&self) -> usize {
+    /// Starts again every master or worker that exited on its own (a master whose flushes failed
+    /// past the flush timeout, a worker past its heartbeat timeout), as the process supervisor of
+    /// a real deployment would. Returns how many it restarted.
+    pub fn restart_exited(&self) -> usize {
         let exited = self.history.with_events(|events| {
             let mut exited: BTreeMap<String, bool> = BTreeMap::new();
             for e in events {
                 match e.kind {
-                    EventKind::MasterExit { .. } => {
+                    EventKind::MasterExit { .. } | EventKind::WorkerExit => {
                         exited.insert(e.node.clone(), true);
                     }
                     EventKind::NodeRestart => {
@@ -197,8 +197,10 @@ impl Cluster {
             exited
         });
         let mut restarted = 0;
-        for index in 0..self.options.masters {
-            let role = Role::Master(index);
+        let roles = (0..self.options.masters)
+            .map(Role::Master)
+            .chain((0..self.options.workers).map(Role::Worker));
+        for role in roles {
             if exited.get(&role.name()) == Some(&true) {
                 self.restart(role);
                 restarted += 1;

@@ -37,11 +37,13 @@ pub enum EventKind {
     // ---- clients ----
     /// A client call starts. `op_id` is unique per call and travels with every attempt.
     Invoke { op_id: u64, op: FsOp },
-    /// One attempt of a call, sent to `master` (none when the leader lookup failed).
+    /// One attempt of a call, sent to `master` (none when the leader lookup failed) after a
+    /// leader lookup that asked ZooKeeper `lookups` times.
     Attempt {
         op_id: u64,
         attempt: u32,
         master: Option<String>,
+        lookups: u32,
     },
     /// The call succeeded; `by` answered it.
     Ok {

@@ -30,6 +30,7 @@ pub mod explore;
 pub mod fault;
 pub mod hash;
 pub mod history;
+pub mod hunt;
 pub mod journal;
 pub mod master;
 pub mod namespace;

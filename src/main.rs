@@ -46,6 +46,30 @@ enum Command {
     Bugs(BugsArgs),
     /// Measure throughput and memory over many seeds, beside a bare madsim ping-pong.
     Bench(BenchArgs),
+    /// For each planted bug, explore seeds until one fails; report the seed and the invariant.
+    Hunt(HuntArgs),
+}
+
+#[derive(Args)]
+struct HuntArgs {
+    /// Hunt only this bug (default: every bug of the catalogue).
+    #[arg(long, value_name = "NAME")]
+    bug: Option<String>,
+    /// Seeds to try per bug before giving up.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..))]
+    budget: u64,
+    /// The first seed.
+    #[arg(long, default_value_t = 1, value_parser = ftsim::seed::parse_seed)]
+    seed: u64,
+    /// Seeds run at once (default: the number of cores).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    jobs: Option<u64>,
+    /// Named options preset the bugs are planted into [default: fast].
+    #[arg(long)]
+    preset: Option<String>,
+    /// Print one JSON array, an object per bug.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -210,6 +234,7 @@ fn main() -> ExitCode {
         Command::CheckDeterminism(args) => check_determinism(args),
         Command::Bugs(args) => bugs(args),
         Command::Bench(args) => bench(args),
+        Command::Hunt(args) => hunt(args),
     }
 }
 
@@ -507,6 +532,59 @@ fn bench(args: BenchArgs) -> ExitCode {
         );
     }
     if r.failed_seeds == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(exit::FAILED)
+    }
+}
+
+fn hunt(args: HuntArgs) -> ExitCode {
+    let bugs: Vec<Bug> = match &args.bug {
+        Some(name) => match Bug::parse(name) {
+            Ok(b) => vec![b],
+            Err(e) => return usage_error(&e),
+        },
+        None => Bug::ALL.to_vec(),
+    };
+    let base = match &args.preset {
+        Some(name) => match Options::preset(name) {
+            Some(o) => o,
+            None => {
+                return usage_error(&format!(
+                    "unknown preset '{name}'; known presets: {}",
+                    PRESETS.join(", ")
+                ))
+            }
+        },
+        None => Options::fast(),
+    };
+    let jobs = jobs(args.jobs);
+    let mut hunts = vec![];
+    for bug in bugs {
+        let h = ftsim::hunt::hunt(bug, &base, args.seed, args.budget, jobs);
+        if !args.json {
+            match (&h.seed, &h.invariant) {
+                (Some(seed), Some(inv)) => println!(
+                    "{:<4} {:<36} found by {inv} at seed {seed} after {} seeds, {:.1} s\n     {}\n     replay: {}",
+                    h.id, h.bug, h.seeds_tried, h.wall_s,
+                    h.detail.as_deref().unwrap_or(""),
+                    h.replay.as_deref().unwrap_or("")
+                ),
+                _ => println!(
+                    "{:<4} {:<36} NOT FOUND in {} seeds ({:.1} s)",
+                    h.id, h.bug, h.seeds_tried, h.wall_s
+                ),
+            }
+        }
+        hunts.push(h);
+    }
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string(&hunts).expect("hunts serialise")
+        );
+    }
+    if hunts.iter().all(|h| h.found) {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(exit::FAILED)

@@ -107,7 +107,7 @@ impl<'a> Nemesis<'a> {
             self.undo(undo);
             self.record(&faults[i].fault, &text, true);
         }
-        let _ = self.cluster.restart_exited_masters();
+        let _ = self.cluster.restart_exited();
     }
 
     fn record(&self, fault: &Fault, text: &str, healed: bool) {

@@ -305,6 +305,15 @@ impl Options {
         }
     }
 
+    /// The connection error policy in force: the planted bug B12 forces `STANDARD`.
+    pub fn connection_error_policy(&self) -> ConnectionErrorPolicy {
+        if self.bug == Some(Bug::StandardPolicyFlapping) {
+            ConnectionErrorPolicy::Standard
+        } else {
+            self.zookeeper_leader_connection_error_policy
+        }
+    }
+
     /// ZooKeeper's ping interval: a third of the session timeout, as ZooKeeper's client does.
     pub fn zookeeper_ping_interval_ms(&self) -> u64 {
         (self.zookeeper_session_timeout_ms / 3).max(1)

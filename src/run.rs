@@ -79,7 +79,17 @@ pub fn run_with_wall_limit(
             let events = scenario(seed, p).await;
             (events, madsim::net::NetSim::current().stat().msg_count)
         })?;
-    let mut outcome = outcome(seed, plan, events);
+    // A checker that panics is a harness bug; report it as this seed's failure, not a crash.
+    let mut outcome =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| outcome(seed, plan, events)))
+            .map_err(|p| {
+                let message = p
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                format!("a checker panicked: {message}")
+            })?;
     outcome.summary.messages = messages;
     Ok(outcome)
 }
@@ -201,7 +211,7 @@ pub async fn finish(cluster: Cluster) -> Vec<Event> {
         .await;
     loop {
         let now = madsim::time::Instant::now();
-        if cluster.restart_exited_masters() > 0 {
+        if cluster.restart_exited() > 0 {
             quiet_since = now;
         }
         if now - quiet_since >= settle || now >= give_up {

@@ -129,6 +129,10 @@ fn draw_options(rng: &mut ChaCha8Rng, base: &Options) -> Options {
         scale(rng, base.master_worker_connect_wait_time_ms, 0.5, 2.0);
     o.master_worker_timeout_ms = scale(rng, base.master_worker_timeout_ms, 0.5, 2.0)
         .max(4 * o.worker_block_heartbeat_interval_ms);
+    // Short enough that a worker cut off for a while does reach it and exits (or, with bug B13,
+    // stays silent).
+    o.worker_block_heartbeat_timeout_ms = scale(rng, o.zookeeper_session_timeout_ms, 1.0, 4.0)
+        .max(2 * o.worker_block_heartbeat_interval_ms);
     o.workload_ops_per_client = rng
         .gen_range(base.workload_ops_per_client / 2..=base.workload_ops_per_client * 3 / 2)
         .max(1);

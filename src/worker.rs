@@ -42,7 +42,7 @@ pub async fn run(
                     MasterOp::GetWorkerId {
                         worker: name.clone(),
                     },
-                    |_, _| {},
+                    |_, _, _| {},
                 )
                 .await
             {
@@ -57,7 +57,7 @@ pub async fn run(
             worker: name.clone(),
             blocks: blocks.clone(),
         };
-        if client.call(register, |_, _| {}).await.is_err() {
+        if client.call(register, |_, _, _| {}).await.is_err() {
             continue;
         }
         if let Some(old_id) = old_id.take() {

@@ -1,6 +1,7 @@
 //! Bounded client retry (Always): every client call ends, ok or with a definite error, within the
 //! retry policy's bound, and makes no more attempts than the policy allows.
 //!
+//! Each attempt's leader lookup asks ZooKeeper at most `zookeeper.leader.inquiry.retry` times.
 //! The bound is `user.rpc.retry.max.duration` (no attempt starts after it) plus one attempt: a
 //! leader lookup (at most `zookeeper.leader.inquiry.retry` tries) and the RPC's deadline. Time a
 //! client node spent paused by the nemesis does not count: a frozen process cannot retry.
@@ -41,6 +42,7 @@ fn paused_within(pauses: &[(u64, u64)], from: u64, to: u64) -> u64 {
 pub fn check(events: &[Event], options: &Options) -> Option<Violation> {
     let bound_us = call_bound_ms(options) * 1000;
     let attempts_allowed = max_attempts(options);
+    let lookups_allowed = options.zookeeper_leader_inquiry_retry.max(1);
     let end_us = events.last().map_or(0, |e| e.at_us);
 
     let mut pauses: BTreeMap<&str, Vec<(u64, u64)>> = BTreeMap::new();
@@ -66,6 +68,19 @@ pub fn check(events: &[Event], options: &Options) -> Option<Violation> {
         match &e.kind {
             EventKind::Invoke { op_id, .. } => {
                 open.insert(*op_id, (i, e.at_us));
+            }
+            EventKind::Attempt { op_id, lookups, .. } if *lookups > lookups_allowed => {
+                return Some(Violation::at(
+                    NAME,
+                    Tag::Always,
+                    events,
+                    i,
+                    format!(
+                        "{}'s leader lookup for call {op_id:#x} asked ZooKeeper {lookups} times; \
+                         zookeeper.leader.inquiry.retry is {lookups_allowed}",
+                        e.node
+                    ),
+                ));
             }
             EventKind::Attempt { op_id, attempt, .. } if *attempt > attempts_allowed => {
                 return Some(Violation::at(

@@ -7,6 +7,8 @@
 //!   and every master's state is the journal's.
 //! - [`bounded_retry`] (Always): every client call ends within its retry policy's bound.
 //! - [`liveness`] (Eventually): after the faults heal, a primary serves within a stated bound.
+//! - [`worker_registry`] (Eventually): the settled primary knows every live worker, each under
+//!   its own id.
 //! - [`coverage`] (Sometimes): the interesting situations a sweep must reach at least once.
 
 pub mod bounded_retry;
@@ -14,6 +16,7 @@ pub mod coverage;
 pub mod liveness;
 pub mod no_lost_entries;
 pub mod one_leader;
+pub mod worker_registry;
 
 use crate::history::Event;
 use crate::options::Options;
@@ -69,6 +72,7 @@ pub const INVARIANTS: &[(&str, Tag)] = &[
     (no_lost_entries::NAME, Tag::Always),
     (bounded_retry::NAME, Tag::Always),
     (liveness::NAME, Tag::Eventually),
+    (worker_registry::NAME, Tag::Eventually),
 ];
 
 /// Runs every invariant checker; each reports at most its first violation.
@@ -78,6 +82,7 @@ pub fn violations(events: &[Event], options: &Options) -> Vec<Violation> {
         no_lost_entries::check(events),
         bounded_retry::check(events, options),
         liveness::check(events, options),
+        worker_registry::check(events, options),
     ]
     .into_iter()
     .flatten()

@@ -69,6 +69,9 @@ pub struct Master {
     pub replica: futures::lock::Mutex<Replica>,
     status: Mutex<Status>,
     registry: Mutex<Registry>,
+    /// Clients (by the index in their operation ids) this process served as primary: with bug
+    /// B9 it keeps serving them after demotion.
+    connected: Mutex<std::collections::BTreeSet<u64>>,
     /// Cleared the moment the master stops being primary; journal file actions check it.
     pub writable: Arc<AtomicBool>,
 }
@@ -106,8 +109,21 @@ impl Master {
             };
             return Ok(MasterReply::Status(status));
         }
+        // Bug B9: a demoted master keeps serving the connections it accepted as primary.
+        let connected_client = match &op {
+            MasterOp::Fs { op_id, .. } => {
+                let client = op_id >> 32;
+                let mut connected = self.connected.lock().unwrap();
+                if stage == Stage::Primary {
+                    connected.insert(client);
+                }
+                connected.contains(&client)
+            }
+            _ => false,
+        };
         let acting = stage == Stage::Primary
-            || (self.bug(Bug::AckWithoutJournal) && matches!(op, MasterOp::Fs { .. }));
+            || (self.bug(Bug::AckWithoutJournal) && matches!(op, MasterOp::Fs { .. }))
+            || (self.bug(Bug::DemotedMasterKeepsConnections) && connected_client);
         if !acting {
             return Err(MasterError::Unavailable);
         }
@@ -193,7 +209,7 @@ impl Master {
             .apply(&mutation)
             .expect("a planned mutation applies");
         let Some(journal) = journal else {
-            // Only bug B1 gets here: a standby "journal" that writes nothing.
+            // Only bugs B1 and B9 get here: a closed or standby "journal" that writes nothing.
             replica.retry_cache.insert(op_id, reply.clone());
             return Ok(MasterReply::Fs(reply));
         };
@@ -267,6 +283,7 @@ pub async fn run(setup: MasterSetup) {
             journal: None,
         }),
         registry: Mutex::new(Registry::default()),
+        connected: Mutex::new(Default::default()),
         writable: Arc::new(AtomicBool::new(false)),
     });
     let m = master.clone();

@@ -26,7 +26,7 @@ pub async fn lead(
     term: u64,
     session: u64,
 ) -> String {
-    let policy = master.options.zookeeper_leader_connection_error_policy;
+    let policy = master.options.connection_error_policy();
     master
         .history
         .record(&master.name, EventKind::Promoting { term });
@@ -152,6 +152,9 @@ pub async fn demote(master: &Arc<Master>, reason: &str) {
     // What the primary applied may not all be durable: forget it now, so that a new term
     // starts from the journal even if the standby tailer never gets to reload it.
     *master.replica.lock().await = crate::journal::Replica::default();
+    // The worker registry too (Alluxio resets the block master's state): workers register
+    // again with whichever master is primary next, this one included.
+    *master.registry.lock().unwrap() = Default::default();
     master.set_stage(Stage::Standby);
 }
 

@@ -27,7 +27,7 @@ pub struct Stat {
 }
 
 /// One ZooKeeper operation.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum ZkOp {
     /// Open a session (or resume `resume`, if it is still alive). Watch events go to `notify`.
     Connect {

@@ -20,7 +20,9 @@ struct Session {
     owner: String,
     notify: SocketAddr,
     ephemerals: BTreeSet<String>,
-    replies: BTreeMap<u64, Result<ZkReply, ZkError>>,
+    /// Recent replies by xid, with the request they answered (a client that reuses a session
+    /// after a restart starts its xids again; a different request under an old xid is new).
+    replies: BTreeMap<u64, (ZkOp, Result<ZkReply, ZkError>)>,
 }
 
 struct Znode {
@@ -158,12 +160,14 @@ impl ZooKeeperServer {
             return Err(ZkError::SessionExpired);
         };
         session.last_heard = now;
-        if let Some(reply) = session.replies.get(&req.xid) {
-            return reply.clone();
+        if let Some((op, reply)) = session.replies.get(&req.xid) {
+            if *op == req.op {
+                return reply.clone();
+            }
         }
-        let reply = st.apply(req.session, req.op);
+        let reply = st.apply(req.session, req.op.clone());
         if let Some(session) = st.sessions.get_mut(&req.session) {
-            session.replies.insert(req.xid, reply.clone());
+            session.replies.insert(req.xid, (req.op, reply.clone()));
             while session.replies.len() > REPLY_CACHE {
                 session.replies.pop_first();
             }

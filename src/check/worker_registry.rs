@@ -1,0 +1,111 @@
+//! Worker registry (Eventually): once the cluster settles, the primary knows every worker that
+//! is up, each under its own id.
+//!
+//! 1. Within one primary's term no worker id is registered by two different workers (an id
+//!    credited to the wrong worker: bug B7's sequential ids restarting at a new primary).
+//! 2. At the end, every worker that did not exit is registered with the final primary in its
+//!    final term, and not marked lost since (a worker that stays up but silent, bug B13, or one
+//!    whose heartbeats are credited to another).
+
+use super::{Tag, Violation};
+use crate::history::{Event, EventKind};
+use crate::net::Role;
+use crate::options::Options;
+use std::collections::BTreeMap;
+
+pub const NAME: &str = "worker_registry";
+
+pub fn check(events: &[Event], options: &Options) -> Option<Violation> {
+    let fail =
+        |i: usize, detail: String| Some(Violation::at(NAME, Tag::Eventually, events, i, detail));
+
+    // Rule 1: per (master, term), worker id -> worker.
+    let mut term_of: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut ids: BTreeMap<(&str, u64, u64), &str> = BTreeMap::new();
+    for (i, e) in events.iter().enumerate() {
+        match &e.kind {
+            EventKind::BecamePrimary { term, .. } => {
+                term_of.insert(&e.node, *term);
+            }
+            EventKind::WorkerRegistered { worker_id, worker } => {
+                let term = term_of.get(e.node.as_str()).copied().unwrap_or(0);
+                let first = *ids.entry((&e.node, term, *worker_id)).or_insert(worker);
+                if first != worker {
+                    return fail(
+                        i,
+                        format!(
+                            "{} registered worker id {worker_id} for {worker}, already {first}'s in term {term}",
+                            e.node
+                        ),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+
+    // Rule 2, over the final phase.
+    let final_phase = events
+        .iter()
+        .position(|e| matches!(&e.kind, EventKind::Phase { name } if name == "final"))?;
+    let (end, primary) = events
+        .iter()
+        .enumerate()
+        .skip(final_phase)
+        .rev()
+        .find_map(|(i, e)| match e.kind {
+            EventKind::FinalState { primary: true, .. } => Some((i, e.node.as_str())),
+            _ => None,
+        })?;
+    let term_start = events[..end]
+        .iter()
+        .rposition(|e| e.node == primary && matches!(e.kind, EventKind::BecamePrimary { .. }))?;
+    for worker in (0..options.workers).map(|i| Role::Worker(i).name()) {
+        let exited = events
+            .iter()
+            .rev()
+            .find_map(|e| match e.kind {
+                EventKind::WorkerExit if e.node == worker => Some(true),
+                EventKind::NodeRestart if e.node == worker => Some(false),
+                _ => None,
+            })
+            .unwrap_or(false);
+        if exited {
+            continue;
+        }
+        let registered = events[term_start..end]
+            .iter()
+            .rev()
+            .find_map(|e| match &e.kind {
+                EventKind::WorkerRegistered {
+                    worker_id,
+                    worker: w,
+                } if e.node == primary && *w == worker => Some(*worker_id),
+                _ => None,
+            });
+        let lost_since = registered.is_some_and(|id| {
+            let at = events[term_start..end].iter().rposition(|e| {
+                e.node == primary
+                    && matches!(&e.kind, EventKind::WorkerRegistered { worker_id, worker: w } if *worker_id == id && *w == worker)
+            });
+            events[term_start..end]
+                .iter()
+                .skip(at.unwrap_or(0))
+                .any(|e| e.node == primary && matches!(e.kind, EventKind::WorkerLost { worker_id } if worker_id == id))
+        });
+        if registered.is_none() || lost_since {
+            return fail(
+                final_phase,
+                format!(
+                    "{worker} is up but {} with the final primary {primary}",
+                    if lost_since {
+                        "was marked lost since it registered"
+                    } else {
+                        "never registered"
+                    }
+                ),
+            );
+        }
+    }
+    None
+}
