@@ -425,11 +425,17 @@ fn start_standby(m: Arc<Master>) -> JoinHandle<()> {
 pub async fn advertise(master: &Master, zk: &ZkClient) -> Result<(), ZkError> {
     ensure_path(zk, LEADER_PATH).await?;
     let path = format!("{LEADER_PATH}/{}", NodeRole::Master(master.index).addr());
-    match zk.call(ZkOp::Delete { path: path.clone() }).await {
-        Ok(_) | Err(ZkError::NoNode) => {}
-        Err(e) => return Err(e),
+    // Bug B6: a persistent znode, created only if absent. A crashed leader's znode survives; when
+    // that master leads again its znode keeps its old creation time, so lookups, which take the
+    // newest, send clients to whichever dead master advertised last.
+    let persistent = master.bug(Bug::PersistentLeaderZnode);
+    if !persistent {
+        match zk.call(ZkOp::Delete { path: path.clone() }).await {
+            Ok(_) | Err(ZkError::NoNode) => {}
+            Err(e) => return Err(e),
+        }
     }
-    let ephemeral = !master.bug(Bug::PersistentLeaderZnode);
+    let ephemeral = !persistent;
     match zk
         .call(ZkOp::Create {
             path,
