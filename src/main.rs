@@ -67,6 +67,10 @@ struct HuntArgs {
     /// Named options preset the bugs are planted into [default: fast].
     #[arg(long)]
     preset: Option<String>,
+    /// Hunt each bug from this many start seeds (START, START+10000, ...) and report the
+    /// median seeds and wall time to first detection.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=100))]
+    repeat: u64,
     /// Print one JSON array, an object per bug.
     #[arg(long)]
     json: bool,
@@ -560,8 +564,12 @@ fn hunt(args: HuntArgs) -> ExitCode {
     };
     let jobs = jobs(args.jobs);
     let mut hunts = vec![];
+    let mut rows = vec![];
     for bug in bugs {
-        let h = ftsim::hunt::hunt(bug, &base, args.seed, args.budget, jobs);
+        let runs: Vec<ftsim::hunt::Hunt> = (0..args.repeat)
+            .map(|i| ftsim::hunt::hunt(bug, &base, args.seed + i * 10_000, args.budget, jobs))
+            .collect();
+        let h = runs[0].clone();
         if !args.json {
             match (&h.seed, &h.invariant) {
                 (Some(seed), Some(inv)) => println!(
@@ -576,13 +584,39 @@ fn hunt(args: HuntArgs) -> ExitCode {
                 ),
             }
         }
-        hunts.push(h);
+        if args.repeat > 1 {
+            let median = |mut v: Vec<f64>| {
+                v.sort_by(|a, b| a.total_cmp(b));
+                v[v.len() / 2]
+            };
+            let found = runs.iter().filter(|r| r.found).count();
+            let seeds = median(runs.iter().map(|r| r.seeds_tried as f64).collect());
+            let wall = median(runs.iter().map(|r| r.wall_s).collect());
+            let mut invariants: Vec<String> =
+                runs.iter().filter_map(|r| r.invariant.clone()).collect();
+            invariants.sort();
+            invariants.dedup();
+            if !args.json {
+                println!(
+                    "     over {} starts: found {found}, median {seeds:.0} seeds, {wall:.2} s; caught by {}",
+                    args.repeat,
+                    invariants.join(", ")
+                );
+            }
+            rows.push(serde_json::json!({
+                "bug": h.bug, "id": h.id, "starts": args.repeat, "found_in": found,
+                "median_seeds": seeds, "median_wall_s": wall, "invariants": invariants,
+            }));
+        }
+        hunts.extend(runs);
     }
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string(&hunts).expect("hunts serialise")
-        );
+        let out = if args.repeat > 1 {
+            serde_json::json!({"hunts": hunts, "medians": rows})
+        } else {
+            serde_json::to_value(&hunts).expect("hunts serialise")
+        };
+        println!("{out}");
     }
     if hunts.iter().all(|h| h.found) {
         ExitCode::SUCCESS

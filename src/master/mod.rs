@@ -326,6 +326,9 @@ pub async fn run(setup: MasterSetup) {
             continue;
         };
         if !wait_for_leadership(&election, &mine, &mut events, session).await {
+            // Withdraw this candidacy before joining again: a znode left behind by a live session
+            // would stand ahead of the new one, and of everyone else's, for good.
+            election.leave(&mine).await;
             continue;
         }
         if let Some(task) = standby.take() {
