@@ -58,6 +58,8 @@ pub async fn lead(
                 event = events.next() => match event {
                     Some(ZkEvent::Connection { state, session: s }) if ends_primacy(policy, state, s, session) => {
                         master.history.record(&master.name, EventKind::PromotionAborted { term });
+                        // The session may still be alive (STANDARD policy): withdraw the address.
+                        unadvertise(master, zk).await;
                         return format!("leadership changed during promotion ({state:?})");
                     }
                     None => return "zookeeper client closed".into(),
@@ -68,7 +70,10 @@ pub async fn lead(
     };
     let writer = match writer {
         Ok(w) => Arc::new(futures::lock::Mutex::new(w)),
-        Err(e) => return format!("promotion failed: {e:?}"),
+        Err(e) => {
+            unadvertise(master, zk).await;
+            return format!("promotion failed: {e:?}");
+        }
     };
 
     let (journal_tx, journal_rx) = mpsc::unbounded();
