@@ -48,6 +48,27 @@ enum Command {
     Bench(BenchArgs),
     /// For each planted bug, explore seeds until one fails; report the seed and the invariant.
     Hunt(HuntArgs),
+    /// Shrink a failing seed's fault schedule and cluster to the smallest that still breaks the
+    /// same invariant, and write it to regressions/.
+    Shrink(ShrinkArgs),
+}
+
+#[derive(Args)]
+struct ShrinkArgs {
+    /// The failing seed.
+    #[arg(long, value_parser = ftsim::seed::parse_seed)]
+    seed: u64,
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Most candidate runs to try.
+    #[arg(long, default_value_t = 2_000)]
+    max_runs: u32,
+    /// Where to write the shrunk schedule.
+    #[arg(long, default_value = "regressions", value_name = "DIR")]
+    out: PathBuf,
+    /// Print the result as one JSON object.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -148,10 +169,14 @@ impl ModelArgs {
 #[derive(Args)]
 struct RunArgs {
     /// The seed (decimal, or hex with 0x).
-    #[arg(long, value_parser = ftsim::seed::parse_seed)]
-    seed: u64,
+    #[arg(long, value_parser = ftsim::seed::parse_seed, required_unless_present = "schedule")]
+    seed: Option<u64>,
     #[command(flatten)]
     model: ModelArgs,
+    /// Replay a schedule file (from regressions/ or fixtures/schedules/): its seed, options and
+    /// faults (`--seed` overrides the seed).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["preset", "options", "bug", "no_swarm"])]
+    schedule: Option<PathBuf>,
     /// Print the whole event history on stderr as it happens, one line per event with its
     /// simulated time and node (filter with RUST_LOG, default `ftsim=debug`).
     #[arg(long)]
@@ -239,6 +264,7 @@ fn main() -> ExitCode {
         Command::Bugs(args) => bugs(args),
         Command::Bench(args) => bench(args),
         Command::Hunt(args) => hunt(args),
+        Command::Shrink(args) => shrink(args),
     }
 }
 
@@ -268,9 +294,24 @@ fn run(args: RunArgs) -> ExitCode {
             .with_target(false)
             .init();
     }
-    let replay = replay_command(args.seed, &args.model.replay_flags());
-    let plan = model.plan(args.seed);
-    match ftsim::run::run(args.seed, plan) {
+    let (seed, plan, replay) = match &args.schedule {
+        Some(path) => match ftsim::schedule::ScheduleFile::load(path) {
+            Ok(file) => {
+                let seed = args.seed.unwrap_or(file.seed);
+                let plan = file.plan().expect("checked on load");
+                let replay = format!("ftsim run --schedule {} --seed {seed}", path.display());
+                (seed, plan, replay)
+            }
+            Err(e) => return usage_error(&e),
+        },
+        None => {
+            let seed = args.seed.expect("clap requires --seed without --schedule");
+            let replay = replay_command(seed, &args.model.replay_flags());
+            (seed, model.plan(seed), replay)
+        }
+    };
+    let described = plan.describe();
+    match ftsim::run::run(seed, plan) {
         Ok(outcome) => {
             if args.json {
                 println!("{}", outcome_json(&outcome, &replay));
@@ -284,11 +325,7 @@ fn run(args: RunArgs) -> ExitCode {
             }
         }
         Err(panic) => {
-            eprintln!(
-                "seed {} failed inside the model: {panic}\n{}replay: {replay}",
-                args.seed,
-                model.plan(args.seed).describe()
-            );
+            eprintln!("seed {seed} failed inside the model: {panic}\n{described}replay: {replay}");
             ExitCode::from(exit::FAILED)
         }
     }
@@ -623,6 +660,92 @@ fn hunt(args: HuntArgs) -> ExitCode {
     } else {
         ExitCode::from(exit::FAILED)
     }
+}
+
+fn shrink(args: ShrinkArgs) -> ExitCode {
+    use ftsim::schedule::ScheduleFile;
+    let model = match args.model.model() {
+        Ok(m) => m,
+        Err(e) => return usage_error(&e),
+    };
+    let wall = Instant::now();
+    let plan = model.plan(args.seed);
+    let before = match ftsim::run::run(args.seed, plan.clone()) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("seed {} did not finish ({e}); only invariant violations shrink", args.seed);
+            return ExitCode::from(exit::FAILED);
+        }
+    };
+    let Some(invariant) = before.violations.first().map(|v| v.invariant.to_string()) else {
+        return usage_error(&format!(
+            "seed {} breaks no invariant{}: nothing to shrink",
+            args.seed,
+            args.model.replay_flags()
+        ));
+    };
+    let shrunk = match ftsim::shrink::shrink(args.seed, plan.clone(), &invariant, args.max_runs) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(exit::HARNESS);
+        }
+    };
+    let wall_s = wall.elapsed().as_secs_f64();
+    let file = ScheduleFile::from_plan(args.seed, &shrunk.plan, Some(invariant.clone()));
+    let name = format!(
+        "{}-seed-{}.json",
+        model.base.bug.map_or("default".to_string(), |b| b.name()),
+        args.seed
+    );
+    let path = args.out.join(&name);
+    if let Err(e) = std::fs::create_dir_all(&args.out).and_then(|_| std::fs::write(&path, file.to_pretty())) {
+        eprintln!("error: cannot write {}: {e}", path.display());
+        return ExitCode::from(exit::HARNESS);
+    }
+    // The shrunk schedule must fail again, the same way, when replayed from the file.
+    let replayed = ScheduleFile::load(&path)
+        .and_then(|f| ftsim::run::run(f.seed, f.plan()?))
+        .map(|o| o.violations.iter().any(|v| v.invariant == invariant));
+    let replay = format!("ftsim run --schedule {}", path.display());
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "seed": args.seed,
+                "bug": model.base.bug.map(|b| b.name()),
+                "invariant": invariant,
+                "faults_before": plan.faults.len(),
+                "faults_after": shrunk.plan.faults.len(),
+                "masters_before": plan.options.masters,
+                "masters_after": shrunk.plan.options.masters,
+                "runs": shrunk.runs,
+                "wall_s": wall_s,
+                "file": path,
+                "replay_fails": replayed.as_ref().ok(),
+                "replay": replay,
+            })
+        );
+    } else {
+        println!("seed {} breaks {invariant}", args.seed);
+        println!("before:\n{}", indent(&plan.describe()));
+        println!("after {} runs in {wall_s:.1} s:\n{}", shrunk.runs, indent(&shrunk.plan.describe()));
+        println!("written to {}", path.display());
+        match &replayed {
+            Ok(true) => println!("replayed from the file: still breaks {invariant}"),
+            Ok(false) => println!("replayed from the file: NO LONGER breaks {invariant}"),
+            Err(e) => println!("replayed from the file: {e}"),
+        }
+        println!("replay: {replay}");
+    }
+    match replayed {
+        Ok(true) => ExitCode::SUCCESS,
+        _ => ExitCode::from(exit::HARNESS),
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
 }
 
 fn bugs(args: BugsArgs) -> ExitCode {

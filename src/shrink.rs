@@ -1,0 +1,206 @@
+//! Shrinking a failing plan with proptest: remove faults, shorten them, move them earlier, and
+//! reduce the cluster, keeping each step only while the run still breaks the same invariant.
+//!
+//! [`PlanStrategy`] draws swarm plans (for property tests); its value tree, [`PlanTree`], is what
+//! shrinks, and [`shrink`] starts one from a given failing plan and lets proptest's runner drive
+//! it. Every candidate runs in its own madsim runtime on its own thread, with the same seed, so
+//! the result is deterministic: the same input shrinks to the same plan.
+
+use crate::fault::{Fault, ScheduledFault};
+use crate::options::Options;
+use crate::swarm::Plan;
+use proptest::strategy::{NewTree, Strategy, ValueTree};
+use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
+
+/// Swarm plans around a base, drawn from the runner's generator.
+#[derive(Clone, Debug)]
+pub struct PlanStrategy {
+    pub base: Options,
+}
+
+impl Strategy for PlanStrategy {
+    type Tree = PlanTree;
+    type Value = Plan;
+
+    fn new_tree(&self, runner: &mut TestRunner) -> NewTree<Self> {
+        let seed = proptest::num::u64::ANY.new_tree(runner)?.current();
+        Ok(PlanTree::new(Plan::swarm(seed, &self.base)))
+    }
+}
+
+/// A plan known to fail (`accepted`) and the simpler candidate under test (`trial`).
+#[derive(Clone, Debug)]
+pub struct PlanTree {
+    accepted: Plan,
+    trial: Option<Plan>,
+    /// Index of the next candidate among `candidates(accepted)`.
+    next: usize,
+}
+
+impl PlanTree {
+    pub fn new(plan: Plan) -> PlanTree {
+        PlanTree {
+            accepted: plan,
+            trial: None,
+            next: 0,
+        }
+    }
+
+    /// Simpler plans than `p`, most aggressive first.
+    fn candidates(p: &Plan) -> Vec<Plan> {
+        let mut out = vec![];
+        let with_faults = |faults: Vec<ScheduledFault>| Plan {
+            options: p.options.clone(),
+            faults,
+        };
+        // Drop half the faults, then each fault.
+        let n = p.faults.len();
+        if n > 1 {
+            out.push(with_faults(p.faults[..n / 2].to_vec()));
+            out.push(with_faults(p.faults[n / 2..].to_vec()));
+        }
+        for i in (0..n).rev() {
+            let mut f = p.faults.clone();
+            f.remove(i);
+            out.push(with_faults(f));
+        }
+        // Shorten each fault, then move it earlier.
+        for i in 0..n {
+            if p.faults[i].for_ms > 1 {
+                let mut f = p.faults.clone();
+                f[i].for_ms /= 2;
+                out.push(with_faults(f));
+            }
+        }
+        for i in 0..n {
+            if p.faults[i].at_ms > 0 {
+                let mut f = p.faults.clone();
+                f[i].at_ms /= 2;
+                f.sort_by_key(|x| x.at_ms);
+                out.push(with_faults(f));
+            }
+        }
+        // A smaller cluster (a fault aimed at a removed node makes the candidate invalid).
+        let o = &p.options;
+        for (masters, workers, clients) in [
+            (o.masters.saturating_sub(1), o.workers, o.clients),
+            (o.masters, o.workers.saturating_sub(1), o.clients),
+            (o.masters, o.workers, o.clients.saturating_sub(1)),
+        ] {
+            if (masters, workers, clients) != (o.masters, o.workers, o.clients) {
+                out.push(Plan {
+                    options: Options {
+                        masters,
+                        workers,
+                        clients,
+                        ..o.clone()
+                    },
+                    faults: p.faults.clone(),
+                });
+            }
+        }
+        // A shorter safety phase, ending when the last fault ends.
+        let end = p
+            .faults
+            .iter()
+            .map(|f| f.at_ms.saturating_add(f.for_ms))
+            .max()
+            .unwrap_or(0)
+            .max(1_000);
+        if end < o.run_safety_phase_ms {
+            out.push(Plan {
+                options: Options {
+                    run_safety_phase_ms: end,
+                    ..o.clone()
+                },
+                faults: p.faults.clone(),
+            });
+        }
+        out.retain(|c| c.validate().is_ok());
+        out
+    }
+
+    fn next_candidate(&mut self) -> bool {
+        let candidates = Self::candidates(&self.accepted);
+        match candidates.into_iter().nth(self.next) {
+            Some(c) => {
+                self.next += 1;
+                self.trial = Some(c);
+                true
+            }
+            None => {
+                self.trial = None;
+                false
+            }
+        }
+    }
+}
+
+impl ValueTree for PlanTree {
+    type Value = Plan;
+
+    fn current(&self) -> Plan {
+        self.trial.clone().unwrap_or_else(|| self.accepted.clone())
+    }
+
+    /// The current value failed: it becomes the plan to simplify further.
+    fn simplify(&mut self) -> bool {
+        if let Some(t) = self.trial.take() {
+            self.accepted = t;
+            self.next = 0;
+        }
+        self.next_candidate()
+    }
+
+    /// The candidate passed: try the next one instead.
+    fn complicate(&mut self) -> bool {
+        self.trial = None;
+        self.next_candidate()
+    }
+}
+
+/// A fault counted for "how small": faults that do something (session expiry has no duration).
+pub fn fault_count(plan: &Plan) -> usize {
+    plan.faults
+        .iter()
+        .filter(|f| matches!(f.fault, Fault::SessionExpiry { .. }) || f.for_ms > 0)
+        .count()
+}
+
+/// What shrinking found.
+#[derive(Clone, Debug)]
+pub struct Shrunk {
+    pub plan: Plan,
+    /// Candidate runs tried.
+    pub runs: u64,
+}
+
+/// Shrinks `plan`, which breaks `invariant` with `seed`, to a smaller plan that still does.
+/// `Err` when the plan does not break it to begin with.
+pub fn shrink(seed: u64, plan: Plan, invariant: &str, max_runs: u32) -> Result<Shrunk, String> {
+    let runs = std::sync::atomic::AtomicU64::new(0);
+    let breaks = |p: Plan| -> Result<(), TestCaseError> {
+        runs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        match crate::run::run(seed, p) {
+            Ok(o) if o.violations.iter().any(|v| v.invariant == invariant) => {
+                Err(TestCaseError::fail(invariant.to_string()))
+            }
+            Ok(_) => Ok(()),
+            // A panic or hang is a different failure: not the one being shrunk.
+            Err(_) => Ok(()),
+        }
+    };
+    let mut runner = TestRunner::new(Config {
+        max_shrink_iters: max_runs,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    match runner.run_one(PlanTree::new(plan), breaks) {
+        Err(TestError::Fail(_, minimal)) => Ok(Shrunk {
+            plan: minimal,
+            runs: runs.into_inner(),
+        }),
+        Err(TestError::Abort(why)) => Err(format!("shrinking aborted: {why}")),
+        Ok(_) => Err(format!("seed {seed} does not break {invariant}")),
+    }
+}
