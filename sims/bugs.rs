@@ -9,18 +9,38 @@ use ftsim::{Bug, Options};
 const CATALOGUE: &[(Bug, &[&str], u64)] = &[
     (Bug::AckWithoutJournal, &["no_lost_entries"], 100),
     (Bug::DeleteDuplicateCompletedLog, &["no_lost_entries"], 100),
-    (Bug::FlushFailureRenamesOtherLog, &["one_leader", "no_lost_entries"], 100),
+    (
+        Bug::FlushFailureRenamesOtherLog,
+        &["one_leader", "no_lost_entries"],
+        100,
+    ),
     (Bug::FlushThreadSurvivesDemotion, &["no_lost_entries"], 500),
     (Bug::LeaderLookupLoopsForever, &["bounded_retry"], 500),
-    (Bug::PersistentLeaderZnode, &["liveness", "worker_registry"], 100),
+    (
+        Bug::PersistentLeaderZnode,
+        &["liveness", "worker_registry"],
+        100,
+    ),
     (Bug::SequentialWorkerIds, &["worker_registry"], 100),
-    (Bug::UninterruptiblePromotion, &["liveness", "no_lost_entries"], 500),
-    (Bug::DemotedMasterKeepsConnections, &["no_lost_entries"], 100),
+    (
+        Bug::UninterruptiblePromotion,
+        &["liveness", "no_lost_entries"],
+        500,
+    ),
+    (
+        Bug::DemotedMasterKeepsConnections,
+        &["no_lost_entries"],
+        100,
+    ),
     (Bug::IncompleteLogAfterFlushFailure, &["liveness"], 100),
     (Bug::NonIdempotentRetry, &["no_lost_entries"], 100),
     (Bug::SilentWorkerAfterTimeout, &["worker_registry"], 100),
     (Bug::ReusedSessionAfterRestart, &["liveness"], 100),
-    (Bug::LazyRenameFencing, &["no_lost_entries", "one_leader", "liveness"], 100),
+    (
+        Bug::LazyRenameFencing,
+        &["no_lost_entries", "one_leader", "liveness"],
+        100,
+    ),
 ];
 
 fn jobs() -> usize {
@@ -36,7 +56,11 @@ fn every_expressible_bug_is_caught_by_its_invariant() {
             "{} {}: {:?} after {} seeds by {:?}",
             h.id, h.bug, h.seed, h.seeds_tried, h.invariant
         );
-        if !h.invariant.as_deref().is_some_and(|i| invariants.contains(&i)) {
+        if !h
+            .invariant
+            .as_deref()
+            .is_some_and(|i| invariants.contains(&i))
+        {
             misses.push(format!(
                 "{} {}: expected one of {invariants:?} within {budget} seeds, got {:?} (seed {:?}: {:?})",
                 h.id, h.bug, h.invariant, h.seed, h.detail

@@ -34,10 +34,9 @@ fn every_pinned_schedule_replays_as_recorded() {
                 "{}: should break {inv}, broke {broken:?}",
                 path.display()
             )),
-            None if !broken.is_empty() => problems.push(format!(
-                "{}: should pass, broke {broken:?}",
-                path.display()
-            )),
+            None if !broken.is_empty() => {
+                problems.push(format!("{}: should pass, broke {broken:?}", path.display()))
+            }
             _ => {}
         }
     }

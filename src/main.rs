@@ -673,7 +673,10 @@ fn shrink(args: ShrinkArgs) -> ExitCode {
     let before = match ftsim::run::run(args.seed, plan.clone()) {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("seed {} did not finish ({e}); only invariant violations shrink", args.seed);
+            eprintln!(
+                "seed {} did not finish ({e}); only invariant violations shrink",
+                args.seed
+            );
             return ExitCode::from(exit::FAILED);
         }
     };
@@ -699,7 +702,9 @@ fn shrink(args: ShrinkArgs) -> ExitCode {
         args.seed
     );
     let path = args.out.join(&name);
-    if let Err(e) = std::fs::create_dir_all(&args.out).and_then(|_| std::fs::write(&path, file.to_pretty())) {
+    if let Err(e) =
+        std::fs::create_dir_all(&args.out).and_then(|_| std::fs::write(&path, file.to_pretty()))
+    {
         eprintln!("error: cannot write {}: {e}", path.display());
         return ExitCode::from(exit::HARNESS);
     }
@@ -729,7 +734,11 @@ fn shrink(args: ShrinkArgs) -> ExitCode {
     } else {
         println!("seed {} breaks {invariant}", args.seed);
         println!("before:\n{}", indent(&plan.describe()));
-        println!("after {} runs in {wall_s:.1} s:\n{}", shrunk.runs, indent(&shrunk.plan.describe()));
+        println!(
+            "after {} runs in {wall_s:.1} s:\n{}",
+            shrunk.runs,
+            indent(&shrunk.plan.describe())
+        );
         println!("written to {}", path.display());
         match &replayed {
             Ok(true) => println!("replayed from the file: still breaks {invariant}"),
@@ -745,7 +754,10 @@ fn shrink(args: ShrinkArgs) -> ExitCode {
 }
 
 fn indent(text: &str) -> String {
-    text.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn bugs(args: BugsArgs) -> ExitCode {

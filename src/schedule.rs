@@ -121,11 +121,21 @@ mod tests {
         let truncated = dir.join("truncated.json");
         std::fs::write(&truncated, r#"{"seed": 3, "faults": [{"at_ms": 1"#).unwrap();
         let err = ScheduleFile::load(&truncated).unwrap_err();
-        assert!(err.contains("truncated.json") && err.contains("malformed"), "{err}");
+        assert!(
+            err.contains("truncated.json") && err.contains("malformed"),
+            "{err}"
+        );
         let unknown = dir.join("unknown.json");
-        std::fs::write(&unknown, r#"{"seed": 3, "faults": [], "options": {"masterz": 2}}"#).unwrap();
+        std::fs::write(
+            &unknown,
+            r#"{"seed": 3, "faults": [], "options": {"masterz": 2}}"#,
+        )
+        .unwrap();
         let err = ScheduleFile::load(&unknown).unwrap_err();
-        assert!(err.contains("unknown.json") && err.contains("masterz"), "{err}");
+        assert!(
+            err.contains("unknown.json") && err.contains("masterz"),
+            "{err}"
+        );
         let far = dir.join("far.json");
         std::fs::write(
             &far,
@@ -133,7 +143,10 @@ mod tests {
         )
         .unwrap();
         let err = ScheduleFile::load(&far).unwrap_err();
-        assert!(err.contains("far.json") && err.contains("master-9"), "{err}");
+        assert!(
+            err.contains("far.json") && err.contains("master-9"),
+            "{err}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
