@@ -45,6 +45,7 @@ fn replay(
 fn options() -> Options {
     Options {
         masters: 2,
+        workers: 0,
         clients: 1,
         ..Options::fast()
     }

@@ -150,10 +150,16 @@ impl Namespace {
         self.inodes.len() == 1
     }
 
+    /// An inode by id. A dangling id (a replica that applied mutations outside the journal, as
+    /// planted bug B1 does) reads as not found rather than a panic.
+    fn node(&self, id: InodeId) -> Result<&Inode, FsError> {
+        self.inodes.get(&id).ok_or(FsError::NotFound)
+    }
+
     fn lookup(&self, path: &str) -> Result<InodeId, FsError> {
         let mut id = 0;
         for name in split(path)? {
-            let inode = &self.inodes[&id];
+            let inode = self.node(id)?;
             if !inode.dir {
                 return Err(FsError::NotADirectory);
             }
@@ -167,19 +173,18 @@ impl Namespace {
         let parts = split(path)?;
         let (name, dirs) = parts.split_last().ok_or(FsError::InvalidPath)?;
         let parent = self.lookup(&format!("/{}", dirs.join("/")))?;
-        if !self.inodes[&parent].dir {
+        if !self.node(parent)?.dir {
             return Err(FsError::NotADirectory);
         }
         Ok((parent, name.to_string()))
     }
 
     fn status(&self, id: InodeId) -> FsReply {
-        let inode = &self.inodes[&id];
-        FsReply::Status {
-            id,
-            dir: inode.dir,
-            complete: inode.complete,
-        }
+        let (dir, complete) = self
+            .inodes
+            .get(&id)
+            .map_or((false, false), |i| (i.dir, i.complete));
+        FsReply::Status { id, dir, complete }
     }
 
     /// Answers a read-only operation.
@@ -187,7 +192,7 @@ impl Namespace {
         match op {
             FsOp::GetStatus { path } => Ok(self.status(self.lookup(path)?)),
             FsOp::ListStatus { path } => {
-                let inode = &self.inodes[&self.lookup(path)?];
+                let inode = self.node(self.lookup(path)?)?;
                 if !inode.dir {
                     return Err(FsError::NotADirectory);
                 }
@@ -209,7 +214,7 @@ impl Namespace {
         match op {
             FsOp::Mkdir { path } | FsOp::CreateFile { path } => {
                 let (parent, name) = self.parent_of(path)?;
-                if self.inodes[&parent].children.contains_key(&name) {
+                if self.node(parent)?.children.contains_key(&name) {
                     return Err(FsError::AlreadyExists);
                 }
                 let id = self.next_id;
@@ -221,7 +226,7 @@ impl Namespace {
             }
             FsOp::CompleteFile { path } => {
                 let id = self.lookup(path)?;
-                let inode = &self.inodes[&id];
+                let inode = self.node(id)?;
                 if inode.dir || inode.complete {
                     return Err(FsError::InvalidPath);
                 }
@@ -232,7 +237,7 @@ impl Namespace {
                 if id == 0 {
                     return Err(FsError::InvalidPath);
                 }
-                if !recursive && !self.inodes[&id].children.is_empty() {
+                if !recursive && !self.node(id)?.children.is_empty() {
                     return Err(FsError::DirectoryNotEmpty);
                 }
                 Ok(Mutation::Delete { id })
@@ -243,7 +248,7 @@ impl Namespace {
                 if id == 0 || self.is_ancestor(id, new_parent) {
                     return Err(FsError::InvalidPath);
                 }
-                if self.inodes[&new_parent].children.contains_key(&new_name) {
+                if self.node(new_parent)?.children.contains_key(&new_name) {
                     return Err(FsError::AlreadyExists);
                 }
                 Ok(Mutation::Rename {
@@ -264,7 +269,10 @@ impl Namespace {
             if id == 0 {
                 return false;
             }
-            id = self.inodes[&id].parent;
+            match self.inodes.get(&id) {
+                Some(inode) => id = inode.parent,
+                None => return false,
+            }
         }
     }
 
@@ -309,11 +317,9 @@ impl Namespace {
                     .get(id)
                     .ok_or_else(|| format!("no inode {id}"))?
                     .clone();
-                self.inodes
-                    .get_mut(&inode.parent)
-                    .unwrap()
-                    .children
-                    .remove(&inode.name);
+                if let Some(p) = self.inodes.get_mut(&inode.parent) {
+                    p.children.remove(&inode.name);
+                }
                 let mut stack = vec![*id];
                 while let Some(i) = stack.pop() {
                     if let Some(gone) = self.inodes.remove(&i) {
@@ -335,19 +341,16 @@ impl Namespace {
                 if !self.inodes.contains_key(new_parent) {
                     return Err(format!("no parent {new_parent}"));
                 }
-                self.inodes
-                    .get_mut(&inode.parent)
-                    .unwrap()
-                    .children
-                    .remove(&inode.name);
-                self.inodes
-                    .get_mut(new_parent)
-                    .unwrap()
-                    .children
-                    .insert(new_name.clone(), *id);
-                let moved = self.inodes.get_mut(id).unwrap();
-                moved.parent = *new_parent;
-                moved.name = new_name.clone();
+                if let Some(p) = self.inodes.get_mut(&inode.parent) {
+                    p.children.remove(&inode.name);
+                }
+                if let Some(p) = self.inodes.get_mut(new_parent) {
+                    p.children.insert(new_name.clone(), *id);
+                }
+                if let Some(moved) = self.inodes.get_mut(id) {
+                    moved.parent = *new_parent;
+                    moved.name = new_name.clone();
+                }
                 Ok(FsReply::Done)
             }
         }
@@ -366,7 +369,10 @@ impl Namespace {
         let mut out = BTreeMap::new();
         let mut stack = vec![(0u64, String::new())];
         while let Some((id, path)) = stack.pop() {
-            for (name, child) in &self.inodes[&id].children {
+            let Some(inode) = self.inodes.get(&id) else {
+                continue;
+            };
+            for (name, child) in &inode.children {
                 let p = format!("{path}/{name}");
                 out.insert(p.clone(), *child);
                 stack.push((*child, p));

@@ -73,6 +73,22 @@ impl Tailer {
             .filter_map(|f| parse_range(&f.name))
             .collect();
         logs.sort();
+        // No log holds the next entry, but a checkpoint covers it: its logs were collected.
+        let covered = logs
+            .iter()
+            .any(|&(start, end)| start <= replica.next_seq && end > replica.next_seq);
+        if !covered {
+            if let Some(cp) = self
+                .latest_checkpoint()
+                .await?
+                .filter(|cp| cp.next_seq > replica.next_seq)
+            {
+                self.history
+                    .record(&self.node, EventKind::CheckpointLoaded { seq: cp.next_seq });
+                *replica = cp;
+                return Ok(1);
+            }
+        }
         let mut applied = 0;
         for (start, end) in logs {
             if end == IN_PROGRESS || end <= replica.next_seq {

@@ -294,6 +294,23 @@ impl LogWriter {
                         }
                     }
                 }
+                // The log is gone from its in-progress name. Either this writer completed it
+                // already (a reply lost) and still holds its lease, or a new primary recovered
+                // the lease and completed it: then this writer is fenced and must not open the
+                // next log, whose name the new primary may already have used and completed.
+                let still_mine = self
+                    .ufs
+                    .call(UfsOp::Append {
+                        inode: self.log.inode,
+                        holder: self.holder.clone(),
+                        records: vec![],
+                    })
+                    .await;
+                if self.options.fencing() == crate::options::Fencing::LeaseRecovery
+                    && !matches!(still_mine, Ok(_))
+                {
+                    return Err(UfsError::LeaseLost);
+                }
                 Ok(())
             }
             Err(e) => Err(e),

@@ -204,10 +204,12 @@ impl Master {
                 },
             )
         };
+        // A planned mutation always applies to the tree it was planned on; only a replica that
+        // went astray (planted bugs) can fail here, and then the call fails rather than the node.
         let reply = replica
             .namespace
             .apply(&mutation)
-            .expect("a planned mutation applies");
+            .map_err(|_| MasterError::Unavailable)?;
         let Some(journal) = journal else {
             // Only bugs B1 and B9 get here: a closed or standby "journal" that writes nothing.
             replica.retry_cache.insert(op_id, reply.clone());
