@@ -74,3 +74,57 @@ fn five_hundred_seeds_cover_every_fault_and_fact() {
         assert!(*n > 0, "Sometimes fact {fact} never reached in 500 seeds");
     }
 }
+
+/// A seed whose model panics, or that runs past the wall-time limit, is a failed seed with its
+/// replay command, and the sweep goes on to the other seeds.
+#[test]
+fn panicking_or_slow_seeds_are_failures_and_the_sweep_goes_on() {
+    use ftsim::fault::{Fault, ScheduledFault, Target};
+    let base = Options::fast();
+    let plan_for = |s: u64| {
+        let mut p = Plan::swarm(s, &base);
+        if s == 2 {
+            // Aimed at a node the cluster does not have: the nemesis panics inside the model.
+            p.faults = vec![ScheduledFault {
+                at_ms: 100,
+                for_ms: 100,
+                fault: Fault::Isolate {
+                    node: Target::Node(ftsim::Role::Worker(9)),
+                },
+            }];
+        }
+        p
+    };
+    let sweep = ftsim::explore::explore(
+        &[1, 2, 3],
+        2,
+        &plan_for,
+        None,
+        &|s| format!("replay {s}"),
+        &|_| {},
+    );
+    assert_eq!(sweep.seeds, 3);
+    assert_eq!(sweep.failed_seeds, vec![2]);
+    assert_eq!(sweep.violations[0].invariant, "panic");
+    assert_eq!(sweep.violations[0].replay, "replay 2");
+    assert!(
+        sweep.violations[0].detail.contains("worker-9"),
+        "{:?}",
+        sweep.violations[0]
+    );
+
+    let slow = ftsim::explore::explore(
+        &[4],
+        1,
+        &|s| Plan::swarm(s, &base),
+        Some(std::time::Duration::from_micros(1)),
+        &|s| format!("replay {s}"),
+        &|_| {},
+    );
+    assert_eq!(slow.failed_seeds, vec![4]);
+    assert!(
+        slow.violations[0].detail.contains("wall-time limit"),
+        "{:?}",
+        slow.violations[0]
+    );
+}
