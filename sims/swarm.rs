@@ -5,7 +5,7 @@
 //! `ftsim run` command of every failing seed. `five_hundred_seeds_cover_every_fault_and_fact` is
 //! the fixed sweep behind README's coverage claim.
 
-use ftsim::explore::{SeedResult, Sweep};
+use ftsim::explore::Sweep;
 use ftsim::swarm::Plan;
 use ftsim::Options;
 

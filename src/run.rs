@@ -142,6 +142,8 @@ pub async fn scenario(seed: u64, plan: Plan) -> Vec<Event> {
     for index in 0..cluster.clients() {
         let rng = crate::seed::child_rng(seed, &format!("workload-{index}"));
         let (o, stop) = (o.clone(), stop.clone());
+        // The workload is spawned on the client's node; its handle is awaited after the heal.
+        #[allow(clippy::async_yields_async)]
         let task = cluster
             .with_client(index, move |client| async move {
                 madsim::task::spawn(async move {

@@ -307,7 +307,7 @@ impl LogWriter {
                     })
                     .await;
                 if self.options.fencing() == crate::options::Fencing::LeaseRecovery
-                    && !matches!(still_mine, Ok(_))
+                    && still_mine.is_err()
                 {
                     return Err(UfsError::LeaseLost);
                 }
