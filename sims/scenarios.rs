@@ -1,5 +1,8 @@
 //! Scripted stories, written against ftsim's public API as an outside crate would use it.
 
+// Stories spawn client work on client nodes and keep the handles to await later.
+#![allow(clippy::async_yields_async)]
+
 use ftsim::history::{Event, EventKind};
 use ftsim::options::Fencing;
 use ftsim::sim::simulate;
