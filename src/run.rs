@@ -83,12 +83,10 @@ pub fn run_with_wall_limit(
     let mut outcome =
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| outcome(seed, plan, events)))
             .map_err(|p| {
-                let message = p
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_default();
-                format!("a checker panicked: {message}")
+                format!(
+                    "a checker panicked: {}",
+                    crate::sim::panic_message(p.as_ref())
+                )
             })?;
     outcome.summary.messages = messages;
     Ok(outcome)

@@ -44,13 +44,7 @@ where
                 }
                 runtime.block_on(f())
             }));
-            let _ = tx.send(result.map_err(|panic| {
-                panic
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_else(|| "panic with a non-string payload".into())
-            }));
+            let _ = tx.send(result.map_err(|panic| panic_message(panic.as_ref())));
         })
         .map_err(|e| format!("cannot start a thread: {e}"))?;
     let result = match wall_limit {
@@ -66,4 +60,13 @@ where
     };
     let _ = thread.join();
     result
+}
+
+/// The message of a caught panic.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "panic with a non-string payload".into())
 }

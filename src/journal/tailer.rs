@@ -61,6 +61,23 @@ impl Tailer {
         Ok(replica.unwrap_or_default())
     }
 
+    /// Replaces the replica by the newest checkpoint if that is ahead of it; true if it did.
+    async fn load_newer_checkpoint(&self, replica: &mut Replica) -> Result<bool, UfsError> {
+        match self
+            .latest_checkpoint()
+            .await?
+            .filter(|cp| cp.next_seq > replica.next_seq)
+        {
+            Some(cp) => {
+                self.history
+                    .record(&self.node, EventKind::CheckpointLoaded { seq: cp.next_seq });
+                *replica = cp;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
     /// Applies every completed log past the replica. Returns how many entries were applied. A gap
     /// that a newer checkpoint covers (its logs were collected) is bridged by loading it; any
     /// other gap is recorded and the tailer stops there until the journal changes.
@@ -77,17 +94,8 @@ impl Tailer {
         let covered = logs
             .iter()
             .any(|&(start, end)| start <= replica.next_seq && end > replica.next_seq);
-        if !covered {
-            if let Some(cp) = self
-                .latest_checkpoint()
-                .await?
-                .filter(|cp| cp.next_seq > replica.next_seq)
-            {
-                self.history
-                    .record(&self.node, EventKind::CheckpointLoaded { seq: cp.next_seq });
-                *replica = cp;
-                return Ok(1);
-            }
+        if !covered && self.load_newer_checkpoint(replica).await? {
+            return Ok(1);
         }
         let mut applied = 0;
         for (start, end) in logs {
@@ -102,14 +110,7 @@ impl Tailer {
             match replica.apply_log(start, end, &records) {
                 Ok(entries) => applied += entries.len() as u64,
                 Err(gap) => {
-                    if let Some(cp) = self
-                        .latest_checkpoint()
-                        .await?
-                        .filter(|cp| cp.next_seq > replica.next_seq)
-                    {
-                        self.history
-                            .record(&self.node, EventKind::CheckpointLoaded { seq: cp.next_seq });
-                        *replica = cp;
+                    if self.load_newer_checkpoint(replica).await? {
                         return Ok(applied + 1);
                     }
                     if self.last_gap != Some(gap) {
