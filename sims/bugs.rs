@@ -75,18 +75,15 @@ fn every_expressible_bug_is_caught_by_its_invariant() {
 /// the model does not have: see README. This test shows the switch changes behaviour.
 #[test]
 fn standard_policy_steps_down_on_suspended() {
-    let plan = |bug| {
-        let mut p = ftsim::swarm::Plan::swarm(7, &Options::fast());
-        p.options.bug = bug;
-        p
-    };
-    let suspended_step_downs = |bug| {
+    let suspended_step_downs = |bug: Option<Bug>| {
         (1..=40u64)
             .filter(|&seed| {
-                let mut p = plan(bug);
-                p = ftsim::swarm::Plan::swarm(seed, &p.options);
-                p.options.bug = bug;
-                ftsim::run::run(seed, p).unwrap().events.iter().any(|e| {
+                let base = Options {
+                    bug,
+                    ..Options::fast()
+                };
+                let outcome = ftsim::run::run(seed, ftsim::swarm::Plan::swarm(seed, &base)).unwrap();
+                outcome.events.iter().any(|e| {
                     matches!(&e.kind, ftsim::EventKind::SteppedDown { reason, .. } if reason.contains("Suspended"))
                 })
             })
