@@ -42,6 +42,18 @@ fn replay(
     }
 }
 
+fn final_state(at_ms: u64, node: &str, primary: bool, applied_seq: u64, digest: u64) -> Event {
+    ev(
+        at_ms,
+        node,
+        EventKind::FinalState {
+            primary,
+            applied_seq,
+            digest,
+        },
+    )
+}
+
 fn options() -> Options {
     Options {
         masters: 2,
@@ -174,24 +186,8 @@ fn clean() -> Vec<Event> {
                 name: "final".into(),
             },
         ),
-        ev(
-            2001,
-            "master-0",
-            EventKind::FinalState {
-                primary: true,
-                applied_seq: 2,
-                digest: 0xbb,
-            },
-        ),
-        ev(
-            2002,
-            "master-1",
-            EventKind::FinalState {
-                primary: false,
-                applied_seq: 1,
-                digest: 0xaa,
-            },
-        ),
+        final_state(2001, "master-0", true, 2, 0xbb),
+        final_state(2002, "master-1", false, 1, 0xaa),
         ev(
             2003,
             "reader",
@@ -418,15 +414,7 @@ fn no_lost_entries_master_state_differs_from_the_journal() {
     let h = replace(
         clean(),
         |e| e.node == "master-1" && matches!(e.kind, EventKind::FinalState { .. }),
-        ev(
-            2002,
-            "master-1",
-            EventKind::FinalState {
-                primary: false,
-                applied_seq: 1,
-                digest: 0xcc,
-            },
-        ),
+        final_state(2002, "master-1", false, 1, 0xcc),
     );
     let v = no_lost_entries::check(&h).expect("violation");
     assert!(
@@ -535,15 +523,7 @@ fn liveness_no_answer_unavailable_or_no_single_primary() {
     let headless = replace(
         clean(),
         |e| e.node == "master-0" && matches!(e.kind, EventKind::FinalState { .. }),
-        ev(
-            2001,
-            "master-0",
-            EventKind::FinalState {
-                primary: false,
-                applied_seq: 2,
-                digest: 0xbb,
-            },
-        ),
+        final_state(2001, "master-0", false, 2, 0xbb),
     );
     let v = liveness::check(&headless, &o).expect("violation");
     assert!(v.detail.contains("no master is primary"), "{}", v.detail);
@@ -551,15 +531,7 @@ fn liveness_no_answer_unavailable_or_no_single_primary() {
     let two = replace(
         clean(),
         |e| e.node == "master-1" && matches!(e.kind, EventKind::FinalState { .. }),
-        ev(
-            2002,
-            "master-1",
-            EventKind::FinalState {
-                primary: true,
-                applied_seq: 1,
-                digest: 0xaa,
-            },
-        ),
+        final_state(2002, "master-1", true, 1, 0xaa),
     );
     let v = liveness::check(&two, &o).expect("violation");
     assert!(v.detail.contains("2 masters are primary"), "{}", v.detail);

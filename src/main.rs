@@ -130,15 +130,9 @@ struct ModelArgs {
 
 impl ModelArgs {
     fn model(&self) -> Result<Model, String> {
-        let mut base = match (&self.preset, &self.options) {
-            (_, Some(path)) => Options::from_file(path)?,
-            (Some(name), None) => Options::preset(name).ok_or_else(|| {
-                format!(
-                    "unknown preset '{name}'; known presets: {}",
-                    PRESETS.join(", ")
-                )
-            })?,
-            (None, None) => Options::fast(),
+        let mut base = match &self.options {
+            Some(path) => Options::from_file(path)?,
+            None => preset(self.preset.as_deref())?,
         };
         if let Some(name) = &self.bug {
             base.bug = Some(Bug::parse(name)?);
@@ -266,6 +260,17 @@ fn main() -> ExitCode {
         Command::Hunt(args) => hunt(args),
         Command::Shrink(args) => shrink(args),
     }
+}
+
+/// A named preset (`fast` when none is named).
+fn preset(name: Option<&str>) -> Result<Options, String> {
+    let name = name.unwrap_or("fast");
+    Options::preset(name).ok_or_else(|| {
+        format!(
+            "unknown preset '{name}'; known presets: {}",
+            PRESETS.join(", ")
+        )
+    })
 }
 
 fn usage_error(message: &str) -> ExitCode {
@@ -587,17 +592,9 @@ fn hunt(args: HuntArgs) -> ExitCode {
         },
         None => Bug::ALL.to_vec(),
     };
-    let base = match &args.preset {
-        Some(name) => match Options::preset(name) {
-            Some(o) => o,
-            None => {
-                return usage_error(&format!(
-                    "unknown preset '{name}'; known presets: {}",
-                    PRESETS.join(", ")
-                ))
-            }
-        },
-        None => Options::fast(),
+    let base = match preset(args.preset.as_deref()) {
+        Ok(o) => o,
+        Err(e) => return usage_error(&e),
     };
     let jobs = jobs(args.jobs);
     let mut hunts = vec![];

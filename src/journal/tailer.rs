@@ -61,6 +61,19 @@ impl Tailer {
         Ok(replica.unwrap_or_default())
     }
 
+    /// The logs' sequence ranges, sorted (in-progress logs end at [`IN_PROGRESS`]).
+    async fn list_logs(&self) -> Result<Vec<(u64, u64)>, UfsError> {
+        let mut logs: Vec<(u64, u64)> = self
+            .ufs
+            .list(LOGS)
+            .await?
+            .iter()
+            .filter_map(|f| parse_range(&f.name))
+            .collect();
+        logs.sort();
+        Ok(logs)
+    }
+
     /// Replaces the replica by the newest checkpoint if that is ahead of it; true if it did.
     async fn load_newer_checkpoint(&self, replica: &mut Replica) -> Result<bool, UfsError> {
         match self
@@ -82,14 +95,7 @@ impl Tailer {
     /// that a newer checkpoint covers (its logs were collected) is bridged by loading it; any
     /// other gap is recorded and the tailer stops there until the journal changes.
     pub async fn catch_up(&mut self, replica: &mut Replica) -> Result<u64, UfsError> {
-        let mut logs: Vec<(u64, u64)> = self
-            .ufs
-            .list(LOGS)
-            .await?
-            .iter()
-            .filter_map(|f| parse_range(&f.name))
-            .collect();
-        logs.sort();
+        let logs = self.list_logs().await?;
         // No log holds the next entry, but a checkpoint covers it: its logs were collected.
         let covered = logs
             .iter()
@@ -144,13 +150,7 @@ impl Tailer {
     ) -> Result<Vec<(String, u64)>, UfsError> {
         'again: for _ in 0..16 {
             self.catch_up(replica).await?;
-            let listing: Vec<(u64, u64)> = self
-                .ufs
-                .list(LOGS)
-                .await?
-                .iter()
-                .filter_map(|f| parse_range(&f.name))
-                .collect();
+            let listing = self.list_logs().await?;
             if listing
                 .iter()
                 .any(|&(_, end)| end != IN_PROGRESS && end > replica.next_seq)
