@@ -1,6 +1,7 @@
 //! The client side of a master (AbstractClient with ZkMasterInquireClient): find the primary
 //! through ZooKeeper on every attempt, and retry Unavailable with exponential, time-bounded
 //! backoff. Workers use the same client for their RPCs.
+use crate::deadline::call_within;
 
 use crate::bugs::Bug;
 use crate::history::{CallError, EventKind, History};
@@ -136,11 +137,7 @@ impl MasterClient {
             return Attempt::Retry;
         };
         let timeout = Duration::from_millis(self.options.user_rpc_attempt_timeout_ms);
-        match self
-            .ep
-            .call_timeout(addr, MasterRequest(op.clone()), timeout)
-            .await
-        {
+        match call_within(&self.ep, addr, MasterRequest(op.clone()), timeout).await {
             Ok(Err(MasterError::Unavailable)) | Err(_) => {
                 *self.connected.lock().unwrap() = None;
                 Attempt::Retry

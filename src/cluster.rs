@@ -3,6 +3,7 @@
 //! [`Cluster::start`] builds ZooKeeper, the UFS, the masters, workers and clients as madsim nodes.
 //! The verbs below come in inverse pairs (kill / restart, pause / resume), each recorded in the
 //! history. Everything here must run inside a madsim runtime; [`crate::sim::simulate`] makes one.
+use crate::deadline::call_within;
 
 use crate::client::MasterClient;
 use crate::history::{CallError, EventKind, History};
@@ -230,15 +231,8 @@ impl Cluster {
     /// A master's status through its admin port, if it answers within a second.
     pub async fn master_status(&self, index: usize) -> Option<MasterStatus> {
         let addr = Role::Master(index).addr();
-        match self
-            .admin
-            .call_timeout(
-                addr,
-                MasterRequest(MasterOp::Status),
-                Duration::from_secs(1),
-            )
-            .await
-        {
+        let status = MasterRequest(MasterOp::Status);
+        match call_within(&self.admin, addr, status, Duration::from_secs(1)).await {
             Ok(Ok(MasterReply::Status(s))) => Some(s),
             _ => None,
         }

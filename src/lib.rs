@@ -8,7 +8,7 @@
 //! Crate map:
 //! - [`options`]: every knob, named after its Alluxio property; presets.
 //! - [`seed`]: seed parsing and child generators.
-//! - [`net`]: node roles, addresses, RPC plumbing.
+//! - [`net`]: node roles, addresses, RPC plumbing; [`deadline`]: timeouts that cost one timer.
 //! - [`zookeeper`]: server, client (connection states), election recipe.
 //! - [`ufs`]: the shared under-filesystem with leases and storage faults.
 //! - [`journal`]: entries, naming, writer, tailer, checkpoints, GC, the checking reader.
@@ -25,6 +25,7 @@ pub mod bugs;
 pub mod check;
 pub mod client;
 pub mod cluster;
+pub mod deadline;
 pub mod determinism;
 pub mod explore;
 pub mod fault;

@@ -183,7 +183,7 @@ pub async fn scenario(seed: u64, plan: Plan) -> Vec<Event> {
     // Calls in flight when the faults healed end within the call bound; a call that does not is
     // left pending for the bounded-retry checker to report.
     let drain = Duration::from_millis(call_bound_ms(&o) + o.workload_think_time_ms);
-    let _ = madsim::time::timeout(drain, futures::future::join_all(workloads)).await;
+    let _ = crate::deadline::within(drain, futures::future::join_all(workloads)).await;
     finish(cluster).await
 }
 

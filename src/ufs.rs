@@ -5,6 +5,7 @@
 //! dies loses what it had not flushed. As in HDFS, a rename moves the inode, so an open writer keeps
 //! appending to the renamed file. `recover_lease` takes the file from its writer: afterwards the old
 //! writer's appends and flushes fail. madsim has no disk model, so durability lives here.
+use crate::deadline::call_within;
 
 use crate::journal::Record;
 use madsim::net::Endpoint;
@@ -359,11 +360,7 @@ impl UfsClient {
 
     /// One call; no answer within the timeout is [`UfsError::Timeout`].
     pub async fn call(&self, op: UfsOp) -> Result<UfsReply, UfsError> {
-        match self
-            .ep
-            .call_timeout(self.server, UfsRequest(op), self.timeout)
-            .await
-        {
+        match call_within(&self.ep, self.server, UfsRequest(op), self.timeout).await {
             Ok(reply) => reply,
             Err(_) => Err(UfsError::Timeout),
         }

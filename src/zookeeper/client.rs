@@ -6,6 +6,7 @@
 //! session timeout is LOST too (Curator's own expiry). After LOST a new session is opened and
 //! RECONNECTED reported with the new id. A paused process learns all of this only after it resumes and reconnects
 //! (after ZooKeeper's random reconnect delay): that lag is where split brain lives.
+use crate::deadline::call_within;
 
 use super::{WatchEvent, ZkError, ZkOp, ZkReply, ZkRequest};
 use crate::history::{ConnState, EventKind, History};
@@ -141,7 +142,7 @@ impl ZkClient {
                     xid,
                     op: op.clone(),
                 };
-                if let Ok(reply) = inner.ep.call_timeout(inner.server, req, attempt).await {
+                if let Ok(reply) = call_within(&inner.ep, inner.server, req, attempt).await {
                     inner.heard(session);
                     return reply;
                 }
@@ -246,7 +247,7 @@ impl Inner {
                     op,
                 };
                 if let Ok(Ok(ZkReply::Session(id))) =
-                    self.ep.call_timeout(self.server, req, interval).await
+                    call_within(&self.ep, self.server, req, interval).await
                 {
                     let first = self.conn.lock().unwrap().state.is_none();
                     self.conn.lock().unwrap().last_contact = Instant::now();
@@ -263,7 +264,7 @@ impl Inner {
                     xid: 0,
                     op: ZkOp::Ping,
                 };
-                match self.ep.call_timeout(self.server, req, interval).await {
+                match call_within(&self.ep, self.server, req, interval).await {
                     Ok(Ok(_)) => self.heard(session),
                     Ok(Err(ZkError::SessionExpired)) => {
                         if self.conn.lock().unwrap().session == session {

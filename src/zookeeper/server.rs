@@ -1,6 +1,7 @@
 //! The ZooKeeper server: one linearizable node holding sessions, znodes and watches.
 
 use super::{parent, Stat, WatchEvent, WatchKind, ZkError, ZkOp, ZkReply, ZkRequest};
+use crate::deadline::call_within;
 use crate::history::{EventKind, History};
 use madsim::net::Endpoint;
 use madsim::time::{sleep, Instant};
@@ -218,8 +219,7 @@ impl ZooKeeperServer {
             let ep = ep.clone();
             madsim::task::spawn(async move {
                 for _ in 0..tries {
-                    if ep
-                        .call_timeout(addr, event.clone(), NOTIFY_RETRY)
+                    if call_within(&ep, addr, event.clone(), NOTIFY_RETRY)
                         .await
                         .is_ok()
                     {
