@@ -42,7 +42,10 @@ where
                 if let Some(limit) = time_limit {
                     runtime.set_time_limit(limit);
                 }
-                runtime.block_on(f())
+                runtime.block_on(async move {
+                    crate::deadline::serve();
+                    f().await
+                })
             }));
             let _ = tx.send(result.map_err(|panic| panic_message(panic.as_ref())));
         })

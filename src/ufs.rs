@@ -184,7 +184,8 @@ impl UfsServer {
         let ep = Endpoint::bind(addr).await.expect("bind ufs");
         ep.add_rpc_handler(move |UfsRequest(op): UfsRequest| {
             let store = store.clone();
-            async move {
+            // Boxed, as the master's handler is: a small task allocates on the fast path.
+            Box::pin(async move {
                 if let UfsOp::Flush { holder, .. } = &op {
                     let delay = store
                         .faults
@@ -199,7 +200,7 @@ impl UfsServer {
                     }
                 }
                 store.apply(op)
-            }
+            })
         });
         std::future::pending::<()>().await;
     }

@@ -289,7 +289,8 @@ pub async fn run(setup: MasterSetup) {
         writable: Arc::new(AtomicBool::new(false)),
     });
     let m = master.clone();
-    ep.add_rpc_handler(move |req: MasterRequest| m.clone().handle(req));
+    // Boxed: madsim spawns a task per request, and a small task allocates on the fast path.
+    ep.add_rpc_handler(move |req: MasterRequest| Box::pin(m.clone().handle(req)));
 
     let options = &setup.options;
     let resume = if master.bug(Bug::ReusedSessionAfterRestart) {

@@ -111,11 +111,12 @@ impl ZooKeeperServer {
         ep.add_rpc_handler(move |req: ZkRequest| {
             let s = s.clone();
             let ep = handler_ep.clone();
-            async move {
+            // Boxed, as the master's handler is: a small task allocates on the fast path.
+            Box::pin(async move {
                 let reply = s.handle(req);
                 s.flush_outbox(&ep);
                 reply
-            }
+            })
         });
         loop {
             sleep(server.tick).await;
