@@ -18,6 +18,7 @@ crate::rpc_request!(Ping => u64, 0x9146);
 pub struct BenchReport {
     pub seeds: u64,
     pub jobs: usize,
+    /// Wall time of the model's seeds (the ping-pong rounds not included).
     pub wall_s: f64,
     pub seeds_per_s: f64,
     pub sim_s_per_wall_s: f64,
@@ -26,8 +27,10 @@ pub struct BenchReport {
     pub messages_per_wall_s: f64,
     /// Bare madsim: one runtime per seed, two nodes, the harness's mean messages per seed.
     pub bare_messages_per_wall_s: f64,
-    /// The harness's message rate as a fraction of the bare engine's.
+    /// The harness's message rate as a fraction of the bare engine's: the median over rounds.
     pub harness_vs_bare: f64,
+    /// The lowest and highest round's ratio.
+    pub harness_vs_bare_range: (f64, f64),
     pub failed_seeds: usize,
     /// Resident memory after the first tenth of the seeds and at the end (MiB, Linux only).
     pub rss_mib_after_tenth: Option<f64>,
@@ -77,51 +80,44 @@ fn ping_pong(seed: u64, messages: u64) -> u64 {
     .expect("ping-pong runs")
 }
 
-/// Runs `seeds` seeds of the model (from seed 1), then the bare ping-pong for comparison.
+/// Rounds the benchmark is split into; see [`bench`].
+pub const ROUNDS: u64 = 10;
+
+/// Runs `seeds` seeds of the model (from seed 1) beside the bare ping-pong.
+///
+/// The seeds run in [`ROUNDS`] rounds, each followed by a round of the ping-pong with the
+/// round's mean messages per seed. A shared machine's speed drifts by more than the difference
+/// being measured, so each round's ratio compares two runs made seconds apart, and the reported
+/// ratio is the median over rounds.
 pub fn bench(seeds: u64, jobs: usize, plan_for: &(dyn Fn(u64) -> Plan + Sync)) -> BenchReport {
     let replay = |s: u64| format!("ftsim run --seed {s}");
-    let tenth = (seeds / 10).max(1);
     let all: Vec<u64> = (1..=seeds).collect();
-    let wall = Instant::now();
-    let mut sweep: Sweep = explore(
-        &all[..tenth as usize],
-        jobs,
-        plan_for,
-        None,
-        &replay,
-        &|_| {},
-    );
-    let rss_mib_after_tenth = proc_status_mib("VmRSS:");
-    sweep.merge(&explore(
-        &all[tenth as usize..],
-        jobs,
-        plan_for,
-        None,
-        &replay,
-        &|_| {},
-    ));
-    let wall_s = wall.elapsed().as_secs_f64();
-    let rss_mib_at_end = proc_status_mib("VmRSS:");
-
-    // The engine's own limit: the same messages per runtime, as many runtimes, same jobs.
-    let per_seed = (sweep.messages / sweep.seeds.max(1)).max(2);
-    let bare_runs = seeds.min(2_000);
-    let next = std::sync::atomic::AtomicU64::new(0);
-    let sent = std::sync::atomic::AtomicU64::new(0);
-    let bare = Instant::now();
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.max(1) {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if i >= bare_runs {
-                    break;
-                }
-                sent.fetch_add(ping_pong(i, per_seed), std::sync::atomic::Ordering::Relaxed);
-            });
+    let rounds = ROUNDS.min(seeds);
+    let bare_runs = (seeds.min(2_000) / rounds).max(1);
+    let mut sweep = Sweep::new();
+    let (mut wall_s, mut bare_wall_s, mut bare_sent) = (0.0, 0.0, 0u64);
+    let mut ratios = Vec::new();
+    let mut rss_mib_after_tenth = None;
+    for round in 0..rounds {
+        let chunk =
+            &all[(seeds * round / rounds) as usize..(seeds * (round + 1) / rounds) as usize];
+        let wall = Instant::now();
+        let part = explore(chunk, jobs, plan_for, None, &replay, &|_| {});
+        let part_wall = wall.elapsed().as_secs_f64();
+        if round == 0 {
+            rss_mib_after_tenth = proc_status_mib("VmRSS:");
         }
-    });
-    let bare_rate = sent.into_inner() as f64 / bare.elapsed().as_secs_f64();
-    let rate = sweep.messages as f64 / wall_s;
+        // The engine's own limit: as many messages per runtime, on as many threads.
+        let per_seed = (part.messages / part.seeds.max(1)).max(2);
+        let (sent, bare_wall) = bare(round * bare_runs, bare_runs, per_seed, jobs);
+        ratios.push((part.messages as f64 / part_wall) / (sent as f64 / bare_wall));
+        wall_s += part_wall;
+        bare_wall_s += bare_wall;
+        bare_sent += sent;
+        sweep.merge(&part);
+    }
+    let rss_mib_at_end = proc_status_mib("VmRSS:");
+    ratios.sort_by(f64::total_cmp);
     BenchReport {
         seeds,
         jobs,
@@ -130,12 +126,34 @@ pub fn bench(seeds: u64, jobs: usize, plan_for: &(dyn Fn(u64) -> Plan + Sync)) -
         sim_s_per_wall_s: sweep.sim_ms as f64 / 1000.0 / wall_s,
         failovers_per_wall_min: sweep.failovers as f64 / wall_s * 60.0,
         messages: sweep.messages,
-        messages_per_wall_s: rate,
-        bare_messages_per_wall_s: bare_rate,
-        harness_vs_bare: rate / bare_rate,
+        messages_per_wall_s: sweep.messages as f64 / wall_s,
+        bare_messages_per_wall_s: bare_sent as f64 / bare_wall_s,
+        harness_vs_bare: ratios[ratios.len() / 2],
+        harness_vs_bare_range: (ratios[0], ratios[ratios.len() - 1]),
         failed_seeds: sweep.failed_seeds.len(),
         rss_mib_after_tenth,
         rss_mib_at_end,
         peak_rss_mib: proc_status_mib("VmHWM:"),
     }
+}
+
+/// `runs` ping-pong runtimes (seeds `first..`) of `messages` each on `jobs` threads: messages
+/// sent and wall seconds.
+fn bare(first: u64, runs: u64, messages: u64, jobs: usize) -> (u64, f64) {
+    let next = std::sync::atomic::AtomicU64::new(0);
+    let sent = std::sync::atomic::AtomicU64::new(0);
+    let wall = Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.max(1) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= runs {
+                    break;
+                }
+                let n = ping_pong(first + i, messages);
+                sent.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+            });
+        }
+    });
+    (sent.into_inner(), wall.elapsed().as_secs_f64())
 }

@@ -20,7 +20,7 @@ use madsim::time::{sleep, Instant};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::AtomicU64;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// A running cluster.
@@ -35,6 +35,8 @@ pub struct Cluster {
     pub zk_control: ZkControl,
     pub ufs_faults: UfsFaults,
     admin: Endpoint,
+    /// How far [`Cluster::restart_exited`] has read the history, and which nodes were down then.
+    exits_seen: Mutex<(usize, BTreeMap<String, bool>)>,
 }
 
 impl Cluster {
@@ -137,6 +139,7 @@ impl Cluster {
             zk_control,
             ufs_faults,
             admin,
+            exits_seen: Mutex::default(),
         };
         let bound = Duration::from_millis(cluster.options.failover_bound_ms());
         cluster.wait_for_primary(bound).await;
@@ -183,8 +186,9 @@ impl Cluster {
     /// a real deployment would. Returns how many it restarted.
     pub fn restart_exited(&self) -> usize {
         let exited = self.history.with_events(|events| {
-            let mut exited: BTreeMap<String, bool> = BTreeMap::new();
-            for e in events {
+            let mut seen = self.exits_seen.lock().unwrap();
+            let (read, exited) = &mut *seen;
+            for e in events.get(*read..).unwrap_or_default() {
                 match e.kind {
                     EventKind::MasterExit { .. } | EventKind::WorkerExit => {
                         exited.insert(e.node.clone(), true);
@@ -195,7 +199,8 @@ impl Cluster {
                     _ => {}
                 }
             }
-            exited
+            *read = events.len();
+            exited.clone()
         });
         let mut restarted = 0;
         let roles = (0..self.options.masters)

@@ -239,15 +239,17 @@ impl<F: Future> Future for Within<F> {
 }
 
 /// `Endpoint::call_timeout` through [`within`]; a timeout is an `io::ErrorKind::TimedOut`.
-pub async fn call_within<R: Request>(
-    ep: &Endpoint,
+/// A plain function, not an `async fn`, so that the call's state is not wrapped (and copied) again.
+pub fn call_within<'a, R: Request>(
+    ep: &'a Endpoint,
     dst: SocketAddr,
     request: R,
     limit: Duration,
-) -> std::io::Result<R::Response> {
-    within(limit, ep.call(dst, request))
-        .await
-        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "RPC timeout"))?
+) -> impl Future<Output = std::io::Result<R::Response>> + 'a {
+    use futures::FutureExt;
+    within(limit, ep.call(dst, request)).map(|result| {
+        result.map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "RPC timeout"))?
+    })
 }
 
 /// Sleeps, for tests of this module.

@@ -567,8 +567,15 @@ fn bench(args: BenchArgs) -> ExitCode {
         println!("simulated s per wall s   {:.0}", r.sim_s_per_wall_s);
         println!("failovers per wall min   {:.0}", r.failovers_per_wall_min);
         println!(
-            "messages per wall s      {:.0} (bare madsim ping-pong: {:.0}; ratio {:.2})",
-            r.messages_per_wall_s, r.bare_messages_per_wall_s, r.harness_vs_bare
+            "messages per wall s      {:.0} (bare madsim ping-pong: {:.0})",
+            r.messages_per_wall_s, r.bare_messages_per_wall_s
+        );
+        println!(
+            "harness / bare           {:.2} (median of {} rounds; lowest {:.2}, highest {:.2})",
+            r.harness_vs_bare,
+            ftsim::bench::ROUNDS.min(r.seeds),
+            r.harness_vs_bare_range.0,
+            r.harness_vs_bare_range.1
         );
         println!(
             "memory                   {} after a tenth, {} at the end, peak {}",

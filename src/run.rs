@@ -241,14 +241,15 @@ pub async fn finish(cluster: Cluster) -> Vec<Event> {
     }
     let files = cluster.journal_files();
     let replay = reader::replay(&files);
-    let applied: BTreeSet<u64> = history
-        .events()
-        .iter()
-        .filter_map(|e| match e.kind {
-            EventKind::FinalState { applied_seq, .. } => Some(applied_seq),
-            _ => None,
-        })
-        .collect();
+    let applied: BTreeSet<u64> = history.with_events(|events| {
+        events
+            .iter()
+            .filter_map(|e| match e.kind {
+                EventKind::FinalState { applied_seq, .. } => Some(applied_seq),
+                _ => None,
+            })
+            .collect()
+    });
     let digest_at = applied
         .into_iter()
         .map(|seq| (seq, reader::digest_at(&files, seq)))
