@@ -3,7 +3,7 @@
 use super::{log_path, parse_range, JournalEntry, Record, IN_PROGRESS, LOGS};
 use crate::bugs::Bug;
 use crate::history::{EventKind, History};
-use crate::options::Options;
+use crate::options::{Fencing, Options};
 use crate::ufs::{UfsClient, UfsError, UfsOp, UfsReply};
 use madsim::time::{sleep, Instant};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -64,7 +64,7 @@ impl LogWriter {
         fence: Vec<(String, u64, u64)>,
         writable: Arc<AtomicBool>,
     ) -> Result<LogWriter, UfsError> {
-        let log = create_log(&ufs, &holder, next_seq).await?;
+        let log = create_log(&ufs, &holder, next_seq, options.fencing()).await?;
         Ok(LogWriter {
             ufs,
             holder,
@@ -242,7 +242,8 @@ impl LogWriter {
             self.log_open = false;
         }
         if !self.log_open {
-            self.log = create_log(&self.ufs, &self.holder, self.flushed_end).await?;
+            let fencing = self.options.fencing();
+            self.log = create_log(&self.ufs, &self.holder, self.flushed_end, fencing).await?;
             self.log_open = true;
         }
         Ok(())
@@ -306,9 +307,7 @@ impl LogWriter {
                         records: vec![],
                     })
                     .await;
-                if self.options.fencing() == crate::options::Fencing::LeaseRecovery
-                    && still_mine.is_err()
-                {
+                if self.options.fencing() == Fencing::LeaseRecovery && still_mine.is_err() {
                     return Err(UfsError::LeaseLost);
                 }
                 Ok(())
@@ -325,16 +324,42 @@ impl LogWriter {
     }
 }
 
-async fn create_log(ufs: &UfsClient, holder: &str, start: u64) -> Result<OpenLog, UfsError> {
+/// Creates the in-progress log at `start`. With lease-recovery fencing the writer then checks that
+/// the journal is still its own: a log reaching past `start` means another primary has written
+/// there, and this writer (paused, say, between completing its last log and creating this one)
+/// was deposed without any lease of its to recover. The check follows the create, so a new
+/// primary either shows up in the listing or, listing later, finds this log and recovers it.
+async fn create_log(
+    ufs: &UfsClient,
+    holder: &str,
+    start: u64,
+    fencing: Fencing,
+) -> Result<OpenLog, UfsError> {
     let path = log_path(start, IN_PROGRESS);
-    match ufs
+    let inode = match ufs
         .call(UfsOp::Create {
             path: path.clone(),
             holder: holder.to_string(),
         })
         .await?
     {
-        UfsReply::Inode(inode) => Ok(OpenLog { path, inode, start }),
+        UfsReply::Inode(inode) => inode,
         _ => unreachable!(),
+    };
+    if fencing == Fencing::LeaseRecovery {
+        let overtaken = ufs.list(LOGS).await?.iter().any(|f| {
+            parse_range(&f.name).is_some_and(|(s, e)| {
+                if e == IN_PROGRESS {
+                    s > start
+                } else {
+                    e > start
+                }
+            })
+        });
+        if overtaken {
+            let _ = ufs.delete_held(&path, Some(holder)).await;
+            return Err(UfsError::LeaseLost);
+        }
     }
+    Ok(OpenLog { path, inode, start })
 }

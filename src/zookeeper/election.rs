@@ -59,12 +59,18 @@ impl Election {
             .await?
         {
             for (name, _) in children.iter().filter(|(n, _)| n.starts_with(&self.prefix)) {
-                let _ = self
+                // A leftover that cannot be removed now stands ahead of any new candidacy and
+                // blocks every candidate: join again later rather than queue behind it.
+                let removed = self
                     .zk
                     .call(ZkOp::Delete {
                         path: format!("{}/{name}", self.path),
                     })
                     .await;
+                match removed {
+                    Ok(_) | Err(ZkError::NoNode) => {}
+                    Err(e) => return Err(e),
+                }
             }
         }
         let op = ZkOp::Create {
@@ -118,7 +124,8 @@ impl Election {
         }
     }
 
-    /// Leaves the election (best effort: an expired session has removed the znode already).
+    /// Leaves the election (best effort: an expired session has removed the znode already, and a
+    /// znode left behind is removed by the next [`Election::join`] before it queues again).
     pub async fn leave(&self, mine: &str) {
         let _ = self
             .zk
