@@ -53,14 +53,21 @@ thread_local! {
 }
 
 /// Starts this runtime's dispatcher on the current node; called once, first thing in a simulation.
-pub fn serve() {
+pub fn serve() -> madsim::task::JoinHandle<()> {
     REGISTRY.with(|r| {
         *r.borrow_mut() = Registry {
             serving: true,
             ..Registry::default()
         }
     });
-    madsim::task::spawn(dispatch());
+    madsim::task::spawn(dispatch())
+}
+
+/// Stops the dispatcher and forgets every registered waker; called last thing in a simulation,
+/// while the runtime still runs. A waker outliving its runtime keeps its task's memory alive.
+pub fn shut_down(dispatcher: madsim::task::JoinHandle<()>) {
+    dispatcher.abort();
+    REGISTRY.with(|r| *r.borrow_mut() = Registry::default());
 }
 
 /// Wakes every call whose deadline passed and keeps one timer armed for the earliest of the rest.

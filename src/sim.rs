@@ -43,8 +43,10 @@ where
                     runtime.set_time_limit(limit);
                 }
                 runtime.block_on(async move {
-                    crate::deadline::serve();
-                    f().await
+                    let dispatcher = crate::deadline::serve();
+                    let out = f().await;
+                    crate::deadline::shut_down(dispatcher);
+                    out
                 })
             }));
             let _ = tx.send(result.map_err(|panic| panic_message(panic.as_ref())));
