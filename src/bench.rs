@@ -157,3 +157,24 @@ fn bare(first: u64, runs: u64, messages: u64, jobs: usize) -> (u64, f64) {
     });
     (sent.into_inner(), wall.elapsed().as_secs_f64())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::options::Options;
+
+    #[test]
+    fn ping_pong_sends_the_messages_asked_for() {
+        assert_eq!(ping_pong(3, 200), 200);
+    }
+
+    #[test]
+    fn a_small_bench_reports_every_figure() {
+        let r = bench(20, 2, &|seed| Plan::swarm(seed, &Options::fast()));
+        assert_eq!((r.seeds, r.failed_seeds), (20, 0));
+        assert!(r.messages > 0 && r.bare_messages_per_wall_s > 0.0);
+        let (lo, hi) = r.harness_vs_bare_range;
+        assert!(lo <= r.harness_vs_bare && r.harness_vs_bare <= hi && lo > 0.0);
+        assert!(r.rss_mib_after_tenth.is_some() && r.peak_rss_mib.is_some());
+    }
+}
