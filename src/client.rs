@@ -108,11 +108,7 @@ impl MasterClient {
                 }
                 Ok(_) => {
                     // Bug B5: an empty leader path did not count as a try.
-                    if !self
-                        .options
-                        .bug
-                        .is_some_and(|b| b == Bug::LeaderLookupLoopsForever)
-                    {
+                    if self.options.bug != Some(Bug::LeaderLookupLoopsForever) {
                         tries += 1;
                     }
                 }

@@ -66,7 +66,8 @@ pub fn facts(events: &[Event]) -> BTreeMap<String, u64> {
                 mutating_attempts.entry(*op_id).or_default().insert(m);
             }
             EventKind::Ok { op_id, .. } => {
-                if mutating_attempts.remove(op_id).is_some_and(|m| m.len() > 1) {
+                let masters = mutating_attempts.remove(op_id).unwrap_or_default();
+                if masters.len() > 1 {
                     bump("client-retried-across-failover");
                 }
             }

@@ -43,10 +43,8 @@ pub fn check(events: &[Event]) -> Option<Violation> {
     let mut newest: Option<(u64, usize)> = None;
     for (i, e) in events.iter().enumerate() {
         match e.kind {
-            EventKind::BecamePrimary { term, .. } => {
-                if newest.is_none_or(|(t, _)| term > t) {
-                    newest = Some((term, i));
-                }
+            EventKind::BecamePrimary { term, .. } if newest.is_none_or(|(t, _)| term > t) => {
+                newest = Some((term, i));
             }
             EventKind::JournalAppend { term, seq, .. } if acked.contains(&(&e.node, term, seq)) => {
                 if let Some((t, j)) = newest.filter(|(t, _)| *t > term) {

@@ -35,10 +35,9 @@ pub async fn collect(ufs: &UfsClient, threshold_ms: u64, node: &str, history: &H
         if end != IN_PROGRESS
             && end <= covered
             && now_us.saturating_sub(f.mtime_us) >= threshold_ms * 1000
+            && ufs.delete(&format!("{LOGS}/{}", f.name)).await.is_ok()
         {
-            if ufs.delete(&format!("{LOGS}/{}", f.name)).await.is_ok() {
-                deleted += 1;
-            }
+            deleted += 1;
         }
     }
     if deleted > 0 {
