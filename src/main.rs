@@ -82,9 +82,8 @@ struct HuntArgs {
     /// The first seed.
     #[arg(long, default_value_t = 1, value_parser = ftsim::seed::parse_seed)]
     seed: u64,
-    /// Seeds run at once (default: the number of cores).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
-    jobs: Option<u64>,
+    #[command(flatten)]
+    jobs: JobsArg,
     /// Named options preset the bugs are planted into [default: fast].
     #[arg(long)]
     preset: Option<String>,
@@ -102,14 +101,32 @@ struct BenchArgs {
     /// How many seeds to run (from seed 1).
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
     seeds: u64,
-    /// Seeds run at once (default: the number of cores).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
-    jobs: Option<u64>,
+    #[command(flatten)]
+    jobs: JobsArg,
     #[command(flatten)]
     model: ModelArgs,
     /// Print the figures as one JSON object.
     #[arg(long)]
     json: bool,
+}
+
+/// `--jobs`, for every command that runs many seeds.
+#[derive(Args)]
+struct JobsArg {
+    /// Seeds run at once (default: the number of cores).
+    #[arg(long = "jobs", value_name = "JOBS", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    given: Option<u64>,
+}
+
+impl JobsArg {
+    /// The jobs given, or the number of cores.
+    fn count(&self) -> usize {
+        self.given.map(|j| j as usize).unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
+    }
 }
 
 #[derive(Args)]
@@ -188,9 +205,8 @@ struct SweepArgs {
     /// The first seed (random and printed when not given).
     #[arg(long, value_parser = ftsim::seed::parse_seed)]
     seed: Option<u64>,
-    /// Seeds run at once (default: the number of cores).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
-    jobs: Option<u64>,
+    #[command(flatten)]
+    jobs: JobsArg,
     #[command(flatten)]
     model: ModelArgs,
     /// Print the summary as one JSON object.
@@ -354,14 +370,6 @@ fn start_seed(given: Option<u64>) -> u64 {
     })
 }
 
-fn jobs(given: Option<u64>) -> usize {
-    given.map(|j| j as usize).unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    })
-}
-
 fn progress_bar(len: u64, json: bool) -> indicatif::ProgressBar {
     if json || !std::io::stderr().is_terminal() {
         return indicatif::ProgressBar::hidden();
@@ -388,7 +396,7 @@ fn explore(args: ExploreArgs) -> ExitCode {
         Err(e) => return usage_error(&e),
     };
     let start = start_seed(sweep_args.seed);
-    let jobs = jobs(sweep_args.jobs);
+    let jobs = sweep_args.jobs.count();
     let (k, n) = args.shard.unwrap_or((1, 1));
     let seeds: Vec<u64> = (0..sweep_args.seeds)
         .filter(|i| i % n == k - 1)
@@ -515,7 +523,7 @@ fn check_determinism(args: DeterminismArgs) -> ExitCode {
     let bar = progress_bar(seeds.len() as u64, a.json);
     let wall = Instant::now();
     let mismatches =
-        ftsim::determinism::check(&seeds, jobs(a.jobs), &|seed| model.plan(seed), &|| {
+        ftsim::determinism::check(&seeds, a.jobs.count(), &|seed| model.plan(seed), &|| {
             bar.inc(1)
         });
     bar.finish_and_clear();
@@ -560,7 +568,7 @@ fn bench(args: BenchArgs) -> ExitCode {
         Ok(m) => m,
         Err(e) => return usage_error(&e),
     };
-    let jobs = jobs(args.jobs);
+    let jobs = args.jobs.count();
     let r = ftsim::bench::bench(args.seeds, jobs, &|seed| model.plan(seed));
     if args.json {
         println!("{}", serde_json::to_string(&r).expect("report serialises"));
@@ -610,7 +618,7 @@ fn hunt(args: HuntArgs) -> ExitCode {
         Ok(o) => o,
         Err(e) => return usage_error(&e),
     };
-    let jobs = jobs(args.jobs);
+    let jobs = args.jobs.count();
     let mut hunts = vec![];
     let mut rows = vec![];
     for bug in bugs {
