@@ -314,6 +314,25 @@ mod tests {
         .unwrap();
     }
 
+    /// A node paused with the earliest deadline pending does not hold back anyone else's.
+    #[test]
+    fn a_paused_node_delays_no_other_timeout() {
+        crate::sim::simulate(7, None, || async {
+            let handle = madsim::runtime::Handle::current();
+            let paused = handle.create_node().ip([10, 9, 0, 1].into()).build();
+            let other = handle.create_node().ip([10, 9, 0, 2].into()).build();
+            let early = paused.spawn(async { within(ms(20), nap(1_000)).await });
+            nap(5).await;
+            handle.pause(paused.id());
+            let late = other.spawn(async { timed(within(ms(50), nap(1_000))).await });
+            assert_eq!(late.await.unwrap(), (50, Err(Elapsed)));
+            // The paused call's deadline passed meanwhile; it ends as soon as its node runs again.
+            handle.resume(paused.id());
+            assert_eq!(early.await.unwrap(), Err(Elapsed));
+        })
+        .unwrap();
+    }
+
     #[test]
     fn without_the_dispatcher() {
         crate::sim::simulate(7, None, || async {
