@@ -212,6 +212,15 @@ fn replace(mut h: Vec<Event>, pick: impl Fn(&Event) -> bool, with: Event) -> Vec
     h
 }
 
+/// The clean history whose final journal replay reads `replay` instead.
+fn with_replay(replay: EventKind) -> Vec<Event> {
+    replace(
+        clean(),
+        |e| matches!(e.kind, EventKind::JournalReplay { .. }),
+        ev(2003, "reader", replay),
+    )
+}
+
 fn insert(mut h: Vec<Event>, e: Event) -> Vec<Event> {
     let i = h.iter().position(|x| x.at_us > e.at_us).unwrap_or(h.len());
     h.insert(i, e);
@@ -323,30 +332,14 @@ fn one_leader_an_old_primary_merely_believing_is_not_a_violation() {
 
 #[test]
 fn one_leader_journal_terms_go_back() {
-    let h = replace(
-        clean(),
-        |e| matches!(e.kind, EventKind::JournalReplay { .. }),
-        ev(
-            2003,
-            "reader",
-            replay(vec![(0, 2, 7), (1, 1, 8)], 0xbb, vec![]),
-        ),
-    );
+    let h = with_replay(replay(vec![(0, 2, 7), (1, 1, 8)], 0xbb, vec![]));
     let v = one_leader::check(&h).expect("violation");
     assert!(v.detail.contains("goes back from term 2"), "{}", v.detail);
 }
 
 #[test]
 fn no_lost_entries_acknowledged_entry_missing() {
-    let h = replace(
-        clean(),
-        |e| matches!(e.kind, EventKind::JournalReplay { .. }),
-        ev(
-            2003,
-            "reader",
-            replay(vec![(0, 1, 7)], 0xaa, vec![(1, Some(0xaa))]),
-        ),
-    );
+    let h = with_replay(replay(vec![(0, 1, 7)], 0xaa, vec![(1, Some(0xaa))]));
     let v = no_lost_entries::check(&h).expect("violation");
     assert!(v.detail.contains("acknowledged seq 1"), "{}", v.detail);
     assert_eq!(v.at_ms, 1004.0);
@@ -385,26 +378,10 @@ fn no_lost_entries_client_told_ok_without_journal() {
 
 #[test]
 fn no_lost_entries_duplicate_operation_and_gap() {
-    let dup = replace(
-        clean(),
-        |e| matches!(e.kind, EventKind::JournalReplay { .. }),
-        ev(
-            2003,
-            "reader",
-            replay(vec![(0, 1, 7), (1, 1, 8), (2, 1, 7)], 0xbb, vec![]),
-        ),
-    );
+    let dup = with_replay(replay(vec![(0, 1, 7), (1, 1, 8), (2, 1, 7)], 0xbb, vec![]));
     let v = no_lost_entries::check(&dup).expect("violation");
     assert!(v.detail.contains("in the journal twice"), "{}", v.detail);
-    let gap = replace(
-        clean(),
-        |e| matches!(e.kind, EventKind::JournalReplay { .. }),
-        ev(
-            2003,
-            "reader",
-            replay(vec![(0, 1, 7), (2, 1, 8)], 0xbb, vec![]),
-        ),
-    );
+    let gap = with_replay(replay(vec![(0, 1, 7), (2, 1, 8)], 0xbb, vec![]));
     let v = no_lost_entries::check(&gap).expect("violation");
     assert!(v.detail.contains("journal gap"), "{}", v.detail);
 }
