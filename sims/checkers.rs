@@ -3,7 +3,7 @@
 
 use ftsim::check::{self, bounded_retry, coverage, liveness, no_lost_entries, one_leader};
 use ftsim::history::{CallError, Event, EventKind};
-use ftsim::namespace::{FsOp, FsReply};
+use ftsim::op::{FsOp, FsReply};
 use ftsim::swarm::Plan;
 use ftsim::{Bug, Options};
 

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 /// A ping carries a counter; the pong returns it.
 #[derive(Clone, Debug, Serialize, serde::Deserialize)]
 struct Ping(u64);
-crate::rpc_request!(Ping => u64, 0x9146);
+crate::net::rpc_request!(Ping => u64, 0x9146);
 
 /// Measured figures of one benchmark run.
 #[derive(Clone, Debug, Serialize)]

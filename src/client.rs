@@ -7,13 +7,14 @@ use crate::bugs::Bug;
 use crate::history::{CallError, EventKind, History};
 use crate::master::rpc::{MasterError, MasterOp, MasterReply, MasterRequest};
 use crate::master::LEADER_PATH;
-use crate::namespace::{FsOp, FsReply};
+use crate::op::{FsOp, FsReply};
 use crate::net::{master_of_addr, Role};
 use crate::options::Options;
 use crate::zookeeper::election::leader_candidates;
 use crate::zookeeper::ZkClient;
 use madsim::net::Endpoint;
 use madsim::time::{sleep, Instant};
+use crate::seed::Stream;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use std::net::SocketAddr;
@@ -45,13 +46,16 @@ pub struct MasterClient {
 }
 
 impl MasterClient {
-    /// Connects from the node `role`; must run on that node.
+    /// Connects from the node `role`, as its `incarnation`-th process (0 for the first); must
+    /// run on that node.
     pub async fn connect(
         role: Role,
         options: Arc<Options>,
         history: History,
         seed: u64,
+        incarnation: u64,
     ) -> Arc<MasterClient> {
+        let process = crate::seed::process_name(&role.name(), incarnation);
         let ep = Endpoint::bind(SocketAddr::new(role.ip(), 0))
             .await
             .expect("bind client");
@@ -63,7 +67,7 @@ impl MasterClient {
             Duration::from_millis(options.zookeeper_connection_timeout_ms),
             history.clone(),
             None,
-            crate::seed::child_rng(seed, &format!("{}/zookeeper", role.name())),
+            crate::seed::rng(seed, Stream::ZooKeeperClient { process: &process }),
         )
         .await;
         let index = match role {
@@ -77,7 +81,7 @@ impl MasterClient {
             ep,
             zk,
             history,
-            rng: Mutex::new(crate::seed::child_rng(seed, &role.name())),
+            rng: Mutex::new(crate::seed::rng(seed, Stream::MasterClient { process: &process })),
             options,
             next_call: AtomicU64::new(0),
             connected: Mutex::new(None),

@@ -9,10 +9,11 @@ use crate::client::MasterClient;
 use crate::history::{CallError, EventKind, History};
 use crate::master::rpc::{MasterOp, MasterReply, MasterRequest, MasterStatus};
 use crate::master::{self, MasterDisk, MasterSetup};
-use crate::namespace::{FsOp, FsReply};
+use crate::op::{FsOp, FsReply};
 use crate::net::Role;
 use crate::options::Options;
-use crate::ufs::{UfsFaults, UfsServer};
+use crate::journal::JournalStore;
+use crate::ufs::UfsFaults;
 use crate::zookeeper::{ZkControl, ZooKeeperServer};
 use madsim::net::{Endpoint, NetSim};
 use madsim::runtime::{Handle, NodeHandle};
@@ -31,7 +32,7 @@ pub struct Cluster {
     handle: Handle,
     nodes: BTreeMap<Role, NodeHandle>,
     clients: Vec<Arc<MasterClient>>,
-    ufs: Arc<UfsServer>,
+    ufs: Arc<JournalStore>,
     pub zk_control: ZkControl,
     pub ufs_faults: UfsFaults,
     admin: Endpoint,
@@ -47,7 +48,7 @@ impl Cluster {
         let handle = Handle::current();
         let zk_control = ZkControl::default();
         let ufs_faults = UfsFaults::default();
-        let ufs = UfsServer::new(ufs_faults.clone());
+        let ufs = JournalStore::new(ufs_faults.clone());
         let mut nodes = BTreeMap::new();
 
         let tick = Duration::from_millis((options.zookeeper_session_timeout_ms / 20).max(1));
@@ -66,7 +67,7 @@ impl Cluster {
             .create_node()
             .name(Role::Ufs.name())
             .ip(Role::Ufs.ip())
-            .init(move || UfsServer::serve(Role::Ufs.addr(), u.clone()))
+            .init(move || JournalStore::serve(Role::Ufs.addr(), u.clone()))
             .build();
         nodes.insert(Role::Ufs, ufs_node);
         sleep(Duration::from_millis(1)).await;
@@ -110,7 +111,7 @@ impl Cluster {
             let node = handle.create_node().name(role.name()).ip(role.ip()).build();
             let (o, h) = (options.clone(), history.clone());
             clients.push(
-                node.spawn(MasterClient::connect(role, o, h, seed))
+                node.spawn(MasterClient::connect(role, o, h, seed, 0))
                     .await
                     .expect("client starts"),
             );

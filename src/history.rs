@@ -5,7 +5,7 @@
 //! fingerprint: the same seed and options must give the same hash, event for event.
 
 use crate::hash::Fnv;
-use crate::namespace::{FsError, FsOp, FsReply};
+use crate::op::{FsError, FsOp, FsReply};
 use serde::{Deserialize, Serialize};
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};

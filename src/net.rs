@@ -6,7 +6,6 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 /// Declares a request type with its response type and a unique RPC id.
-#[macro_export]
 macro_rules! rpc_request {
     ($req:ty => $rsp:ty, $id:expr) => {
         impl madsim::net::rpc::Request for $req {
@@ -15,6 +14,7 @@ macro_rules! rpc_request {
         }
     };
 }
+pub(crate) use rpc_request;
 
 /// ZooKeeper's client port.
 pub const ZOOKEEPER_PORT: u16 = 2181;

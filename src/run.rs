@@ -6,7 +6,7 @@ use crate::check::{self, bounded_retry::call_bound_ms, Violation};
 use crate::cluster::Cluster;
 use crate::history::{history_hash, Event, EventKind};
 use crate::journal::reader;
-use crate::namespace::FsOp;
+use crate::op::FsOp;
 use crate::nemesis::Nemesis;
 use crate::net::Role;
 use crate::options::Options;
@@ -138,7 +138,7 @@ pub async fn scenario(seed: u64, plan: Plan) -> Vec<Event> {
     let stop = Arc::new(AtomicBool::new(false));
     let mut workloads = vec![];
     for index in 0..cluster.clients() {
-        let rng = crate::seed::child_rng(seed, &format!("workload-{index}"));
+        let rng = crate::seed::rng(seed, crate::seed::Stream::Workload(index));
         let (o, stop) = (o.clone(), stop.clone());
         // The workload is spawned on the client's node; its handle is awaited after the heal.
         #[allow(clippy::async_yields_async)]

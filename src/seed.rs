@@ -1,15 +1,65 @@
 //! Seed parsing and the derivation of child generators.
 //!
-//! One seed goes in; every generator of a run is derived from it by name, so adding a consumer
-//! never shifts the draws of another, and no code reaches for ambient randomness.
+//! One seed goes in; every generator of a run is derived from it by the name of its [`Stream`],
+//! here and nowhere else, so adding a consumer never shifts the draws of another, and no code
+//! reaches for ambient randomness. (madsim's own generator, which drives network latency and
+//! loss, is seeded with the run's seed by the runtime.)
 
 use crate::hash::fnv;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-/// A generator for the consumer called `name` in the run of `seed`.
-pub fn child_rng(seed: u64, name: &str) -> ChaCha8Rng {
-    ChaCha8Rng::seed_from_u64(seed ^ fnv(name).rotate_left(17))
+/// Every random stream of a run. A process that restarts is a new incarnation with new streams,
+/// as a real process starts with fresh randomness.
+#[derive(Clone, Copy, Debug)]
+pub enum Stream<'a> {
+    /// The swarm's draw of a plan: cluster, timeouts, fault schedule (drawn before the run).
+    Swarm,
+    /// Client `index`'s workload: operations, paths, think times.
+    Workload(usize),
+    /// One incarnation of a master process (`holder` is `master-1#3`): journal and worker ids.
+    Master { holder: &'a str },
+    /// The ZooKeeper client of one process incarnation: reconnect delays.
+    ZooKeeperClient { process: &'a str },
+    /// The master client of a client or worker process incarnation: retry jitter.
+    MasterClient { process: &'a str },
+}
+
+impl Stream<'_> {
+    /// The stream's name, from which its generator is derived.
+    pub fn name(self) -> String {
+        match self {
+            Stream::Swarm => "swarm".into(),
+            Stream::Workload(index) => format!("workload-{index}"),
+            Stream::Master { holder } => holder.into(),
+            Stream::ZooKeeperClient { process } => format!("{process}/zookeeper"),
+            Stream::MasterClient { process } => process.into(),
+        }
+    }
+}
+
+/// The generator of `stream` in the run of `seed`.
+pub fn rng(seed: u64, stream: Stream) -> ChaCha8Rng {
+    ChaCha8Rng::seed_from_u64(seed ^ fnv(&stream.name()).rotate_left(17))
+}
+
+/// The name of one incarnation of a client or worker process: its node name, with `#n` for a
+/// restarted worker (clients are never restarted).
+pub fn process_name(node: &str, incarnation: u64) -> String {
+    if incarnation == 0 {
+        node.to_string()
+    } else {
+        format!("{node}#{incarnation}")
+    }
+}
+
+/// A start seed for a sweep given none: the wall clock, the only value ftsim draws outside a
+/// simulation. It is printed, so the sweep can be repeated.
+pub fn from_clock() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64 % 1_000_000_000)
+        .unwrap_or(0)
 }
 
 /// Parses a seed given on the command line: decimal, or hex with `0x`.
@@ -36,10 +86,14 @@ mod tests {
     }
 
     #[test]
-    fn children_differ_and_repeat() {
-        let a: u64 = child_rng(1, "a").gen();
-        let b: u64 = child_rng(1, "b").gen();
-        assert_ne!(a, b);
-        assert_eq!(a, child_rng(1, "a").gen::<u64>());
+    fn streams_differ_and_repeat() {
+        let a: u64 = rng(1, Stream::Workload(0)).gen();
+        let b: u64 = rng(1, Stream::Workload(1)).gen();
+        let c: u64 = rng(2, Stream::Workload(0)).gen();
+        assert!(a != b && a != c);
+        assert_eq!(a, rng(1, Stream::Workload(0)).gen::<u64>());
+        let first: u64 = rng(1, Stream::MasterClient { process: &process_name("worker-0", 0) }).gen();
+        let restarted: u64 = rng(1, Stream::MasterClient { process: &process_name("worker-0", 1) }).gen();
+        assert_ne!(first, restarted);
     }
 }

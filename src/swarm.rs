@@ -33,7 +33,7 @@ impl Plan {
 
     /// Draws a cluster, timeouts and a fault schedule from `seed`, around the `base` options.
     pub fn swarm(seed: u64, base: &Options) -> Plan {
-        let mut rng = crate::seed::child_rng(seed, "swarm");
+        let mut rng = crate::seed::rng(seed, crate::seed::Stream::Swarm);
         let options = draw_options(&mut rng, base);
         let faults = draw_faults(&mut rng, &options);
         Plan { options, faults }

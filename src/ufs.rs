@@ -5,27 +5,34 @@
 //! dies loses what it had not flushed. As in HDFS, a rename moves the inode, so an open writer keeps
 //! appending to the renamed file. `recover_lease` takes the file from its writer: afterwards the old
 //! writer's appends and flushes fail. madsim has no disk model, so durability lives here.
+//!
+//! The UFS knows nothing of what its files hold: it stores records of any type `R` (the journal
+//! chooses its own), so storage never depends on the journal built on it.
 use crate::deadline::call_within;
-
-use crate::journal::Record;
 use madsim::net::Endpoint;
 use madsim::time::sleep;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// What a UFS file can hold: any record type that can travel in an RPC.
+pub trait Content: Serialize + DeserializeOwned + std::fmt::Debug + Send + Sync + 'static {}
+impl<T: Serialize + DeserializeOwned + std::fmt::Debug + Send + Sync + 'static> Content for T {}
+
 /// One UFS operation. `holder` names the writing process (`master-1#3`: node and incarnation).
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub enum UfsOp {
+#[serde(bound = "R: Content")]
+pub enum UfsOp<R> {
     /// Create an empty file and take its lease.
     Create { path: String, holder: String },
     /// Buffer records at the end of a file (not durable until flushed).
     Append {
         inode: u64,
         holder: String,
-        records: Vec<Arc<Record>>,
+        records: Vec<Arc<R>>,
     },
     /// Make every buffered record durable (HDFS hsync).
     Flush { inode: u64, holder: String },
@@ -50,7 +57,7 @@ pub enum UfsOp {
     /// Create a file with these records, durable and closed, in one step.
     Put {
         path: String,
-        records: Vec<Arc<Record>>,
+        records: Vec<Arc<R>>,
     },
 }
 
@@ -65,11 +72,12 @@ pub struct FileInfo {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub enum UfsReply {
+#[serde(bound = "R: Content")]
+pub enum UfsReply<R> {
     Inode(u64),
     Done,
     Listing(Vec<FileInfo>),
-    Records(Vec<Arc<Record>>),
+    Records(Vec<Arc<R>>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,9 +93,13 @@ pub enum UfsError {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct UfsRequest(pub UfsOp);
+#[serde(bound = "R: Content")]
+pub struct UfsRequest<R>(pub UfsOp<R>);
 
-crate::rpc_request!(UfsRequest => Result<UfsReply, UfsError>, 0x8020);
+impl<R: Content> madsim::net::rpc::Request for UfsRequest<R> {
+    type Response = Result<UfsReply<R>, UfsError>;
+    const ID: u64 = 0x8020;
+}
 
 /// Storage faults the nemesis switches on and off.
 #[derive(Clone, Default)]
@@ -134,21 +146,30 @@ fn node_of(holder: &str) -> &str {
     holder.split('#').next().unwrap_or(holder)
 }
 
-struct File {
-    durable: Vec<Arc<Record>>,
-    pending: Vec<Arc<Record>>,
+struct File<R> {
+    durable: Vec<Arc<R>>,
+    pending: Vec<Arc<R>>,
     lease: Option<String>,
     mtime_us: u64,
 }
 
-#[derive(Default)]
-struct State {
+struct State<R> {
     next_inode: u64,
     paths: BTreeMap<String, u64>,
-    files: BTreeMap<u64, File>,
+    files: BTreeMap<u64, File<R>>,
 }
 
-impl State {
+impl<R> Default for State<R> {
+    fn default() -> Self {
+        State {
+            next_inode: 0,
+            paths: BTreeMap::new(),
+            files: BTreeMap::new(),
+        }
+    }
+}
+
+impl<R> State<R> {
     /// Adds a new file at `path`, which must be free; returns its inode.
     /// `Err(LeaseLost)` when `holder` is given and does not hold the lease of the file at `path`.
     fn check_holder(&self, path: &str, holder: Option<&str>) -> Result<(), UfsError> {
@@ -161,7 +182,7 @@ impl State {
         }
     }
 
-    fn create(&mut self, path: String, file: File) -> Result<u64, UfsError> {
+    fn create(&mut self, path: String, file: File<R>) -> Result<u64, UfsError> {
         if self.paths.contains_key(&path) {
             return Err(UfsError::AlreadyExists);
         }
@@ -173,16 +194,16 @@ impl State {
 }
 
 /// The UFS actor.
-pub struct UfsServer {
-    state: Mutex<State>,
+pub struct UfsServer<R> {
+    state: Mutex<State<R>>,
     faults: UfsFaults,
 }
 
-impl UfsServer {
+impl<R: Content> UfsServer<R> {
     /// Serves at `addr`. The file system lives in `store`, which outlives a restart of the node.
-    pub async fn serve(addr: SocketAddr, store: Arc<UfsServer>) {
+    pub async fn serve(addr: SocketAddr, store: Arc<UfsServer<R>>) {
         let ep = Endpoint::bind(addr).await.expect("bind ufs");
-        ep.add_rpc_handler(move |UfsRequest(op): UfsRequest| {
+        ep.add_rpc_handler(move |UfsRequest(op): UfsRequest<R>| {
             let store = store.clone();
             // Boxed, as the master's handler is: a small task allocates on the fast path.
             Box::pin(async move {
@@ -206,7 +227,7 @@ impl UfsServer {
     }
 
     /// A new, empty file system whose faults are driven through `faults`.
-    pub fn new(faults: UfsFaults) -> Arc<UfsServer> {
+    pub fn new(faults: UfsFaults) -> Arc<UfsServer<R>> {
         Arc::new(UfsServer {
             state: Mutex::new(State::default()),
             faults,
@@ -218,7 +239,7 @@ impl UfsServer {
     }
 
     /// Every path with its durable records, for the reader that checks the journal after a run.
-    pub fn snapshot(&self) -> BTreeMap<String, Vec<Arc<Record>>> {
+    pub fn snapshot(&self) -> BTreeMap<String, Vec<Arc<R>>> {
         let st = self.state.lock().unwrap();
         st.paths
             .iter()
@@ -226,7 +247,7 @@ impl UfsServer {
             .collect()
     }
 
-    fn apply(&self, op: UfsOp) -> Result<UfsReply, UfsError> {
+    fn apply(&self, op: UfsOp<R>) -> Result<UfsReply<R>, UfsError> {
         let mut st = self.state.lock().unwrap();
         let now = Self::now_us();
         match op {
@@ -343,24 +364,36 @@ impl UfsServer {
 }
 
 /// A process's handle on the UFS.
-#[derive(Clone)]
-pub struct UfsClient {
+pub struct UfsClient<R> {
     ep: Endpoint,
     server: SocketAddr,
     timeout: Duration,
+    records: std::marker::PhantomData<fn() -> R>,
 }
 
-impl UfsClient {
+impl<R> Clone for UfsClient<R> {
+    fn clone(&self) -> Self {
+        UfsClient {
+            ep: self.ep.clone(),
+            server: self.server,
+            timeout: self.timeout,
+            records: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<R: Content> UfsClient<R> {
     pub fn new(ep: Endpoint, server: SocketAddr, timeout: Duration) -> Self {
         UfsClient {
             ep,
             server,
             timeout,
+            records: std::marker::PhantomData,
         }
     }
 
     /// One call; no answer within the timeout is [`UfsError::Timeout`].
-    pub async fn call(&self, op: UfsOp) -> Result<UfsReply, UfsError> {
+    pub async fn call(&self, op: UfsOp<R>) -> Result<UfsReply<R>, UfsError> {
         match call_within(&self.ep, self.server, UfsRequest(op), self.timeout).await {
             Ok(reply) => reply,
             Err(_) => Err(UfsError::Timeout),
@@ -374,7 +407,7 @@ impl UfsClient {
         }
     }
 
-    pub async fn read(&self, path: &str) -> Result<Vec<Arc<Record>>, UfsError> {
+    pub async fn read(&self, path: &str) -> Result<Vec<Arc<R>>, UfsError> {
         match self.call(UfsOp::Read { path: path.into() }).await? {
             UfsReply::Records(r) => Ok(r),
             _ => unreachable!(),

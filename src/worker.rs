@@ -25,7 +25,8 @@ pub async fn run(
         role,
         options.clone(),
         history.clone(),
-        seed ^ incarnation.rotate_left(32),
+        seed,
+        incarnation,
     )
     .await;
     let interval = Duration::from_millis(options.worker_block_heartbeat_interval_ms);

@@ -2,7 +2,7 @@
 //! so that failovers hit operations in flight.
 
 use crate::client::MasterClient;
-use crate::namespace::FsOp;
+use crate::op::FsOp;
 use madsim::time::sleep;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;

@@ -4,10 +4,10 @@
 
 use super::{checkpoint_path, parse_range, CHECKPOINTS, IN_PROGRESS, LOGS};
 use crate::history::{EventKind, History};
-use crate::ufs::UfsClient;
+use crate::journal::JournalUfs;
 
 /// One collection pass. Errors are ignored: the next pass tries again.
-pub async fn collect(ufs: &UfsClient, threshold_ms: u64, node: &str, history: &History) {
+pub async fn collect(ufs: &JournalUfs, threshold_ms: u64, node: &str, history: &History) {
     let Ok(checkpoints) = ufs.list(CHECKPOINTS).await else {
         return;
     };

@@ -9,12 +9,18 @@ pub mod reader;
 pub mod tailer;
 pub mod writer;
 
-use crate::namespace::{FsReply, Mutation, Namespace};
+use crate::namespace::{Mutation, Namespace};
+use crate::op::FsReply;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub use tailer::Tailer;
 pub use writer::LogWriter;
+
+/// The UFS as the journal uses it: files of journal records.
+pub type JournalUfs = crate::ufs::UfsClient<Record>;
+/// The UFS server that holds the journal.
+pub type JournalStore = crate::ufs::UfsServer<Record>;
 
 pub const JOURNAL: &str = "/journal";
 pub const LOGS: &str = "/journal/logs";

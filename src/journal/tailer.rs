@@ -5,12 +5,13 @@ use super::{
     TMP,
 };
 use crate::history::{EventKind, History};
-use crate::ufs::{UfsClient, UfsError, UfsOp};
+use crate::journal::JournalUfs;
+use crate::ufs::{UfsError, UfsOp};
 use std::sync::Arc;
 
 /// Reads the journal for one master.
 pub struct Tailer {
-    ufs: UfsClient,
+    ufs: JournalUfs,
     node: String,
     history: History,
     checkpoint_period_entries: u64,
@@ -19,7 +20,7 @@ pub struct Tailer {
 
 impl Tailer {
     pub fn new(
-        ufs: UfsClient,
+        ufs: JournalUfs,
         node: &str,
         history: History,
         checkpoint_period_entries: u64,

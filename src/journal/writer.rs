@@ -4,7 +4,8 @@ use super::{log_path, parse_range, JournalEntry, Record, IN_PROGRESS, LOGS};
 use crate::bugs::Bug;
 use crate::history::{EventKind, History};
 use crate::options::{Fencing, Options};
-use crate::ufs::{UfsClient, UfsError, UfsOp, UfsReply};
+use crate::journal::JournalUfs;
+use crate::ufs::{UfsError, UfsOp, UfsReply};
 use madsim::time::{sleep, Instant};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -19,7 +20,7 @@ struct OpenLog {
 
 /// Writes one primary's entries to the journal.
 pub struct LogWriter {
-    ufs: UfsClient,
+    ufs: JournalUfs,
     holder: String,
     node: String,
     history: History,
@@ -54,7 +55,7 @@ impl LogWriter {
     /// Opens a new in-progress log at `next_seq`.
     #[allow(clippy::too_many_arguments)]
     pub async fn open(
-        ufs: UfsClient,
+        ufs: JournalUfs,
         holder: String,
         node: String,
         history: History,
@@ -330,7 +331,7 @@ impl LogWriter {
 /// was deposed without any lease of its to recover. The check follows the create, so a new
 /// primary either shows up in the listing or, listing later, finds this log and recovers it.
 async fn create_log(
-    ufs: &UfsClient,
+    ufs: &JournalUfs,
     holder: &str,
     start: u64,
     fencing: Fencing,

@@ -10,7 +10,8 @@ use crate::history::{ConnState, EventKind, History};
 use crate::journal::{JournalEntry, Replica, Tailer};
 use crate::net::Role as NodeRole;
 use crate::options::{ConnectionErrorPolicy, Options};
-use crate::ufs::UfsClient;
+use crate::journal::JournalUfs;
+use crate::seed::Stream;
 use crate::zookeeper::election::{ensure_path, Election};
 use crate::zookeeper::{ZkClient, ZkError, ZkEvent, ZkOp};
 use futures::channel::{mpsc, oneshot};
@@ -64,7 +65,7 @@ pub struct Master {
     pub holder: String,
     pub options: Arc<Options>,
     pub history: History,
-    pub ufs: UfsClient,
+    pub ufs: JournalUfs,
     rng: Mutex<ChaCha8Rng>,
     pub replica: futures::lock::Mutex<Replica>,
     status: Mutex<Status>,
@@ -173,7 +174,7 @@ impl Master {
     async fn handle_fs(
         &self,
         op_id: u64,
-        op: crate::namespace::FsOp,
+        op: crate::op::FsOp,
     ) -> Result<MasterReply, MasterError> {
         let mut replica = self.replica.lock().await;
         if !op.is_mutation() {
@@ -265,7 +266,7 @@ pub async fn run(setup: MasterSetup) {
     let name = role.name();
     let incarnation = setup.incarnation.fetch_add(1, Ordering::SeqCst);
     let ep = Endpoint::bind(role.addr()).await.expect("bind master");
-    let ufs = UfsClient::new(ep.clone(), NodeRole::Ufs.addr(), UFS_CALL_TIMEOUT);
+    let ufs = JournalUfs::new(ep.clone(), NodeRole::Ufs.addr(), UFS_CALL_TIMEOUT);
     let master = Arc::new(Master {
         index: setup.index,
         name: name.clone(),
@@ -273,9 +274,11 @@ pub async fn run(setup: MasterSetup) {
         options: setup.options.clone(),
         history: setup.history.clone(),
         ufs: ufs.clone(),
-        rng: Mutex::new(crate::seed::child_rng(
+        rng: Mutex::new(crate::seed::rng(
             setup.seed,
-            &format!("{name}#{incarnation}"),
+            Stream::Master {
+                holder: &format!("{name}#{incarnation}"),
+            },
         )),
         replica: futures::lock::Mutex::new(Replica::default()),
         status: Mutex::new(Status {
@@ -306,7 +309,12 @@ pub async fn run(setup: MasterSetup) {
         Duration::from_millis(options.zookeeper_connection_timeout_ms),
         setup.history.clone(),
         resume,
-        crate::seed::child_rng(setup.seed, &format!("{name}#{incarnation}/zookeeper")),
+        crate::seed::rng(
+            setup.seed,
+            Stream::ZooKeeperClient {
+                process: &format!("{name}#{incarnation}"),
+            },
+        ),
     )
     .await;
     let mut events = zk.subscribe();

@@ -1,6 +1,6 @@
 //! The master's RPC vocabulary, spoken by clients and workers.
 
-use crate::namespace::{FsError, FsOp, FsReply};
+use crate::op::{FsError, FsOp, FsReply};
 use serde::{Deserialize, Serialize};
 
 /// A call to a master.
@@ -62,4 +62,4 @@ pub enum MasterError {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct MasterRequest(pub MasterOp);
 
-crate::rpc_request!(MasterRequest => Result<MasterReply, MasterError>, 0x19998);
+crate::net::rpc_request!(MasterRequest => Result<MasterReply, MasterError>, 0x19998);

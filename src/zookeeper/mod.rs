@@ -88,7 +88,7 @@ pub enum ZkError {
     ConnectionLoss,
 }
 
-crate::rpc_request!(ZkRequest => Result<ZkReply, ZkError>, 0x2181);
+crate::net::rpc_request!(ZkRequest => Result<ZkReply, ZkError>, 0x2181);
 
 /// What a fired watch reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,7 +106,7 @@ pub struct WatchEvent {
     pub kind: WatchKind,
 }
 
-crate::rpc_request!(WatchEvent => (), 0x2182);
+crate::net::rpc_request!(WatchEvent => (), 0x2182);
 
 /// The parent path of a znode path.
 pub fn parent(path: &str) -> &str {

@@ -1,0 +1,67 @@
+//! The client vocabulary: the operations a client calls on the namespace, their replies and
+//! errors. Clients, masters, the history and the checkers all speak it; it depends on nothing.
+
+use serde::{Deserialize, Serialize};
+
+/// Inode id. The root is 0.
+pub type InodeId = u64;
+
+/// A client operation on the namespace.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "op")]
+pub enum FsOp {
+    Mkdir { path: String },
+    CreateFile { path: String },
+    CompleteFile { path: String },
+    Delete { path: String, recursive: bool },
+    Rename { src: String, dst: String },
+    GetStatus { path: String },
+    ListStatus { path: String },
+}
+
+impl FsOp {
+    /// Whether the operation changes the namespace (and so is journaled).
+    pub fn is_mutation(&self) -> bool {
+        !matches!(self, FsOp::GetStatus { .. } | FsOp::ListStatus { .. })
+    }
+
+    /// Short name of the operation kind.
+    pub fn name(&self) -> &'static str {
+        match self {
+            FsOp::Mkdir { .. } => "mkdir",
+            FsOp::CreateFile { .. } => "create_file",
+            FsOp::CompleteFile { .. } => "complete_file",
+            FsOp::Delete { .. } => "delete",
+            FsOp::Rename { .. } => "rename",
+            FsOp::GetStatus { .. } => "get_status",
+            FsOp::ListStatus { .. } => "list_status",
+        }
+    }
+}
+
+/// An error of a namespace operation: a definite answer, never retried by clients.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FsError {
+    AlreadyExists,
+    NotFound,
+    DirectoryNotEmpty,
+    NotADirectory,
+    InvalidPath,
+}
+
+/// What an operation returns.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FsReply {
+    /// The id of the inode created, changed or looked up, and whether it is a completed file.
+    Status {
+        id: InodeId,
+        dir: bool,
+        complete: bool,
+    },
+    /// Names and ids of a directory's children, sorted by name.
+    Listing(Vec<(String, InodeId)>),
+    /// A delete or rename succeeded.
+    Done,
+}
