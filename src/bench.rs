@@ -2,7 +2,8 @@
 //! limit, a bare madsim ping-pong that sends the same number of messages per runtime.
 
 use crate::explore::{explore, Sweep};
-use crate::swarm::Plan;
+use crate::memory::{peak_rss_mib, rss_mib};
+use crate::model::Model;
 use madsim::net::Endpoint;
 use serde::Serialize;
 use std::net::SocketAddr;
@@ -32,18 +33,12 @@ pub struct BenchReport {
     /// The lowest and highest round's ratio.
     pub harness_vs_bare_range: (f64, f64),
     pub failed_seeds: usize,
+    /// Each failure, with the command that reproduces it.
+    pub failures: Vec<crate::failure::SeedFailure>,
     /// Resident memory after the first tenth of the seeds and at the end (MiB, Linux only).
     pub rss_mib_after_tenth: Option<f64>,
     pub rss_mib_at_end: Option<f64>,
     pub peak_rss_mib: Option<f64>,
-}
-
-/// A line of `/proc/self/status` in MiB.
-pub fn proc_status_mib(key: &str) -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with(key))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
 }
 
 /// Sends `messages` messages (requests and replies) between two nodes in a fresh runtime.
@@ -89,8 +84,7 @@ pub const ROUNDS: u64 = 10;
 /// round's mean messages per seed. A shared machine's speed drifts by more than the difference
 /// being measured, so each round's ratio compares two runs made seconds apart, and the reported
 /// ratio is the median over rounds.
-pub fn bench(seeds: u64, jobs: usize, plan_for: &(dyn Fn(u64) -> Plan + Sync)) -> BenchReport {
-    let replay = |s: u64| format!("ftsim run --seed {s}");
+pub fn bench(seeds: u64, jobs: usize, model: &Model) -> BenchReport {
     let all: Vec<u64> = (1..=seeds).collect();
     let rounds = ROUNDS.min(seeds);
     let bare_runs = (seeds.min(2_000) / rounds).max(1);
@@ -102,10 +96,10 @@ pub fn bench(seeds: u64, jobs: usize, plan_for: &(dyn Fn(u64) -> Plan + Sync)) -
         let chunk =
             &all[(seeds * round / rounds) as usize..(seeds * (round + 1) / rounds) as usize];
         let wall = Instant::now();
-        let part = explore(chunk, jobs, plan_for, None, &replay, &|_| {});
+        let part = explore(chunk, jobs, model, None, &|_| {});
         let part_wall = wall.elapsed().as_secs_f64();
         if round == 0 {
-            rss_mib_after_tenth = proc_status_mib("VmRSS:");
+            rss_mib_after_tenth = rss_mib();
         }
         // The engine's own limit: as many messages per runtime, on as many threads.
         let per_seed = (part.messages / part.seeds.max(1)).max(2);
@@ -116,24 +110,26 @@ pub fn bench(seeds: u64, jobs: usize, plan_for: &(dyn Fn(u64) -> Plan + Sync)) -
         bare_sent += sent;
         sweep.merge(&part);
     }
-    let rss_mib_at_end = proc_status_mib("VmRSS:");
+    let rss_mib_at_end = rss_mib();
     ratios.sort_by(f64::total_cmp);
+    let rates = sweep.rates(wall_s);
     BenchReport {
         seeds,
         jobs,
         wall_s,
-        seeds_per_s: seeds as f64 / wall_s,
-        sim_s_per_wall_s: sweep.sim_ms as f64 / 1000.0 / wall_s,
-        failovers_per_wall_min: sweep.failovers as f64 / wall_s * 60.0,
+        seeds_per_s: rates.seeds_per_s,
+        sim_s_per_wall_s: rates.sim_s_per_wall_s,
+        failovers_per_wall_min: rates.failovers_per_wall_min,
         messages: sweep.messages,
-        messages_per_wall_s: sweep.messages as f64 / wall_s,
+        messages_per_wall_s: rates.messages_per_wall_s,
         bare_messages_per_wall_s: bare_sent as f64 / bare_wall_s,
         harness_vs_bare: ratios[ratios.len() / 2],
         harness_vs_bare_range: (ratios[0], ratios[ratios.len() - 1]),
         failed_seeds: sweep.failed_seeds.len(),
+        failures: sweep.violations,
         rss_mib_after_tenth,
         rss_mib_at_end,
-        peak_rss_mib: proc_status_mib("VmHWM:"),
+        peak_rss_mib: peak_rss_mib(),
     }
 }
 
@@ -161,7 +157,6 @@ fn bare(first: u64, runs: u64, messages: u64, jobs: usize) -> (u64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::options::Options;
 
     #[test]
     fn ping_pong_sends_the_messages_asked_for() {
@@ -170,7 +165,7 @@ mod tests {
 
     #[test]
     fn a_small_bench_reports_every_figure() {
-        let r = bench(20, 2, &|seed| Plan::swarm(seed, &Options::fast()));
+        let r = bench(20, 2, &Model::fast());
         assert_eq!((r.seeds, r.failed_seeds), (20, 0));
         assert!(r.messages > 0 && r.bare_messages_per_wall_s > 0.0);
         let (lo, hi) = r.harness_vs_bare_range;

@@ -1,23 +1,57 @@
 //! The determinism check: each seed run twice, on two different threads at once, must give the
-//! same history hash. A mismatch means something inside the simulation read ambient state (wall
-//! clock, unseeded randomness, thread-local hash keys, iteration order of a `HashMap`).
+//! same history, event for event. A mismatch means something inside the simulation read ambient
+//! state (wall clock, unseeded randomness, thread-local hash keys, iteration order of a
+//! `HashMap`); it is reported with the first event where the two runs part.
 
-use crate::swarm::Plan;
+use crate::failure::Unfinished;
+use crate::history::Event;
+use crate::model::Plans;
+use crate::plan::Plan;
+use crate::reproduction::Reproduction;
+use serde::Serialize;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-/// A seed whose two runs differ (hashes as hex, or the error of a run that did not finish).
-#[derive(Clone, Debug, PartialEq)]
+/// A seed whose two runs differ.
+#[derive(Clone, Debug, Serialize)]
 pub struct Mismatch {
     pub seed: u64,
+    /// Each run's history hash (hex), or why it did not finish.
     pub first: String,
     pub second: String,
+    /// The first event where the two histories differ (none when a run did not finish).
+    pub divergence: Option<Divergence>,
+    pub replay: Reproduction,
 }
 
-fn fingerprint(seed: u64, plan: Plan) -> String {
-    match crate::run::run(seed, plan) {
-        Ok(o) => format!("{:016x}", o.history_hash),
-        Err(e) => format!("error: {e}"),
+/// Where two histories of one seed part.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Divergence {
+    /// Index of the first differing event.
+    pub index: usize,
+    /// That event in each run, as one line (none: that history ended before it).
+    pub first: Option<String>,
+    pub second: Option<String>,
+}
+
+/// The first event where `a` and `b` differ; none when they are equal.
+pub fn divergence(a: &[Event], b: &[Event]) -> Option<Divergence> {
+    let index = (0..a.len().max(b.len())).find(|&i| a.get(i) != b.get(i))?;
+    Some(Divergence {
+        index,
+        first: a.get(index).map(Event::compact),
+        second: b.get(index).map(Event::compact),
+    })
+}
+
+fn history(seed: u64, plan: Plan) -> Result<(u64, Vec<Event>), Unfinished> {
+    crate::run::run(seed, plan).map(|o| (o.history_hash, o.events))
+}
+
+fn fingerprint(r: &Result<(u64, Vec<Event>), Unfinished>) -> String {
+    match r {
+        Ok((hash, _)) => format!("{hash:016x}"),
+        Err(e) => format!("did not finish: {e}"),
     }
 }
 
@@ -25,7 +59,7 @@ fn fingerprint(seed: u64, plan: Plan) -> String {
 pub fn check(
     seeds: &[u64],
     jobs: usize,
-    plan_for: &(dyn Fn(u64) -> Plan + Sync),
+    plans: &dyn Plans,
     on_done: &(dyn Fn() + Sync),
 ) -> Vec<Mismatch> {
     let next = AtomicUsize::new(0);
@@ -35,18 +69,25 @@ pub fn check(
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&seed) = seeds.get(i) else { break };
-                let plan = plan_for(seed);
-                let (first, second) = std::thread::scope(|inner| {
+                let plan = plans.plan(seed);
+                let (a, b) = std::thread::scope(|inner| {
                     let p = plan.clone();
-                    let a = inner.spawn(move || fingerprint(seed, p));
-                    let b = fingerprint(seed, plan);
+                    let a = inner.spawn(move || history(seed, p));
+                    let b = history(seed, plan);
                     (a.join().expect("determinism run"), b)
                 });
-                if first != second {
+                let (first, second) = (fingerprint(&a), fingerprint(&b));
+                let diverged = match (&a, &b) {
+                    (Ok((_, x)), Ok((_, y))) => divergence(x, y),
+                    _ => None,
+                };
+                if first != second || diverged.is_some() {
                     mismatches.lock().unwrap().push(Mismatch {
                         seed,
                         first,
                         second,
+                        divergence: diverged,
+                        replay: plans.reproduction(seed),
                     });
                 }
                 on_done();

@@ -1,10 +1,12 @@
 //! Many seeds: each on its own thread, `jobs` at a time, summed into one [`Sweep`]. A seed whose
 //! model panics, hangs past the simulated-time limit or runs past the wall-time limit is reported
-//! as a failed seed with its replay command, and the sweep goes on.
+//! as a failed seed of that kind with its replay command, and the sweep goes on.
 
-use crate::check::Violation;
+use crate::check::Kind;
+use crate::failure::{FailureKind, SeedFailure, Unfinished};
+use crate::model::Plans;
+use crate::plan::Plan;
 use crate::run::{self, Summary};
-use crate::swarm::Plan;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,7 +18,7 @@ use std::time::Duration;
 pub struct SeedReport {
     pub summary: Summary,
     pub history_hash: u64,
-    pub violations: Vec<Violation>,
+    pub violations: Vec<crate::check::Violation>,
     pub faults: BTreeMap<String, u64>,
     pub coverage: BTreeMap<String, u64>,
 }
@@ -25,8 +27,8 @@ pub struct SeedReport {
 #[derive(Clone, Debug)]
 pub struct SeedResult {
     pub seed: u64,
-    /// The run's report, or why it did not finish (a panic, a hang).
-    pub result: Result<SeedReport, String>,
+    /// The run's report, or why it did not finish.
+    pub result: Result<SeedReport, Unfinished>,
 }
 
 impl SeedResult {
@@ -38,7 +40,7 @@ impl SeedResult {
     }
 }
 
-/// Runs one seed, with the plan `plan_for(seed)`, under a wall-time limit.
+/// Runs one seed with `plan`, under a wall-time limit.
 pub fn run_seed(seed: u64, plan: Plan, wall_limit: Option<Duration>) -> SeedResult {
     let result = run::run_with_wall_limit(seed, plan, wall_limit).map(|o| SeedReport {
         summary: o.summary,
@@ -50,15 +52,14 @@ pub fn run_seed(seed: u64, plan: Plan, wall_limit: Option<Duration>) -> SeedResu
     SeedResult { seed, result }
 }
 
-/// Runs every seed of `seeds`, `jobs` at a time, calling `on_done` as each finishes, and sums
-/// them into a [`Sweep`] as they finish: no per-seed state outlives its seed (memory stays flat
-/// however long the sweep). `replay(seed)` is the command that reruns one seed.
+/// Runs every seed of `seeds` with its plan from `plans`, `jobs` at a time, calling `on_done` as
+/// each finishes, and sums them into a [`Sweep`] as they finish: no per-seed state outlives its
+/// seed (memory stays flat however long the sweep).
 pub fn explore(
     seeds: &[u64],
     jobs: usize,
-    plan_for: &(dyn Fn(u64) -> Plan + Sync),
+    plans: &dyn Plans,
     wall_limit: Option<Duration>,
-    replay: &(dyn Fn(u64) -> String + Sync),
     on_done: &(dyn Fn(&SeedResult) + Sync),
 ) -> Sweep {
     let next = AtomicU64::new(0);
@@ -68,9 +69,9 @@ pub fn explore(
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed) as usize;
                 let Some(&seed) = seeds.get(i) else { break };
-                let r = run_seed(seed, plan_for(seed), wall_limit);
+                let r = run_seed(seed, plans.plan(seed), wall_limit);
                 on_done(&r);
-                sweep.lock().unwrap().add(&r, replay);
+                sweep.lock().unwrap().add(&r, plans);
             });
         }
     });
@@ -82,24 +83,13 @@ pub fn explore(
     sweep
 }
 
-/// One failed seed in a sweep's summary.
-#[derive(Clone, Debug, Serialize)]
-pub struct Failure {
-    pub seed: u64,
-    /// The broken invariant, or `panic` / `hang` when the run did not finish.
-    pub invariant: String,
-    pub at_ms: Option<f64>,
-    pub detail: String,
-    /// The command that reproduces it.
-    pub replay: String,
-}
-
 /// A sweep's totals, summed over seeds.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Sweep {
     pub seeds: u64,
     pub failed_seeds: Vec<u64>,
-    pub violations: Vec<Failure>,
+    /// Every failure of every failed seed, in seed order.
+    pub violations: Vec<SeedFailure>,
     pub sim_ms: u64,
     /// Simulated network messages sent.
     pub messages: u64,
@@ -110,6 +100,16 @@ pub struct Sweep {
     pub coverage: BTreeMap<String, u64>,
 }
 
+/// A sweep's figures per unit of wall time.
+#[derive(Clone, Debug, Serialize)]
+pub struct Rates {
+    pub wall_s: f64,
+    pub seeds_per_s: f64,
+    pub sim_s_per_wall_s: f64,
+    pub messages_per_wall_s: f64,
+    pub failovers_per_wall_min: f64,
+}
+
 impl Sweep {
     /// An empty sweep, with every fault kind and Sometimes fact at zero.
     pub fn new() -> Sweep {
@@ -118,16 +118,15 @@ impl Sweep {
                 .iter()
                 .map(|k| (k.to_string(), 0))
                 .collect(),
-            coverage: crate::check::coverage::FACTS
-                .iter()
-                .map(|k| (k.to_string(), 0))
+            coverage: crate::check::of_kind(Kind::Sometimes)
+                .map(|p| (p.name.to_string(), 0))
                 .collect(),
             ..Sweep::default()
         }
     }
 
-    /// Adds one seed's result; `replay(seed)` is the command that reruns it.
-    pub fn add(&mut self, r: &SeedResult, replay: &dyn Fn(u64) -> String) {
+    /// Adds one seed's result; `plans` gives the command that reruns it.
+    pub fn add(&mut self, r: &SeedResult, plans: &dyn Plans) {
         let s = self;
         s.seeds += 1;
         if r.failed() {
@@ -147,30 +146,19 @@ impl Sweep {
                     *s.coverage.entry(k.clone()).or_insert(0) += n;
                 }
                 for v in &report.violations {
-                    s.violations.push(Failure {
-                        seed: r.seed,
-                        invariant: v.invariant.to_string(),
-                        at_ms: Some(v.at_ms),
-                        detail: v.detail.clone(),
-                        replay: replay(r.seed),
-                    });
+                    s.violations
+                        .push(SeedFailure::violated(r.seed, v, plans.reproduction(r.seed)));
                 }
             }
-            Err(message) => s.violations.push(Failure {
-                seed: r.seed,
-                invariant: if message.contains("time limit") {
-                    "hang".into()
-                } else {
-                    "panic".into()
-                },
-                at_ms: None,
-                detail: message.clone(),
-                replay: replay(r.seed),
-            }),
+            Err(unfinished) => s.violations.push(SeedFailure::unfinished(
+                r.seed,
+                unfinished,
+                plans.reproduction(r.seed),
+            )),
         }
     }
 
-    /// Adds another sweep (a shard run elsewhere, say).
+    /// Adds another sweep (a shard run elsewhere, or a round of a benchmark).
     pub fn merge(&mut self, other: &Sweep) {
         self.seeds += other.seeds;
         self.failed_seeds.extend(&other.failed_seeds);
@@ -187,5 +175,39 @@ impl Sweep {
         for (k, n) in &other.coverage {
             *self.coverage.entry(k.clone()).or_insert(0) += n;
         }
+    }
+
+    /// The sweep's figures over `wall_s` seconds of real time.
+    pub fn rates(&self, wall_s: f64) -> Rates {
+        let wall_s = wall_s.max(1e-9);
+        Rates {
+            wall_s,
+            seeds_per_s: self.seeds as f64 / wall_s,
+            sim_s_per_wall_s: self.sim_ms as f64 / 1000.0 / wall_s,
+            messages_per_wall_s: self.messages as f64 / wall_s,
+            failovers_per_wall_min: self.failovers as f64 / wall_s * 60.0,
+        }
+    }
+
+    /// The kinds of failure among the failed seeds.
+    pub fn failure_kinds(&self) -> Vec<FailureKind> {
+        let mut kinds: Vec<FailureKind> = self.violations.iter().map(|f| f.kind).collect();
+        kinds.sort();
+        kinds.dedup();
+        kinds
+    }
+
+    /// 0 when every seed passed, else the exit code of the most serious failure.
+    pub fn exit_code(&self) -> u8 {
+        crate::failure::exit_code(&self.failure_kinds())
+    }
+
+    /// Sometimes facts no seed reached.
+    pub fn unreached(&self) -> Vec<&str> {
+        self.coverage
+            .iter()
+            .filter(|(_, n)| **n == 0)
+            .map(|(k, _)| k.as_str())
+            .collect()
     }
 }

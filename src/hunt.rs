@@ -1,14 +1,16 @@
 //! Bug hunting: with one planted bug switched on, explore seeds in order until one fails, and
-//! report which seed, after how many, how long it took and which invariant caught it.
+//! report which seed, after how many, how long it took and which invariant caught it; repeated
+//! from several starts, the medians.
 
 use crate::bugs::Bug;
 use crate::explore::explore;
-use crate::options::Options;
-use crate::swarm::Plan;
+use crate::failure::FailureKind;
+use crate::model::Model;
+use crate::reproduction::Reproduction;
 use serde::Serialize;
 use std::time::{Duration, Instant};
 
-/// What hunting one bug found.
+/// What hunting one bug from one start found.
 #[derive(Clone, Debug, Serialize)]
 pub struct Hunt {
     pub bug: String,
@@ -21,17 +23,14 @@ pub struct Hunt {
     pub wall_s: f64,
     /// The invariant that caught it (the first in checking order, when several did).
     pub invariant: Option<String>,
+    pub kind: Option<FailureKind>,
     pub detail: Option<String>,
-    pub replay: Option<String>,
+    pub replay: Option<Reproduction>,
 }
 
-/// Hunts `bug` over seeds `start..start + budget`, `jobs` at a time, around the `base` options.
-pub fn hunt(bug: Bug, base: &Options, start: u64, budget: u64, jobs: usize) -> Hunt {
-    let options = Options {
-        bug: Some(bug),
-        ..base.clone()
-    };
-    let replay = |seed: u64| format!("ftsim run --seed {seed} --bug {}", bug.name());
+/// Hunts `bug` over seeds `start..start + budget`, `jobs` at a time, planted into `model`.
+pub fn hunt(bug: Bug, model: &Model, start: u64, budget: u64, jobs: usize) -> Hunt {
+    let model = model.clone().with_bug(Some(bug));
     let wall = Instant::now();
     let batch = (jobs.max(1) * 4) as u64;
     let mut offset = 0;
@@ -42,16 +41,15 @@ pub fn hunt(bug: Bug, base: &Options, start: u64, budget: u64, jobs: usize) -> H
         let sweep = explore(
             &seeds,
             jobs,
-            &|s| Plan::swarm(s, &options),
+            &model,
             Some(Duration::from_secs(120)),
-            &replay,
             &|_| {},
         );
         if let Some(&seed) = sweep.failed_seeds.first() {
             let order = |name: &str| {
-                crate::check::INVARIANTS
+                crate::check::PROPERTIES
                     .iter()
-                    .position(|(n, _)| *n == name)
+                    .position(|p| p.name == name)
                     .unwrap_or(usize::MAX)
             };
             let first = sweep
@@ -67,8 +65,9 @@ pub fn hunt(bug: Bug, base: &Options, start: u64, budget: u64, jobs: usize) -> H
                 seeds_tried: seed.wrapping_sub(start) + 1,
                 wall_s: wall.elapsed().as_secs_f64(),
                 invariant: first.map(|v| v.invariant.clone()),
+                kind: first.map(|v| v.kind),
                 detail: first.map(|v| v.detail.clone()),
-                replay: Some(replay(seed)),
+                replay: Some(model.reproduction(seed)),
             };
         }
         offset += batch;
@@ -81,7 +80,63 @@ pub fn hunt(bug: Bug, base: &Options, start: u64, budget: u64, jobs: usize) -> H
         seeds_tried: budget,
         wall_s: wall.elapsed().as_secs_f64(),
         invariant: None,
+        kind: None,
         detail: None,
         replay: None,
+    }
+}
+
+/// Hunting one bug from several starts: every hunt and their medians.
+#[derive(Clone, Debug, Serialize)]
+pub struct Medians {
+    pub bug: String,
+    pub id: String,
+    pub starts: u64,
+    /// Starts from which the bug was found within the budget.
+    pub found_in: usize,
+    pub median_seeds: f64,
+    pub median_wall_s: f64,
+    /// Every invariant that caught it, over all starts.
+    pub invariants: Vec<String>,
+}
+
+/// The start seeds of `repeat` hunts from `first`: spaced 10,000 apart.
+pub fn starts(first: u64, repeat: u64) -> impl Iterator<Item = u64> {
+    (0..repeat).map(move |i| first.wrapping_add(i * 10_000))
+}
+
+/// Hunts `bug` from each of [`starts`]`(first, repeat)` and takes the medians.
+pub fn hunt_repeated(
+    bug: Bug,
+    model: &Model,
+    first: u64,
+    repeat: u64,
+    budget: u64,
+    jobs: usize,
+) -> (Vec<Hunt>, Medians) {
+    let hunts: Vec<Hunt> = starts(first, repeat)
+        .map(|start| hunt(bug, model, start, budget, jobs))
+        .collect();
+    let medians = medians(bug, &hunts);
+    (hunts, medians)
+}
+
+/// The medians of hunts of one bug.
+pub fn medians(bug: Bug, hunts: &[Hunt]) -> Medians {
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(0.0)
+    };
+    let mut invariants: Vec<String> = hunts.iter().filter_map(|h| h.invariant.clone()).collect();
+    invariants.sort();
+    invariants.dedup();
+    Medians {
+        bug: bug.name(),
+        id: bug.id(),
+        starts: hunts.len() as u64,
+        found_in: hunts.iter().filter(|h| h.found).count(),
+        median_seeds: median(hunts.iter().map(|h| h.seeds_tried as f64).collect()),
+        median_wall_s: median(hunts.iter().map(|h| h.wall_s).collect()),
+        invariants,
     }
 }

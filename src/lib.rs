@@ -1,58 +1,101 @@
 //! ftsim: a deterministic simulation test harness for Alluxio-style master fault tolerance.
 //!
 //! Masters, workers, clients, ZooKeeper and the shared UFS journal run as actors on madsim's
-//! simulated network and clock. A run is fully described by `(seed, Options)`; every actor
-//! records what it does at its boundary into a [`history::History`], and the fingerprint of a run
-//! is the hash of that history.
+//! simulated network and clock. A run is fully described by a seed and a [`Plan`] (options and
+//! fault schedule); every actor records what it does at its boundary into a [`History`], and
+//! checkers read only that history.
 //!
-//! Crate map:
+//! # The front door
+//! A story (a scripted scenario) needs [`Cluster`], [`Options`], [`Role`], the client vocabulary
+//! ([`FsOp`], [`FsReply`], [`FsError`]), [`simulate`] and [`run::finish`]; a sweep needs
+//! [`Model`], [`explore`](explore::explore) and [`Sweep`]; every failure carries a
+//! [`Reproduction`]. All of them are re-exported here.
+//!
+//! # Crate map, in the order data flows
+//! From a seed to a plan:
 //! - [`options`]: every knob, named after its Alluxio property; presets.
-//! - [`seed`]: seed parsing and child generators.
-//! - [`net`]: node roles, addresses, RPC plumbing; [`deadline`]: timeouts that cost one timer.
-//! - [`zookeeper`]: server, client (connection states), election recipe.
-//! - [`ufs`]: the shared under-filesystem with leases and storage faults.
-//! - [`journal`]: entries, naming, writer, tailer, checkpoints, GC, the checking reader.
-//! - [`namespace`]: the inode tree that journal entries change.
-//! - [`master`]: the master's life cycle, RPCs, worker registry.
-//! - [`worker`], [`client`], [`workload`]: the other actors.
-//! - [`cluster`]: builds the nodes; the scripting API (kill / restart / pause / resume, clients).
-//! - [`history`]: the event log checkers read.
-//! - [`bugs`]: the planted-bug catalogue.
-//! - [`sim`], [`run`]: one seed on its own thread, start to end.
+//! - [`bugs`]: the planted-bug catalogue, each a switch in the options.
+//! - [`seed`]: seed parsing; every random stream of a run, named in one place.
+//! - [`fault`]: the fault kinds, as data.
+//! - [`plan`]: a run's options and fault schedule.
+//! - [`swarm`]: draws a plan from a seed (the generator).
+//! - [`model`]: how seeds become plans (preset or options file, bug, swarm or not).
+//! - [`reproduction`]: the command that replays a run.
+//! - [`schedule`]: plans written down as files (regressions, fixtures).
+//!
+//! The simulated system (internal):
+//! - `net` (roles, addresses, RPC plumbing) and `deadline` (timeouts that cost one timer);
+//! - `ufs` (the shared under-filesystem with leases and storage faults);
+//! - `zookeeper` (server, client connection states, election recipe);
+//! - `journal` (entries, naming, writer, tailer, checkpoints, GC, the checking reader) and
+//!   `namespace` (the inode tree that journal entries change);
+//! - [`op`]: the client vocabulary, shared by clients, masters, history and checkers;
+//! - `master`, `worker`, `client`, `workload`: the actors;
+//! - [`cluster`]: builds the nodes; the scripting API (kill / restart / pause / resume);
+//! - `nemesis`: the only code that applies faults to madsim.
+//!
+//! From a run to a verdict:
+//! - [`history`]: the event log actors record and checkers read.
+//! - [`sim`]: one seed on its own thread and runtime; [`run`]: a seed's phases, start to end.
+//! - [`check`]: the property table (Always, Eventually, Sometimes) and one checker per file.
+//! - [`failure`]: how a seed fails (typed, each with its exit code).
+//!
+//! Tools over many runs:
+//! - [`explore`]: many seeds, jobs, sums; [`hunt`]: seeds until a planted bug is caught;
+//!   [`shrink`]: a failing plan made small; [`determinism`]: each seed twice, compared;
+//!   [`bench`]: throughput beside bare madsim; [`memory`]: this process's memory.
 
-pub mod bench;
-pub mod bugs;
-pub mod check;
-pub mod client;
-pub mod cluster;
-pub mod deadline;
-pub mod determinism;
-pub mod explore;
-pub mod fault;
-pub mod hash;
-pub mod history;
-pub mod hunt;
-pub mod journal;
-pub mod master;
-pub mod namespace;
-pub mod nemesis;
-pub mod op;
-pub mod net;
 pub mod options;
-pub mod run;
-pub mod schedule;
+pub mod bugs;
 pub mod seed;
-pub mod shrink;
-pub mod sim;
+pub mod fault;
+pub mod plan;
 pub mod swarm;
-pub mod ufs;
-pub mod worker;
-pub mod workload;
-pub mod zookeeper;
+pub mod model;
+pub mod reproduction;
+pub mod schedule;
+
+pub(crate) mod hash;
+pub(crate) mod net;
+pub(crate) mod deadline;
+pub(crate) mod ufs;
+pub(crate) mod zookeeper;
+pub(crate) mod journal;
+pub(crate) mod namespace;
+pub mod op;
+pub(crate) mod master;
+pub(crate) mod worker;
+pub(crate) mod client;
+pub(crate) mod workload;
+pub mod cluster;
+pub(crate) mod nemesis;
+
+pub mod history;
+pub mod sim;
+pub mod run;
+pub mod check;
+pub mod failure;
+
+pub mod explore;
+pub mod hunt;
+pub mod shrink;
+pub mod determinism;
+pub mod bench;
+pub mod memory;
 
 pub use bugs::Bug;
+pub use check::{Kind, Property, Violation, PROPERTIES};
 pub use cluster::Cluster;
+pub use explore::Sweep;
+pub use failure::{FailureKind, SeedFailure, Unfinished};
+pub use fault::{Fault, ScheduledFault, Target};
 pub use history::{Event, EventKind, History};
-pub use op::{FsError, FsOp, FsReply};
+pub use model::Model;
 pub use net::Role;
+pub use op::{FsError, FsOp, FsReply};
 pub use options::Options;
+pub use plan::Plan;
+pub use reproduction::Reproduction;
+pub use run::Outcome;
+pub use schedule::ScheduleFile;
+pub use sim::simulate;

@@ -133,6 +133,9 @@ impl Default for Options {
 /// Names of the presets, for usage messages.
 pub const PRESETS: &[&str] = &["alluxio-defaults", "fast"];
 
+/// The preset used when none is named.
+pub const DEFAULT_PRESET: &str = "fast";
+
 impl Options {
     /// Alluxio's own defaults, with a small cluster.
     pub fn alluxio_defaults() -> Self {
@@ -214,6 +217,16 @@ impl Options {
             "fast" => Some(Self::fast()),
             _ => None,
         }
+    }
+
+    /// A preset by name, or an error that lists the known presets.
+    pub fn named(name: &str) -> Result<Self, String> {
+        Self::preset(name).ok_or_else(|| {
+            format!(
+                "unknown preset '{name}'; known presets: {}",
+                PRESETS.join(", ")
+            )
+        })
     }
 
     /// Reads options from a JSON file; missing fields take Alluxio's defaults.

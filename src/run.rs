@@ -10,7 +10,8 @@ use crate::op::FsOp;
 use crate::nemesis::Nemesis;
 use crate::net::Role;
 use crate::options::Options;
-use crate::swarm::Plan;
+use crate::failure::Unfinished;
+use crate::plan::Plan;
 use madsim::time::sleep;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -59,9 +60,9 @@ impl Outcome {
     }
 }
 
-/// Runs one seed on its own thread. `Err` carries a panic message from inside the model (a
-/// simulated-time limit past which the run counts as hung included).
-pub fn run(seed: u64, plan: Plan) -> Result<Outcome, String> {
+/// Runs one seed on its own thread. `Err` says why it did not finish: a panic inside the model or
+/// a checker, or simulated time past [`sim_time_limit_ms`] (a hang).
+pub fn run(seed: u64, plan: Plan) -> Result<Outcome, Unfinished> {
     run_with_wall_limit(seed, plan, None)
 }
 
@@ -70,7 +71,7 @@ pub fn run_with_wall_limit(
     seed: u64,
     plan: Plan,
     wall_limit: Option<Duration>,
-) -> Result<Outcome, String> {
+) -> Result<Outcome, Unfinished> {
     tracing::info!(target: "ftsim::run", "seed {seed}: plan\n{}", plan.describe());
     let limit = Duration::from_millis(sim_time_limit_ms(&plan.options));
     let p = plan.clone();
@@ -83,10 +84,10 @@ pub fn run_with_wall_limit(
     let mut outcome =
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| outcome(seed, plan, events)))
             .map_err(|p| {
-                format!(
+                Unfinished::Panic(format!(
                     "a checker panicked: {}",
                     crate::sim::panic_message(p.as_ref())
-                )
+                ))
             })?;
     outcome.summary.messages = messages;
     Ok(outcome)
@@ -114,7 +115,7 @@ pub fn outcome(seed: u64, plan: Plan, events: Vec<Event>) -> Outcome {
         seed,
         violations: check::violations(&events, &plan.options),
         faults: check::fault_counts(&events),
-        coverage: check::coverage::facts(&events),
+        coverage: check::coverage(&events),
         history_hash: history_hash(&events),
         summary,
         events,

@@ -13,7 +13,7 @@
 use crate::bugs::Bug;
 use crate::fault::ScheduledFault;
 use crate::options::Options;
-use crate::swarm::Plan;
+use crate::plan::Plan;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -40,24 +40,32 @@ pub struct ScheduleFile {
 }
 
 impl ScheduleFile {
-    /// Writes a plan as a complete file (every option spelled out).
+    /// Writes a plan as a file: its preset and the options that differ from it.
     pub fn from_plan(seed: u64, plan: &Plan, invariant: Option<String>) -> ScheduleFile {
+        let preset = Options::preset(&plan.preset).unwrap_or_default();
+        let base = serde_json::to_value(&preset).expect("options serialise");
+        let mut options = serde_json::to_value(&plan.options).expect("options serialise");
+        if let (Some(fields), Some(base)) = (options.as_object_mut(), base.as_object()) {
+            fields.retain(|k, v| k != "bug" && base.get(k) != Some(v));
+        }
         ScheduleFile {
             description: None,
             seed,
             bug: plan.options.bug.map(|b| b.name()),
             invariant,
-            preset: None,
-            options: serde_json::to_value(&plan.options).expect("options serialise"),
+            preset: Some(plan.preset.clone()),
+            options,
             faults: plan.faults.clone(),
         }
     }
 
     /// The plan it describes, checked.
     pub fn plan(&self) -> Result<Plan, String> {
-        let preset_name = self.preset.as_deref().unwrap_or("fast");
-        let preset = Options::preset(preset_name)
-            .ok_or_else(|| format!("unknown preset '{preset_name}'"))?;
+        let preset_name = self
+            .preset
+            .as_deref()
+            .unwrap_or(crate::options::DEFAULT_PRESET);
+        let preset = Options::named(preset_name)?;
         let mut merged = serde_json::to_value(&preset).expect("options serialise");
         match &self.options {
             serde_json::Value::Null => {}
@@ -75,6 +83,7 @@ impl ScheduleFile {
             options.bug = Some(Bug::parse(name)?);
         }
         let plan = Plan {
+            preset: preset_name.to_string(),
             options,
             faults: self.faults.clone(),
         };
@@ -152,9 +161,16 @@ mod tests {
 
     #[test]
     fn a_plan_round_trips_through_a_file() {
-        let plan = Plan::swarm(5, &Options::fast());
-        let file = ScheduleFile::from_plan(5, &plan, Some("liveness".into()));
-        let back: ScheduleFile = serde_json::from_str(&file.to_pretty()).unwrap();
-        assert_eq!(back.plan().unwrap(), plan);
+        for model in [
+            crate::model::Model::fast(),
+            crate::model::Model::preset("alluxio-defaults")
+                .unwrap()
+                .with_bug(Some(crate::bugs::Bug::LazyRenameFencing)),
+        ] {
+            let plan = model.plan(5);
+            let file = ScheduleFile::from_plan(5, &plan, Some("liveness".into()));
+            let back: ScheduleFile = serde_json::from_str(&file.to_pretty()).unwrap();
+            assert_eq!(back.plan().unwrap(), plan);
+        }
     }
 }

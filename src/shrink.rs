@@ -7,15 +7,22 @@
 //! the result is deterministic: the same input shrinks to the same plan.
 
 use crate::fault::{Fault, ScheduledFault};
+use crate::failure::Unfinished;
+use crate::model::Model;
 use crate::options::Options;
-use crate::swarm::Plan;
+use crate::plan::Plan;
+use crate::reproduction::Reproduction;
+use crate::schedule::ScheduleFile;
 use proptest::strategy::{NewTree, Strategy, ValueTree};
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
 
-/// Swarm plans around a base, drawn from the runner's generator.
+/// Swarm plans of a model, for seeds drawn from the runner's generator.
 #[derive(Clone, Debug)]
 pub struct PlanStrategy {
-    pub base: Options,
+    pub model: Model,
 }
 
 impl Strategy for PlanStrategy {
@@ -24,7 +31,7 @@ impl Strategy for PlanStrategy {
 
     fn new_tree(&self, runner: &mut TestRunner) -> NewTree<Self> {
         let seed = proptest::num::u64::ANY.new_tree(runner)?.current();
-        Ok(PlanTree::new(Plan::swarm(seed, &self.base)))
+        Ok(PlanTree::new(self.model.plan(seed)))
     }
 }
 
@@ -50,8 +57,8 @@ impl PlanTree {
     fn candidates(p: &Plan) -> Vec<Plan> {
         let mut out = vec![];
         let with_faults = |faults: Vec<ScheduledFault>| Plan {
-            options: p.options.clone(),
             faults,
+            ..p.clone()
         };
         // Drop half the faults, then each fault.
         let n = p.faults.len();
@@ -95,7 +102,7 @@ impl PlanTree {
                         clients,
                         ..o.clone()
                     },
-                    faults: p.faults.clone(),
+                    ..p.clone()
                 });
             }
         }
@@ -113,7 +120,7 @@ impl PlanTree {
                     run_safety_phase_ms: end,
                     ..o.clone()
                 },
-                faults: p.faults.clone(),
+                ..p.clone()
             });
         }
         out.retain(|c| c.validate().is_ok());
@@ -203,4 +210,91 @@ pub fn shrink(seed: u64, plan: Plan, invariant: &str, max_runs: u32) -> Result<S
         Err(TestError::Abort(why)) => Err(format!("shrinking aborted: {why}")),
         Ok(_) => Err(format!("seed {seed} does not break {invariant}")),
     }
+}
+
+/// What [`shrink_to_file`] did.
+#[derive(Clone, Debug, Serialize)]
+pub struct ShrinkReport {
+    pub seed: u64,
+    pub bug: Option<String>,
+    pub invariant: String,
+    pub faults_before: usize,
+    pub faults_after: usize,
+    pub masters_before: usize,
+    pub masters_after: usize,
+    /// Candidate runs tried.
+    pub runs: u64,
+    pub wall_s: f64,
+    /// The schedule file written.
+    pub file: PathBuf,
+    /// Whether the run replayed from the file breaks the same invariant (none: the replay did
+    /// not finish, or the file could not be read back).
+    pub replay_fails: Option<bool>,
+    pub replay: Reproduction,
+    #[serde(skip)]
+    pub before: Plan,
+    #[serde(skip)]
+    pub after: Plan,
+}
+
+/// Why a seed could not be shrunk.
+#[derive(Clone, Debug)]
+pub enum ShrinkError {
+    /// The seed's run did not finish: only invariant violations shrink.
+    Unfinished(Unfinished),
+    /// The seed breaks no invariant: nothing to shrink.
+    Passes,
+    /// Shrinking or writing the file failed.
+    Harness(String),
+}
+
+/// Shrinks `seed` of `model` to the smallest plan that still breaks its first invariant, writes
+/// it to `out/<bug or default>-seed-<seed>.json`, and replays the file to show that it still
+/// fails the same way.
+pub fn shrink_to_file(
+    seed: u64,
+    model: &Model,
+    max_runs: u32,
+    out: &Path,
+) -> Result<ShrinkReport, ShrinkError> {
+    let wall = Instant::now();
+    let before = model.plan(seed);
+    let outcome = crate::run::run(seed, before.clone()).map_err(ShrinkError::Unfinished)?;
+    let invariant = outcome
+        .violations
+        .first()
+        .map(|v| v.invariant.to_string())
+        .ok_or(ShrinkError::Passes)?;
+    let shrunk = shrink(seed, before.clone(), &invariant, max_runs).map_err(ShrinkError::Harness)?;
+    let wall_s = wall.elapsed().as_secs_f64();
+    let file = ScheduleFile::from_plan(seed, &shrunk.plan, Some(invariant.clone()));
+    let name = format!(
+        "{}-seed-{seed}.json",
+        model.bug().map_or("default".to_string(), |b| b.name()),
+    );
+    let path = out.join(name);
+    std::fs::create_dir_all(out)
+        .and_then(|_| std::fs::write(&path, file.to_pretty()))
+        .map_err(|e| ShrinkError::Harness(format!("cannot write {}: {e}", path.display())))?;
+    // The shrunk schedule must fail again, the same way, when replayed from the file.
+    let replay_fails = ScheduleFile::load(&path)
+        .ok()
+        .and_then(|f| crate::run::run(f.seed, f.plan().ok()?).ok())
+        .map(|o| o.violations.iter().any(|v| v.invariant == invariant));
+    Ok(ShrinkReport {
+        seed,
+        bug: model.bug().map(|b| b.name()),
+        invariant,
+        faults_before: before.faults.len(),
+        faults_after: shrunk.plan.faults.len(),
+        masters_before: before.options.masters,
+        masters_after: shrunk.plan.options.masters,
+        runs: shrunk.runs,
+        wall_s,
+        replay: Reproduction::schedule(&path, seed),
+        file: path,
+        replay_fails,
+        before,
+        after: shrunk.plan,
+    })
 }

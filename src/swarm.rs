@@ -1,8 +1,7 @@
 //! Swarm testing: each seed draws its own cluster, timeouts, enabled fault kinds and fault
 //! schedule, so that a sweep covers many configurations rather than one.
 //!
-//! A [`Plan`] is everything a run needs besides the seed: the options and the fault schedule.
-//! [`Plan::swarm`] draws one from a seed and a base preset with a generator of its own, so the
+//! [`plan`] draws a [`Plan`] from a seed and a base preset with a generator of its own, so the
 //! draw never disturbs the simulation's random stream.
 
 use crate::fault::{Fault, ScheduledFault, Target, FAULT_KINDS};
@@ -11,89 +10,18 @@ use crate::options::Options;
 use rand::seq::SliceRandom;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use serde::{Deserialize, Serialize};
-use std::fmt::Write;
+use crate::plan::Plan;
 
-/// The options and the fault schedule of one run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Plan {
-    pub options: Options,
-    pub faults: Vec<ScheduledFault>,
-}
-
-impl Plan {
-    /// The options as given, with no faults.
-    pub fn fixed(options: Options) -> Plan {
-        Plan {
-            options,
-            faults: vec![],
-        }
-    }
-
-    /// Draws a cluster, timeouts and a fault schedule from `seed`, around the `base` options.
-    pub fn swarm(seed: u64, base: &Options) -> Plan {
-        let mut rng = crate::seed::rng(seed, crate::seed::Stream::Swarm);
-        let options = draw_options(&mut rng, base);
-        let faults = draw_faults(&mut rng, &options);
-        Plan { options, faults }
-    }
-
-    /// Rejects options the model cannot run and faults the cluster cannot take.
-    pub fn validate(&self) -> Result<(), String> {
-        self.options.validate()?;
-        for (i, f) in self.faults.iter().enumerate() {
-            f.fault
-                .validate(&self.options)
-                .map_err(|e| format!("fault {i} ({f}): {e}"))?;
-        }
-        Ok(())
-    }
-
-    /// A few lines for people: the drawn cluster, its main timeouts and the schedule.
-    pub fn describe(&self) -> String {
-        let o = &self.options;
-        let mut s = format!(
-            "cluster: {} masters, {} workers, {} clients; session timeout {} ms, quiet wait {} ms, \
-             safe mode {} ms, retry up to {} ms; fencing {:?}{}\n",
-            o.masters,
-            o.workers,
-            o.clients,
-            o.zookeeper_session_timeout_ms,
-            o.master_journal_tailer_shutdown_quiet_wait_time_ms,
-            o.master_worker_connect_wait_time_ms,
-            o.user_rpc_retry_max_duration_ms,
-            o.fencing(),
-            o.bug
-                .map(|b| format!("; bug {} ({})", b.name(), b.id()))
-                .unwrap_or_default(),
-        );
-        if self.faults.is_empty() {
-            s.push_str("faults: none\n");
-        } else {
-            let _ = writeln!(s, "faults ({}):", self.faults.len());
-            for f in &self.faults {
-                let _ = writeln!(s, "  {f}");
-            }
-        }
-        s
-    }
-}
-
-/// How seeds become plans: drawn by the swarm around `base`, or `base` as given with no faults.
-#[derive(Clone, Debug)]
-pub struct Model {
-    pub base: Options,
-    pub swarm: bool,
-}
-
-impl Model {
-    pub fn plan(&self, seed: u64) -> Plan {
-        if self.swarm {
-            Plan::swarm(seed, &self.base)
-        } else {
-            Plan::fixed(self.base.clone())
-        }
+/// Draws a cluster, timeouts and a fault schedule from `seed`, around the `base` options (which
+/// came from `preset`).
+pub fn plan(seed: u64, preset: &str, base: &Options) -> Plan {
+    let mut rng = crate::seed::rng(seed, crate::seed::Stream::Swarm);
+    let options = draw_options(&mut rng, base);
+    let faults = draw_faults(&mut rng, &options);
+    Plan {
+        preset: preset.to_string(),
+        options,
+        faults,
     }
 }
 
@@ -293,12 +221,12 @@ mod tests {
     #[test]
     fn swarm_plans_are_valid_and_vary() {
         let base = Options::fast();
-        let plans: Vec<Plan> = (0..200).map(|s| Plan::swarm(s, &base)).collect();
+        let plans: Vec<Plan> = (0..200).map(|s| plan(s, "fast", &base)).collect();
         for (seed, p) in plans.iter().enumerate() {
             p.validate()
                 .unwrap_or_else(|e| panic!("seed {seed}: {e}\n{}", p.describe()));
         }
-        assert_eq!(Plan::swarm(7, &base), Plan::swarm(7, &base));
+        assert_eq!(plan(7, "fast", &base), plan(7, "fast", &base));
         let shapes: std::collections::BTreeSet<_> = plans
             .iter()
             .map(|p| (p.options.masters, p.options.workers, p.options.clients))

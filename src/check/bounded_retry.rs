@@ -6,12 +6,11 @@
 //! leader lookup (at most `zookeeper.leader.inquiry.retry` tries) and the RPC's deadline. Time a
 //! client node spent paused by the nemesis does not count: a frozen process cannot retry.
 
-use super::{Tag, Violation};
+use super::{Breach, Check, Property};
 use crate::history::{Event, EventKind};
 use crate::options::Options;
 use std::collections::BTreeMap;
 
-pub const NAME: &str = "bounded_retry";
 
 /// Longest a call may take, in simulated milliseconds.
 pub fn call_bound_ms(o: &Options) -> u64 {
@@ -38,8 +37,13 @@ fn paused_within(pauses: &[(u64, u64)], from: u64, to: u64) -> u64 {
         .map(|&(p, r)| r.min(to).saturating_sub(p.max(from)))
         .sum()
 }
+/// The property, as the table in [`super::PROPERTIES`] lists it.
+pub const PROPERTY: Property = Property {
+    name: "bounded_retry",
+    check: Check::Always(check),
+};
 
-pub fn check(events: &[Event], options: &Options) -> Option<Violation> {
+pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
     let bound_us = call_bound_ms(options) * 1000;
     let attempts_allowed = max_attempts(options);
     let lookups_allowed = options.zookeeper_leader_inquiry_retry.max(1);
@@ -70,9 +74,7 @@ pub fn check(events: &[Event], options: &Options) -> Option<Violation> {
                 open.insert(*op_id, (i, e.at_us));
             }
             EventKind::Attempt { op_id, lookups, .. } if *lookups > lookups_allowed => {
-                return Some(Violation::at(
-                    NAME,
-                    Tag::Always,
+                return Some(Breach::at(
                     events,
                     i,
                     format!(
@@ -83,9 +85,7 @@ pub fn check(events: &[Event], options: &Options) -> Option<Violation> {
                 ));
             }
             EventKind::Attempt { op_id, attempt, .. } if *attempt > attempts_allowed => {
-                return Some(Violation::at(
-                    NAME,
-                    Tag::Always,
+                return Some(Breach::at(
                     events,
                     i,
                     format!(
@@ -98,10 +98,8 @@ pub fn check(events: &[Event], options: &Options) -> Option<Violation> {
                 if let Some((_, start)) = open.remove(op_id) {
                     let took = active(&e.node, start, e.at_us);
                     if took > bound_us {
-                        return Some(Violation::at(
-                            NAME,
-                            Tag::Always,
-                            events,
+                        return Some(Breach::at(
+                    events,
                             i,
                             format!(
                                 "{}'s call {op_id:#x} took {:.3} ms; the bound is {} ms",
@@ -121,9 +119,7 @@ pub fn check(events: &[Event], options: &Options) -> Option<Violation> {
         .into_iter()
         .filter(|(_, (i, start))| active(&events[*i].node, *start, end_us) > bound_us)
         .min_by_key(|(_, (i, _))| *i)?;
-    Some(Violation {
-        invariant: NAME,
-        tag: Tag::Always,
+    Some(Breach {
         at_ms: (start + bound_us) as f64 / 1000.0,
         event: Some(i),
         detail: format!(

@@ -1,81 +1,147 @@
 //! Sometimes facts: situations a sweep must reach at least once, or its faults are too tame to
-//! test failover at all. Each is counted per run; a sweep sums them and reports any at zero.
+//! test failover at all. Each is a property of its own, counted per run; a sweep sums them and
+//! reports any at zero.
 
+use super::{Check, Property};
 use crate::history::{Event, EventKind};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Every Sometimes fact, in a fixed order.
-pub const FACTS: &[&str] = &[
-    "failover",
-    "old-primary-fenced",
-    "client-retried-across-failover",
-    "standby-caught-up-from-checkpoint",
-    "worker-reregistered",
-    "session-expired-while-primary-paused",
-    "two-masters-believed-primary",
-];
+/// A new primary took over from an earlier one.
+pub const FAILOVER: Property = Property {
+    name: "failover",
+    check: Check::Sometimes(failovers),
+};
 
-/// How often each fact was reached in one history, every fact present (zeros included).
-pub fn facts(events: &[Event]) -> BTreeMap<String, u64> {
-    let mut count: BTreeMap<String, u64> = FACTS.iter().map(|f| (f.to_string(), 0)).collect();
-    let mut bump = |fact: &str| *count.get_mut(fact).unwrap() += 1;
+/// A deposed primary was fenced off the journal.
+pub const OLD_PRIMARY_FENCED: Property = Property {
+    name: "old-primary-fenced",
+    check: Check::Sometimes(|events| count(events, |k| matches!(k, EventKind::Fenced { .. }))),
+};
 
-    let mut primaries_so_far = 0;
-    let mut believes: BTreeSet<&str> = BTreeSet::new();
-    let mut paused: BTreeSet<&str> = BTreeSet::new();
-    let mut mutating_attempts: BTreeMap<u64, BTreeSet<&str>> = BTreeMap::new();
+/// A call that reached one master succeeded through another.
+pub const CLIENT_RETRIED_ACROSS_FAILOVER: Property = Property {
+    name: "client-retried-across-failover",
+    check: Check::Sometimes(retries_across_failover),
+};
+
+/// A standby caught up by loading a checkpoint.
+pub const STANDBY_CAUGHT_UP_FROM_CHECKPOINT: Property = Property {
+    name: "standby-caught-up-from-checkpoint",
+    check: Check::Sometimes(|events| {
+        count(events, |k| matches!(k, EventKind::CheckpointLoaded { .. }))
+    }),
+};
+
+/// A worker registered again (with a new primary, or after being forgotten).
+pub const WORKER_REREGISTERED: Property = Property {
+    name: "worker-reregistered",
+    check: Check::Sometimes(|events| {
+        count(events, |k| matches!(k, EventKind::WorkerReregister { .. }))
+    }),
+};
+
+/// A primary's session expired while its process was paused: the split-brain window.
+pub const SESSION_EXPIRED_WHILE_PRIMARY_PAUSED: Property = Property {
+    name: "session-expired-while-primary-paused",
+    check: Check::Sometimes(expiries_while_primary_paused),
+};
+
+/// A master became primary while another still believed it was.
+pub const TWO_MASTERS_BELIEVED_PRIMARY: Property = Property {
+    name: "two-masters-believed-primary",
+    check: Check::Sometimes(overlapping_beliefs),
+};
+
+/// Events whose kind matches.
+fn count(events: &[Event], matches: impl Fn(&EventKind) -> bool) -> u64 {
+    events.iter().filter(|e| matches(&e.kind)).count() as u64
+}
+
+fn failovers(events: &[Event]) -> u64 {
+    count(events, |k| matches!(k, EventKind::BecamePrimary { .. })).saturating_sub(1)
+}
+
+/// Masters that believe they are primary, after each event (a master stops believing when it
+/// steps down, exits, crashes or restarts).
+fn believers_step<'a>(believes: &mut BTreeSet<&'a str>, e: &'a Event) {
+    match &e.kind {
+        EventKind::BecamePrimary { .. } => {
+            believes.insert(&e.node);
+        }
+        EventKind::SteppedDown { .. }
+        | EventKind::MasterExit { .. }
+        | EventKind::NodeCrash
+        | EventKind::NodeRestart => {
+            believes.remove(e.node.as_str());
+        }
+        _ => {}
+    }
+}
+
+fn overlapping_beliefs(events: &[Event]) -> u64 {
+    let mut believes = BTreeSet::new();
+    let mut n = 0;
     for e in events {
-        let node = e.node.as_str();
+        if matches!(e.kind, EventKind::BecamePrimary { .. })
+            && believes.iter().any(|m: &&str| *m != e.node)
+        {
+            n += 1;
+        }
+        believers_step(&mut believes, e);
+    }
+    n
+}
+
+fn expiries_while_primary_paused(events: &[Event]) -> u64 {
+    let mut believes = BTreeSet::new();
+    let mut paused: BTreeSet<&str> = BTreeSet::new();
+    let mut n = 0;
+    for e in events {
+        believers_step(&mut believes, e);
         match &e.kind {
-            EventKind::BecamePrimary { .. } => {
-                primaries_so_far += 1;
-                if primaries_so_far > 1 {
-                    bump("failover");
-                }
-                if believes.iter().any(|m| *m != node) {
-                    bump("two-masters-believed-primary");
-                }
-                believes.insert(node);
+            EventKind::NodePause => {
+                paused.insert(&e.node);
             }
-            EventKind::SteppedDown { .. }
+            EventKind::NodeResume
+            | EventKind::SteppedDown { .. }
             | EventKind::MasterExit { .. }
             | EventKind::NodeCrash
             | EventKind::NodeRestart => {
-                believes.remove(node);
-                paused.remove(node);
+                paused.remove(e.node.as_str());
             }
-            EventKind::NodePause => {
-                paused.insert(node);
-            }
-            EventKind::NodeResume => {
-                paused.remove(node);
-            }
-            EventKind::Fenced { .. } => bump("old-primary-fenced"),
-            EventKind::CheckpointLoaded { .. } => bump("standby-caught-up-from-checkpoint"),
-            EventKind::WorkerReregister { .. } => bump("worker-reregistered"),
             EventKind::SessionExpired { owner, .. }
                 if paused.contains(owner.as_str()) && believes.contains(owner.as_str()) =>
             {
-                bump("session-expired-while-primary-paused")
+                n += 1
             }
+            _ => {}
+        }
+    }
+    n
+}
+
+fn retries_across_failover(events: &[Event]) -> u64 {
+    let mut attempts: BTreeMap<u64, BTreeSet<&str>> = BTreeMap::new();
+    let mut n = 0;
+    for e in events {
+        match &e.kind {
             EventKind::Attempt {
                 op_id,
                 master: Some(m),
                 ..
             } => {
-                mutating_attempts.entry(*op_id).or_default().insert(m);
+                attempts.entry(*op_id).or_default().insert(m);
             }
             EventKind::Ok { op_id, .. } => {
-                let masters = mutating_attempts.remove(op_id).unwrap_or_default();
-                if masters.len() > 1 {
-                    bump("client-retried-across-failover");
+                if attempts.remove(op_id).is_some_and(|masters| masters.len() > 1) {
+                    n += 1;
                 }
             }
             EventKind::Fail { op_id, .. } => {
-                mutating_attempts.remove(op_id);
+                attempts.remove(op_id);
             }
             _ => {}
         }
     }
-    count
+    n
 }

@@ -9,17 +9,21 @@
 //! 3. at the end exactly one master is primary, and every master answers (its state is compared
 //!    with the journal by [`super::no_lost_entries`]).
 
-use super::{Tag, Violation};
+use super::{Breach, Check, Property};
 use crate::history::{CallError, Event, EventKind};
 use crate::net::Role;
 use crate::options::Options;
 use std::collections::BTreeMap;
 
-pub const NAME: &str = "liveness";
+/// The property, as the table in [`super::PROPERTIES`] lists it.
+pub const PROPERTY: Property = Property {
+    name: "liveness",
+    check: Check::Eventually(check),
+};
 
-pub fn check(events: &[Event], options: &Options) -> Option<Violation> {
+pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
     let fail =
-        |i: usize, detail: String| Some(Violation::at(NAME, Tag::Eventually, events, i, detail));
+        |i: usize, detail: String| Some(Breach::at(events, i, detail));
     let (h_index, healed) = events.iter().enumerate().find_map(|(i, e)| match &e.kind {
         EventKind::Phase { name } if name == "liveness" => Some((i, e.at_us)),
         _ => None,
@@ -63,9 +67,7 @@ pub fn check(events: &[Event], options: &Options) -> Option<Violation> {
     for client in (0..options.clients).map(|i| Role::Client(i).name()) {
         let answered = answered_by.get(client.as_str()).copied();
         if answered.is_none_or(|t| t > deadline) {
-            return Some(Violation {
-                invariant: NAME,
-                tag: Tag::Eventually,
+            return Some(Breach {
                 at_ms: deadline as f64 / 1000.0,
                 event: None,
                 detail: format!(

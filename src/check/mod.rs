@@ -1,6 +1,8 @@
-//! The invariant checkers: pure functions of a run's history (and the options that set its
-//! bounds). Each lives in its own file, is tagged [`Tag::Always`], [`Tag::Eventually`] or
-//! [`Tag::Sometimes`], and names the first event that breaks it.
+//! The properties a run is checked against: pure functions of its history (and the options that
+//! set its bounds). Each is declared once, as a [`Property`] with its name and its [`Check`],
+//! whose variant is its kind; [`PROPERTIES`] lists them in checking order, and everything else
+//! (the run's violations and coverage, JSON keys, sweep totals, the README table's test) reads
+//! that table.
 //!
 //! - [`one_leader`] (Always): one history written by one primary per term.
 //! - [`no_lost_entries`] (Always): every acknowledged mutation is in the journal exactly once,
@@ -26,20 +28,95 @@ use std::collections::BTreeMap;
 /// When a property must hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Tag {
-    /// At every point of every run.
+pub enum Kind {
+    /// At every point of every run (safety).
     Always,
-    /// By a stated time once the faults have healed.
+    /// By a stated time once the faults have healed (liveness).
     Eventually,
     /// In at least one run of a sweep (coverage, not correctness).
     Sometimes,
 }
 
-/// One broken invariant: which, where in the history, and why.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Violation {
-    pub invariant: &'static str,
-    pub tag: Tag,
+/// An invariant's checker: the first breach in a history, if any.
+pub type Invariant = fn(&[Event], &Options) -> Option<Breach>;
+
+/// How a property is checked; the variant is the property's kind.
+#[derive(Clone, Copy)]
+pub enum Check {
+    Always(Invariant),
+    Eventually(Invariant),
+    /// How often the situation was reached in one run.
+    Sometimes(fn(&[Event]) -> u64),
+}
+
+/// One property: its name (as JSON keys and the command line spell it) and its check.
+#[derive(Clone, Copy)]
+pub struct Property {
+    pub name: &'static str,
+    pub check: Check,
+}
+
+/// Every property, in checking order: Always, then Eventually, then the Sometimes facts.
+pub const PROPERTIES: &[Property] = &[
+    one_leader::PROPERTY,
+    no_lost_entries::PROPERTY,
+    bounded_retry::PROPERTY,
+    liveness::PROPERTY,
+    worker_registry::PROPERTY,
+    coverage::FAILOVER,
+    coverage::OLD_PRIMARY_FENCED,
+    coverage::CLIENT_RETRIED_ACROSS_FAILOVER,
+    coverage::STANDBY_CAUGHT_UP_FROM_CHECKPOINT,
+    coverage::WORKER_REREGISTERED,
+    coverage::SESSION_EXPIRED_WHILE_PRIMARY_PAUSED,
+    coverage::TWO_MASTERS_BELIEVED_PRIMARY,
+];
+
+impl Property {
+    pub fn kind(&self) -> Kind {
+        match self.check {
+            Check::Always(_) => Kind::Always,
+            Check::Eventually(_) => Kind::Eventually,
+            Check::Sometimes(_) => Kind::Sometimes,
+        }
+    }
+
+    /// The property's first violation in `events` (never one for a Sometimes fact).
+    pub fn violation(&self, events: &[Event], options: &Options) -> Option<Violation> {
+        let (Check::Always(check) | Check::Eventually(check)) = self.check else {
+            return None;
+        };
+        check(events, options).map(|b| Violation {
+            invariant: self.name,
+            kind: self.kind(),
+            at_ms: b.at_ms,
+            event: b.event,
+            detail: b.detail,
+        })
+    }
+
+    /// How often a Sometimes fact was reached in `events` (0 for an invariant).
+    pub fn reached(&self, events: &[Event]) -> u64 {
+        match self.check {
+            Check::Sometimes(count) => count(events),
+            _ => 0,
+        }
+    }
+}
+
+/// The property called `name`.
+pub fn property(name: &str) -> Option<&'static Property> {
+    PROPERTIES.iter().find(|p| p.name == name)
+}
+
+/// The properties of one kind, in table order.
+pub fn of_kind(kind: Kind) -> impl Iterator<Item = &'static Property> {
+    PROPERTIES.iter().filter(move |p| p.kind() == kind)
+}
+
+/// Where and why a checker found its invariant broken (the table adds which and what kind).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Breach {
     /// Simulated time of the first breaking event.
     pub at_ms: f64,
     /// Index of that event in the history (none when the breach is an absence, such as a
@@ -48,17 +125,10 @@ pub struct Violation {
     pub detail: String,
 }
 
-impl Violation {
-    pub(crate) fn at(
-        invariant: &'static str,
-        tag: Tag,
-        events: &[Event],
-        index: usize,
-        detail: String,
-    ) -> Self {
-        Violation {
-            invariant,
-            tag,
+impl Breach {
+    /// A breach at event `index` of `events`.
+    pub(crate) fn at(events: &[Event], index: usize, detail: String) -> Self {
+        Breach {
             at_ms: events[index].at_ms(),
             event: Some(index),
             detail,
@@ -66,27 +136,32 @@ impl Violation {
     }
 }
 
-/// The invariants, with their tags, in the order they are checked.
-pub const INVARIANTS: &[(&str, Tag)] = &[
-    (one_leader::NAME, Tag::Always),
-    (no_lost_entries::NAME, Tag::Always),
-    (bounded_retry::NAME, Tag::Always),
-    (liveness::NAME, Tag::Eventually),
-    (worker_registry::NAME, Tag::Eventually),
-];
+/// One broken invariant: which, of what kind, where in the history, and why.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Violation {
+    pub invariant: &'static str,
+    #[serde(rename = "tag")]
+    pub kind: Kind,
+    /// Simulated time of the first breaking event.
+    pub at_ms: f64,
+    /// Index of that event in the history (none when the breach is an absence).
+    pub event: Option<usize>,
+    pub detail: String,
+}
 
-/// Runs every invariant checker; each reports at most its first violation.
+/// Runs every invariant checker, in table order; each reports at most its first violation.
 pub fn violations(events: &[Event], options: &Options) -> Vec<Violation> {
-    [
-        one_leader::check(events),
-        no_lost_entries::check(events),
-        bounded_retry::check(events, options),
-        liveness::check(events, options),
-        worker_registry::check(events, options),
-    ]
-    .into_iter()
-    .flatten()
-    .collect()
+    PROPERTIES
+        .iter()
+        .filter_map(|p| p.violation(events, options))
+        .collect()
+}
+
+/// How often each Sometimes fact was reached, every fact present (zeros included).
+pub fn coverage(events: &[Event]) -> BTreeMap<String, u64> {
+    of_kind(Kind::Sometimes)
+        .map(|p| (p.name.to_string(), p.reached(events)))
+        .collect()
 }
 
 /// How often each fault kind was applied, every kind present (zeros included).
@@ -106,4 +181,20 @@ pub fn fault_counts(events: &[Event]) -> BTreeMap<String, u64> {
         }
     }
     counts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_kinds_are_in_checking_order() {
+        let mut names: Vec<_> = PROPERTIES.iter().map(|p| p.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), PROPERTIES.len());
+        let kinds: Vec<Kind> = PROPERTIES.iter().map(|p| p.kind()).collect();
+        let order = |k: &Kind| *k as u8;
+        assert!(kinds.windows(2).all(|w| order(&w[0]) <= order(&w[1])));
+    }
 }

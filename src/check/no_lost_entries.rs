@@ -7,14 +7,19 @@
 //! completed logs, so a standby's state is compared with the journal's state at its own applied
 //! sequence number, which the reader records; the primary must be at the end of the journal.
 
-use super::{Tag, Violation};
+use super::{Breach, Check, Property};
+use crate::options::Options;
 use crate::history::{Event, EventKind};
 use std::collections::{BTreeMap, BTreeSet};
 
-pub const NAME: &str = "no_lost_entries";
+/// The property, as the table in [`super::PROPERTIES`] lists it.
+pub const PROPERTY: Property = Property {
+    name: "no_lost_entries",
+    check: Check::Always(check),
+};
 
-pub fn check(events: &[Event]) -> Option<Violation> {
-    let fail = |i: usize, detail: String| Some(Violation::at(NAME, Tag::Always, events, i, detail));
+pub fn check(events: &[Event], _options: &Options) -> Option<Breach> {
+    let fail = |i: usize, detail: String| Some(Breach::at(events, i, detail));
     let (r, (checkpoint_seq, checkpoint_ops, entries, digest, problem, digest_at)) = events
         .iter()
         .enumerate()

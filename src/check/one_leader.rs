@@ -11,14 +11,19 @@
 //! Two masters that merely *believe* they lead at once (a paused old primary) break none of these;
 //! [`super::coverage`] counts that as a Sometimes fact.
 
-use super::{Tag, Violation};
+use super::{Breach, Check, Property};
+use crate::options::Options;
 use crate::history::{Event, EventKind};
 use std::collections::{BTreeMap, BTreeSet};
 
-pub const NAME: &str = "one_leader";
+/// The property, as the table in [`super::PROPERTIES`] lists it.
+pub const PROPERTY: Property = Property {
+    name: "one_leader",
+    check: Check::Always(check),
+};
 
-pub fn check(events: &[Event]) -> Option<Violation> {
-    let fail = |i: usize, detail: String| Some(Violation::at(NAME, Tag::Always, events, i, detail));
+pub fn check(events: &[Event], _options: &Options) -> Option<Breach> {
+    let fail = |i: usize, detail: String| Some(Breach::at(events, i, detail));
 
     // Rule 1, and the set of acknowledged (master, term, seq) for rule 2.
     let mut owner: BTreeMap<u64, &str> = BTreeMap::new();

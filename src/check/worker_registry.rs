@@ -7,17 +7,21 @@
 //!    final term, and not marked lost since (a worker that stays up but silent, bug B13, or one
 //!    whose heartbeats are credited to another).
 
-use super::{Tag, Violation};
+use super::{Breach, Check, Property};
 use crate::history::{Event, EventKind};
 use crate::net::Role;
 use crate::options::Options;
 use std::collections::BTreeMap;
 
-pub const NAME: &str = "worker_registry";
+/// The property, as the table in [`super::PROPERTIES`] lists it.
+pub const PROPERTY: Property = Property {
+    name: "worker_registry",
+    check: Check::Eventually(check),
+};
 
-pub fn check(events: &[Event], options: &Options) -> Option<Violation> {
+pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
     let fail =
-        |i: usize, detail: String| Some(Violation::at(NAME, Tag::Eventually, events, i, detail));
+        |i: usize, detail: String| Some(Breach::at(events, i, detail));
 
     // Rule 1: per (master, term), worker id -> worker.
     let mut term_of: BTreeMap<&str, u64> = BTreeMap::new();

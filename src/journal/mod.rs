@@ -1,6 +1,6 @@
 //! The UFS journal: entries, file naming, and the replica state that replaying builds.
 //!
-//! Layout under [`JOURNAL`]: `logs/0x<start>-0x<end>` (end exclusive) for completed logs,
+//! Layout under `/journal`: `logs/0x<start>-0x<end>` (end exclusive) for completed logs,
 //! `logs/0x<start>-0x7fffffffffffffff` for the log being written, `checkpoints/0x0-0x<end>`, and
 //! `.tmp/` for checkpoints being written (committed by rename).
 
@@ -22,7 +22,6 @@ pub type JournalUfs = crate::ufs::UfsClient<Record>;
 /// The UFS server that holds the journal.
 pub type JournalStore = crate::ufs::UfsServer<Record>;
 
-pub const JOURNAL: &str = "/journal";
 pub const LOGS: &str = "/journal/logs";
 pub const CHECKPOINTS: &str = "/journal/checkpoints";
 pub const TMP: &str = "/journal/.tmp";

@@ -82,10 +82,6 @@ impl Master {
         self.options.bug == Some(bug)
     }
 
-    pub fn stage(&self) -> Stage {
-        self.status.lock().unwrap().stage
-    }
-
     fn set_stage(&self, stage: Stage) {
         self.status.lock().unwrap().stage = stage;
     }
@@ -373,7 +369,7 @@ async fn wait_for_leadership(
         }
         // Wait for the predecessor's watch, or a connection change.
         match events.next().await {
-            Some(ZkEvent::Watch(_)) => {}
+            Some(ZkEvent::Watch) => {}
             Some(ZkEvent::Connection {
                 state: ConnState::Lost,
                 ..

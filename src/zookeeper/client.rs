@@ -28,8 +28,9 @@ const RECONNECT_DELAY_MAX: Duration = Duration::from_millis(1000);
 pub enum ZkEvent {
     /// The connection state changed; `session` is the session id now in use (0: none).
     Connection { state: ConnState, session: u64 },
-    /// A watch fired.
-    Watch(WatchEvent),
+    /// A watch fired (subscribers re-read what they watch; the event itself carries nothing
+    /// they need).
+    Watch,
 }
 
 struct Conn {
@@ -94,7 +95,7 @@ impl ZkClient {
         ep.add_rpc_handler(move |event: WatchEvent| {
             if let Some(inner) = weak.upgrade() {
                 if inner.conn.lock().unwrap().session == event.session {
-                    inner.publish(ZkEvent::Watch(event));
+                    inner.publish(ZkEvent::Watch);
                 }
             }
             async {}
@@ -116,11 +117,6 @@ impl ZkClient {
     /// The session in use (0 while there is none).
     pub fn session(&self) -> u64 {
         self.inner.conn.lock().unwrap().session
-    }
-
-    /// The current connection state (`None` before the first session).
-    pub fn state(&self) -> Option<ConnState> {
-        self.inner.conn.lock().unwrap().state
     }
 
     /// Runs one operation, resending it (same request id) until answered or until
