@@ -3,7 +3,7 @@
 //! (`sims/swarm.rs`).
 
 use ftsim::hunt::hunt;
-use ftsim::{Bug, Options};
+use ftsim::{Bug, Model};
 
 /// (bug, the invariants whose checkers catch its mechanism, budget in seeds from start seed 1)
 const CATALOGUE: &[(Bug, &[&str], u64)] = &[
@@ -51,7 +51,7 @@ fn jobs() -> usize {
 fn every_expressible_bug_is_caught_by_its_invariant() {
     let mut misses = vec![];
     for &(bug, invariants, budget) in CATALOGUE {
-        let h = hunt(bug, &Options::fast(), 1, budget, jobs());
+        let h = hunt(bug, &Model::fast(), 1, budget, jobs());
         eprintln!(
             "{} {}: {:?} after {} seeds by {:?}",
             h.id, h.bug, h.seed, h.seeds_tried, h.invariant
@@ -78,11 +78,8 @@ fn standard_policy_steps_down_on_suspended() {
     let suspended_step_downs = |bug: Option<Bug>| {
         (1..=40u64)
             .filter(|&seed| {
-                let base = Options {
-                    bug,
-                    ..Options::fast()
-                };
-                let outcome = ftsim::run::run(seed, ftsim::swarm::Plan::swarm(seed, &base)).unwrap();
+                let model = Model::fast().with_bug(bug);
+                let outcome = ftsim::run::run(seed, model.plan(seed)).unwrap();
                 outcome.events.iter().any(|e| {
                     matches!(&e.kind, ftsim::EventKind::SteppedDown { reason, .. } if reason.contains("Suspended"))
                 })

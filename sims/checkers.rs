@@ -1,11 +1,10 @@
 //! Every checker can fail: small hand-made histories that break each invariant, beside a clean
 //! one that breaks none, and a sweep with lazy-rename fencing that real runs break.
 
-use ftsim::check::{self, bounded_retry, coverage, liveness, no_lost_entries, one_leader};
+use ftsim::check::{self, bounded_retry, liveness, no_lost_entries, one_leader};
 use ftsim::history::{CallError, Event, EventKind};
 use ftsim::op::{FsOp, FsReply};
-use ftsim::swarm::Plan;
-use ftsim::{Bug, Options};
+use ftsim::{Bug, Model, Options};
 
 fn ev(at_ms: u64, node: &str, kind: EventKind) -> Event {
     Event {
@@ -241,7 +240,7 @@ fn one_leader_two_masters_ack_in_one_term() {
             },
         ),
     );
-    let v = one_leader::check(&h).expect("violation");
+    let v = one_leader::PROPERTY.violation(&h, &options()).expect("violation");
     assert_eq!(v.invariant, "one_leader");
     assert!(
         v.detail.contains("master-1 acknowledged seq 0 in term 1"),
@@ -289,7 +288,7 @@ fn one_leader_old_term_write_accepted_after_a_new_primary() {
             },
         ),
     );
-    let v = one_leader::check(&h).expect("violation");
+    let v = one_leader::PROPERTY.violation(&h, &options()).expect("violation");
     assert!(
         v.detail.contains("after master-1 became primary in term 2"),
         "{}",
@@ -326,21 +325,21 @@ fn one_leader_an_old_primary_merely_believing_is_not_a_violation() {
         ),
     );
     h = insert(h, ev(1601, "master-0", EventKind::Fenced { term: 1 }));
-    assert_eq!(one_leader::check(&h), None);
-    assert_eq!(coverage::facts(&h)["two-masters-believed-primary"], 1);
+    assert_eq!(one_leader::PROPERTY.violation(&h, &options()), None);
+    assert_eq!(check::coverage(&h)["two-masters-believed-primary"], 1);
 }
 
 #[test]
 fn one_leader_journal_terms_go_back() {
     let h = with_replay(replay(vec![(0, 2, 7), (1, 1, 8)], 0xbb, vec![]));
-    let v = one_leader::check(&h).expect("violation");
+    let v = one_leader::PROPERTY.violation(&h, &options()).expect("violation");
     assert!(v.detail.contains("goes back from term 2"), "{}", v.detail);
 }
 
 #[test]
 fn no_lost_entries_acknowledged_entry_missing() {
     let h = with_replay(replay(vec![(0, 1, 7)], 0xaa, vec![(1, Some(0xaa))]));
-    let v = no_lost_entries::check(&h).expect("violation");
+    let v = no_lost_entries::PROPERTY.violation(&h, &options()).expect("violation");
     assert!(v.detail.contains("acknowledged seq 1"), "{}", v.detail);
     assert_eq!(v.at_ms, 1004.0);
 }
@@ -372,17 +371,17 @@ fn no_lost_entries_client_told_ok_without_journal() {
             },
         ),
     );
-    let v = no_lost_entries::check(&h).expect("violation");
+    let v = no_lost_entries::PROPERTY.violation(&h, &options()).expect("violation");
     assert!(v.detail.contains("told ok by master-1"), "{}", v.detail);
 }
 
 #[test]
 fn no_lost_entries_duplicate_operation_and_gap() {
     let dup = with_replay(replay(vec![(0, 1, 7), (1, 1, 8), (2, 1, 7)], 0xbb, vec![]));
-    let v = no_lost_entries::check(&dup).expect("violation");
+    let v = no_lost_entries::PROPERTY.violation(&dup, &options()).expect("violation");
     assert!(v.detail.contains("in the journal twice"), "{}", v.detail);
     let gap = with_replay(replay(vec![(0, 1, 7), (2, 1, 8)], 0xbb, vec![]));
-    let v = no_lost_entries::check(&gap).expect("violation");
+    let v = no_lost_entries::PROPERTY.violation(&gap, &options()).expect("violation");
     assert!(v.detail.contains("journal gap"), "{}", v.detail);
 }
 
@@ -393,7 +392,7 @@ fn no_lost_entries_master_state_differs_from_the_journal() {
         |e| e.node == "master-1" && matches!(e.kind, EventKind::FinalState { .. }),
         final_state(2002, "master-1", false, 1, 0xcc),
     );
-    let v = no_lost_entries::check(&h).expect("violation");
+    let v = no_lost_entries::PROPERTY.violation(&h, &options()).expect("violation");
     assert!(
         v.detail.contains("differs from the journal"),
         "{}",
@@ -420,7 +419,7 @@ fn bounded_retry_call_too_long_too_many_attempts_or_never_ending() {
     );
     let mut late = late;
     late.sort_by_key(|e| e.at_us);
-    let v = bounded_retry::check(&late, &o).expect("violation");
+    let v = bounded_retry::PROPERTY.violation(&late, &o).expect("violation");
     assert!(v.detail.contains("took"), "{}", v.detail);
 
     let many = insert(
@@ -436,7 +435,7 @@ fn bounded_retry_call_too_long_too_many_attempts_or_never_ending() {
             },
         ),
     );
-    let v = bounded_retry::check(&many, &o).expect("violation");
+    let v = bounded_retry::PROPERTY.violation(&many, &o).expect("violation");
     assert!(v.detail.contains("the policy allows"), "{}", v.detail);
 
     let mut open = clean();
@@ -446,7 +445,7 @@ fn bounded_retry_call_too_long_too_many_attempts_or_never_ending() {
         "harness",
         EventKind::Phase { name: "end".into() },
     ));
-    let v = bounded_retry::check(&open, &o).expect("violation");
+    let v = bounded_retry::PROPERTY.violation(&open, &o).expect("violation");
     assert!(v.detail.contains("had not ended"), "{}", v.detail);
 }
 
@@ -470,7 +469,7 @@ fn bounded_retry_does_not_count_time_the_client_was_paused() {
             },
         ),
     );
-    assert_eq!(bounded_retry::check(&h, &o), None);
+    assert_eq!(bounded_retry::PROPERTY.violation(&h, &o), None);
 }
 
 #[test]
@@ -478,7 +477,7 @@ fn liveness_no_answer_unavailable_or_no_single_primary() {
     let o = options();
     let mut silent = clean();
     silent.retain(|e| !matches!(e.kind, EventKind::Ok { op_id: 8, .. }));
-    let v = liveness::check(&silent, &o).expect("violation");
+    let v = liveness::PROPERTY.violation(&silent, &o).expect("violation");
     assert!(v.detail.contains("client-0 had no answer"), "{}", v.detail);
 
     let unavailable = replace(
@@ -494,7 +493,7 @@ fn liveness_no_answer_unavailable_or_no_single_primary() {
             },
         ),
     );
-    let v = liveness::check(&unavailable, &o).expect("violation");
+    let v = liveness::PROPERTY.violation(&unavailable, &o).expect("violation");
     assert!(v.detail.contains("found no primary"), "{}", v.detail);
 
     let headless = replace(
@@ -502,7 +501,7 @@ fn liveness_no_answer_unavailable_or_no_single_primary() {
         |e| e.node == "master-0" && matches!(e.kind, EventKind::FinalState { .. }),
         final_state(2001, "master-0", false, 2, 0xbb),
     );
-    let v = liveness::check(&headless, &o).expect("violation");
+    let v = liveness::PROPERTY.violation(&headless, &o).expect("violation");
     assert!(v.detail.contains("no master is primary"), "{}", v.detail);
 
     let two = replace(
@@ -510,14 +509,14 @@ fn liveness_no_answer_unavailable_or_no_single_primary() {
         |e| e.node == "master-1" && matches!(e.kind, EventKind::FinalState { .. }),
         final_state(2002, "master-1", true, 1, 0xaa),
     );
-    let v = liveness::check(&two, &o).expect("violation");
+    let v = liveness::PROPERTY.violation(&two, &o).expect("violation");
     assert!(v.detail.contains("2 masters are primary"), "{}", v.detail);
 }
 
 #[test]
 fn coverage_counts_every_fact_with_zeros() {
-    let facts = coverage::facts(&clean());
-    assert_eq!(facts.len(), coverage::FACTS.len());
+    let facts = check::coverage(&clean());
+    assert_eq!(facts.len(), check::of_kind(ftsim::Kind::Sometimes).count());
     assert!(facts.values().all(|n| *n == 0), "{facts:?}");
 }
 
@@ -525,19 +524,9 @@ fn coverage_counts_every_fact_with_zeros() {
 /// `one_leader` and seeds that break `no_lost_entries`.
 #[test]
 fn lazy_rename_fencing_breaks_one_leader_and_no_lost_entries() {
-    let base = Options {
-        bug: Some(Bug::LazyRenameFencing),
-        ..Options::fast()
-    };
+    let model = Model::fast().with_bug(Some(Bug::LazyRenameFencing));
     let seeds: Vec<u64> = (1..=120).collect();
-    let sweep = ftsim::explore::explore(
-        &seeds,
-        2,
-        &|s| Plan::swarm(s, &base),
-        None,
-        &|s| format!("ftsim run --seed {s} --bug lazy-rename-fencing"),
-        &|_| {},
-    );
+    let sweep = ftsim::explore::explore(&seeds, 2, &model, None, &|_| {});
     let broken = |name: &str| {
         sweep
             .violations

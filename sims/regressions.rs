@@ -4,7 +4,7 @@
 
 use ftsim::schedule::{json_files, ScheduleFile};
 use ftsim::shrink::PlanStrategy;
-use ftsim::Options;
+use ftsim::Model;
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 use std::path::Path;
@@ -55,9 +55,9 @@ proptest! {
 
     /// The default model breaks no invariant on any swarm plan; a failure shrinks the plan.
     #[test]
-    fn the_default_model_holds_on_swarm_plans(plan in PlanStrategy { base: Options::fast() }) {
+    fn the_default_model_holds_on_swarm_plans(plan in PlanStrategy { model: Model::fast() }) {
         let seed = 1;
-        let outcome = ftsim::run::run(seed, plan.clone()).map_err(TestCaseError::fail)?;
+        let outcome = ftsim::run::run(seed, plan.clone()).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert!(
             outcome.violations.is_empty(),
             "{:?}\n{}",

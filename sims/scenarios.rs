@@ -218,7 +218,7 @@ fn paused_primary_with_lazy_rename_fencing_loses_acknowledged_writes_for_some_se
     );
 }
 
-fn paused_primary_story(seed: u64, fencing: Fencing) -> Result<(), String> {
+fn paused_primary_story(seed: u64, fencing: Fencing) -> Result<(), ftsim::Unfinished> {
     // Logs outlive the pause (as with Alluxio's 5 min GC threshold), so the old writer's file is
     // still there when it resumes.
     let options = Options {

@@ -6,8 +6,8 @@
 //! the fixed sweep behind README's coverage claim.
 
 use ftsim::explore::Sweep;
-use ftsim::swarm::Plan;
-use ftsim::Options;
+use ftsim::model::Plans;
+use ftsim::{Model, Plan, Reproduction};
 
 fn env_u64(name: &str) -> Option<u64> {
     let value = std::env::var(name).ok()?;
@@ -18,14 +18,12 @@ fn env_u64(name: &str) -> Option<u64> {
 }
 
 fn sweep(start: u64, count: u64) -> Sweep {
-    let base = Options::fast();
     let seeds: Vec<u64> = (0..count).map(|i| start.wrapping_add(i)).collect();
     ftsim::explore::explore(
         &seeds,
         std::thread::available_parallelism().map_or(2, |n| n.get()),
-        &|s| Plan::swarm(s, &base),
+        &Model::fast(),
         Some(std::time::Duration::from_secs(120)),
-        &|s| format!("cargo run --release -- run --seed {s}"),
         &|_| {},
     )
 }
@@ -52,11 +50,7 @@ fn assert_clean(sweep: &Sweep) {
 
 #[test]
 fn random_seeds_pass() {
-    let start = env_u64("MADSIM_TEST_SEED").unwrap_or_else(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as u64 % 1_000_000_000)
-    });
+    let start = env_u64("MADSIM_TEST_SEED").unwrap_or_else(ftsim::seed::from_clock);
     let count = env_u64("MADSIM_TEST_NUM").unwrap_or(300);
     eprintln!("swarm: {count} seeds from MADSIM_TEST_SEED={start} (MADSIM_TEST_NUM={count})");
     let sweep = sweep(start, count);
@@ -80,33 +74,34 @@ fn five_hundred_seeds_cover_every_fault_and_fact() {
 #[test]
 fn panicking_or_slow_seeds_are_failures_and_the_sweep_goes_on() {
     use ftsim::fault::{Fault, ScheduledFault, Target};
-    let base = Options::fast();
-    let plan_for = |s: u64| {
-        let mut p = Plan::swarm(s, &base);
-        if s == 2 {
-            // Aimed at a node the cluster does not have: the nemesis panics inside the model.
-            p.faults = vec![ScheduledFault {
-                at_ms: 100,
-                for_ms: 100,
-                fault: Fault::Isolate {
-                    node: Target::Node(ftsim::Role::Worker(9)),
-                },
-            }];
+    /// The default model, but seed 2's schedule aims a fault at a node the cluster does not
+    /// have: the nemesis panics inside the model.
+    struct Broken(Model);
+    impl Plans for Broken {
+        fn plan(&self, seed: u64) -> Plan {
+            let mut p = self.0.plan(seed);
+            if seed == 2 {
+                p.faults = vec![ScheduledFault {
+                    at_ms: 100,
+                    for_ms: 100,
+                    fault: Fault::Isolate {
+                        node: Target::Node(ftsim::Role::Worker(9)),
+                    },
+                }];
+            }
+            p
         }
-        p
-    };
-    let sweep = ftsim::explore::explore(
-        &[1, 2, 3],
-        2,
-        &plan_for,
-        None,
-        &|s| format!("replay {s}"),
-        &|_| {},
-    );
+        fn reproduction(&self, seed: u64) -> Reproduction {
+            self.0.reproduction(seed)
+        }
+    }
+    let sweep = ftsim::explore::explore(&[1, 2, 3], 2, &Broken(Model::fast()), None, &|_| {});
     assert_eq!(sweep.seeds, 3);
     assert_eq!(sweep.failed_seeds, vec![2]);
     assert_eq!(sweep.violations[0].invariant, "panic");
-    assert_eq!(sweep.violations[0].replay, "replay 2");
+    assert_eq!(sweep.violations[0].kind, ftsim::FailureKind::Panic);
+    assert_eq!(sweep.violations[0].replay.to_string(), "ftsim run --seed 2");
+    assert_eq!(sweep.exit_code(), ftsim::FailureKind::Panic.exit_code());
     assert!(
         sweep.violations[0].detail.contains("worker-9"),
         "{:?}",
@@ -116,12 +111,12 @@ fn panicking_or_slow_seeds_are_failures_and_the_sweep_goes_on() {
     let slow = ftsim::explore::explore(
         &[4],
         1,
-        &|s| Plan::swarm(s, &base),
+        &Model::fast(),
         Some(std::time::Duration::from_micros(1)),
-        &|s| format!("replay {s}"),
         &|_| {},
     );
     assert_eq!(slow.failed_seeds, vec![4]);
+    assert_eq!(slow.violations[0].kind, ftsim::FailureKind::WallLimit);
     assert!(
         slow.violations[0].detail.contains("wall-time limit"),
         "{:?}",

@@ -85,6 +85,11 @@ impl Model {
         }
     }
 
+    /// The command-line flags that select this model.
+    pub fn flags(&self) -> Vec<String> {
+        crate::reproduction::model_flags(&self.origin, self.bug, self.swarm)
+    }
+
     /// The command that replays `seed` of this model.
     pub fn reproduction(&self, seed: u64) -> Reproduction {
         Reproduction {

@@ -56,36 +56,48 @@ impl Reproduction {
             }
             Source::Model { origin, bug, swarm } => {
                 args.extend(["--seed".into(), self.seed.to_string()]);
-                match origin {
-                    Origin::Preset(name) if name == DEFAULT_PRESET => {}
-                    Origin::Preset(name) => args.extend(["--preset".into(), name.clone()]),
-                    Origin::OptionsFile(path) => {
-                        args.extend(["--options".into(), path.display().to_string()])
-                    }
-                }
-                if let Some(bug) = bug {
-                    args.extend(["--bug".into(), bug.name()]);
-                }
-                if !swarm {
-                    args.push("--no-swarm".into());
-                }
+                args.extend(model_flags(origin, *bug, *swarm));
             }
         }
         args
     }
 }
 
+/// The flags that select a model: `--preset` (unless the default) or `--options`, `--bug`,
+/// `--no-swarm`.
+pub fn model_flags(origin: &Origin, bug: Option<Bug>, swarm: bool) -> Vec<String> {
+    let mut flags = vec![];
+    match origin {
+        Origin::Preset(name) if name == DEFAULT_PRESET => {}
+        Origin::Preset(name) => flags.extend(["--preset".into(), name.clone()]),
+        Origin::OptionsFile(path) => flags.extend(["--options".into(), path.display().to_string()]),
+    }
+    if let Some(bug) = bug {
+        flags.extend(["--bug".into(), bug.name()]);
+    }
+    if !swarm {
+        flags.push("--no-swarm".into());
+    }
+    flags
+}
+
+/// Arguments joined for a shell, quoted where needed.
+pub fn shell_words(args: &[String]) -> String {
+    args.iter()
+        .map(|a| {
+            if a.is_empty() || a.contains(|c: char| c.is_whitespace() || "'\"$\\".contains(c)) {
+                format!("'{}'", a.replace('\'', r"'\''"))
+            } else {
+                a.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 impl fmt::Display for Reproduction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ftsim")?;
-        for a in self.args() {
-            if a.is_empty() || a.contains(|c: char| c.is_whitespace() || "'\"$\\".contains(c)) {
-                write!(f, " '{}'", a.replace('\'', r"'\''"))?;
-            } else {
-                write!(f, " {a}")?;
-            }
-        }
-        Ok(())
+        write!(f, "ftsim {}", shell_words(&self.args()))
     }
 }
 
