@@ -539,3 +539,28 @@ fn lazy_rename_fencing_breaks_one_leader_and_no_lost_entries() {
     assert!(!ol.is_empty(), "no seed in 1..=120 broke one_leader");
     assert!(!nl.is_empty(), "no seed in 1..=120 broke no_lost_entries");
 }
+
+/// README's table of properties is the property table: same names, same kinds, same order.
+#[test]
+fn readme_lists_every_property_with_its_kind() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let section = readme
+        .split("## The invariants")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("README has a section on the invariants");
+    let rows: Vec<(String, String)> = section
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            (cells[1].trim_matches('`').to_string(), cells[2].to_string())
+        })
+        .collect();
+    let table: Vec<(String, String)> = ftsim::PROPERTIES
+        .iter()
+        .map(|p| (p.name.to_string(), format!("{:?}", p.kind())))
+        .collect();
+    assert_eq!(rows, table);
+}

@@ -5,8 +5,7 @@
 
 use ftsim::history::{Event, EventKind};
 use ftsim::options::Fencing;
-use ftsim::sim::simulate;
-use ftsim::{Cluster, FsOp, FsReply, Options, Role};
+use ftsim::{simulate, Cluster, FsOp, FsReply, Options, Role};
 use std::collections::BTreeMap;
 use std::time::Duration;
 

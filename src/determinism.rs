@@ -98,3 +98,31 @@ pub fn check(
     m.sort_by_key(|m| m.seed);
     m
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::EventKind;
+
+    fn event(at_us: u64, node: &str) -> Event {
+        Event {
+            at_us,
+            node: node.into(),
+            kind: EventKind::NodeCrash,
+        }
+    }
+
+    #[test]
+    fn the_first_differing_event_is_named() {
+        let a = vec![event(1, "master-0"), event(2, "master-1"), event(3, "ufs")];
+        assert_eq!(divergence(&a, &a), None);
+        let mut b = a.clone();
+        b[1].at_us = 5;
+        let d = divergence(&a, &b).expect("they differ");
+        assert_eq!(d.index, 1);
+        assert_eq!(d.first, Some(a[1].compact()));
+        assert_eq!(d.second, Some(b[1].compact()));
+        let shorter = divergence(&a, &a[..2]).expect("one ended early");
+        assert_eq!((shorter.index, shorter.second), (2, None));
+    }
+}

@@ -1,0 +1,89 @@
+//! The command line, end to end: the binary is run as a user runs it. A failure's printed replay
+//! command must reproduce the same failure; bad input is a usage error (exit 2), never a panic.
+
+use std::process::Command;
+
+fn ftsim(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_ftsim"))
+        .args(args)
+        .output()
+        .expect("the ftsim binary runs");
+    (
+        out.status.code().expect("exited, not killed by a signal"),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// `hunt` with a preset other than the default prints a replay that names the preset, and that
+/// command, run as printed, breaks the same invariant the same way, with its kind's exit code.
+#[test]
+fn a_hunted_bug_replays_with_the_preset_it_was_hunted_in() {
+    let (code, out, err) = ftsim(&[
+        "hunt",
+        "--bug",
+        "ack-without-journal",
+        "--preset",
+        "alluxio-defaults",
+        "--budget",
+        "50",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let hunt = &json(&out)[0];
+    assert_eq!(hunt["found"], true, "{hunt}");
+    let replay = hunt["replay"].as_str().expect("a replay command");
+    assert!(replay.contains("--preset alluxio-defaults"), "{replay}");
+    assert!(replay.contains("--bug ack-without-journal"), "{replay}");
+
+    let words: Vec<&str> = replay.split_whitespace().collect();
+    assert_eq!(words[0], "ftsim");
+    let mut args = words[1..].to_vec();
+    args.push("--json");
+    let (code, out, err) = ftsim(&args);
+    let run = json(&out);
+    let invariant = hunt["invariant"].as_str().unwrap();
+    let violation = run["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["invariant"] == invariant)
+        .unwrap_or_else(|| panic!("{replay} did not break {invariant}: {run}"));
+    assert_eq!(violation["detail"], hunt["detail"]);
+    assert_eq!(run["replay"], replay);
+    assert_eq!(run["plan"]["preset"], "alluxio-defaults");
+    assert_eq!(code, 1, "an Always violation exits 1: {err}");
+}
+
+/// The same run twice prints the same summary, byte for byte.
+#[test]
+fn a_run_prints_the_same_summary_twice() {
+    let a = ftsim(&["run", "--seed", "3", "--json"]);
+    let b = ftsim(&["run", "--seed", "3", "--json"]);
+    assert_eq!(a.0, 0, "{}", a.2);
+    assert_eq!(a, b);
+}
+
+#[test]
+fn bad_input_is_a_usage_error() {
+    for args in [
+        &["run", "--seed", "forty"][..],
+        &["run", "--seed", "1", "--bug", "no-such-bug"],
+        &["run", "--seed", "1", "--preset", "slow"],
+        &["run", "--schedule", "/no/such/file.json"],
+        &["explore", "--seeds", "0"],
+        &["explore", "--seeds", "5", "--shard", "3/2"],
+        &["explore", "--seeds", "5", "--jobs", "abc"],
+        &["hunt", "--bug", "B99"],
+        &["shrink", "--seed", "1"],
+        &["frobnicate"],
+    ] {
+        let (code, _, err) = ftsim(args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
