@@ -240,7 +240,9 @@ fn one_leader_two_masters_ack_in_one_term() {
             },
         ),
     );
-    let v = one_leader::PROPERTY.violation(&h, &options()).expect("violation");
+    let v = one_leader::PROPERTY
+        .violation(&h, &options())
+        .expect("violation");
     assert_eq!(v.invariant, "one_leader");
     assert!(
         v.detail.contains("master-1 acknowledged seq 0 in term 1"),
@@ -288,7 +290,9 @@ fn one_leader_old_term_write_accepted_after_a_new_primary() {
             },
         ),
     );
-    let v = one_leader::PROPERTY.violation(&h, &options()).expect("violation");
+    let v = one_leader::PROPERTY
+        .violation(&h, &options())
+        .expect("violation");
     assert!(
         v.detail.contains("after master-1 became primary in term 2"),
         "{}",
@@ -332,14 +336,18 @@ fn one_leader_an_old_primary_merely_believing_is_not_a_violation() {
 #[test]
 fn one_leader_journal_terms_go_back() {
     let h = with_replay(replay(vec![(0, 2, 7), (1, 1, 8)], 0xbb, vec![]));
-    let v = one_leader::PROPERTY.violation(&h, &options()).expect("violation");
+    let v = one_leader::PROPERTY
+        .violation(&h, &options())
+        .expect("violation");
     assert!(v.detail.contains("goes back from term 2"), "{}", v.detail);
 }
 
 #[test]
 fn no_lost_entries_acknowledged_entry_missing() {
     let h = with_replay(replay(vec![(0, 1, 7)], 0xaa, vec![(1, Some(0xaa))]));
-    let v = no_lost_entries::PROPERTY.violation(&h, &options()).expect("violation");
+    let v = no_lost_entries::PROPERTY
+        .violation(&h, &options())
+        .expect("violation");
     assert!(v.detail.contains("acknowledged seq 1"), "{}", v.detail);
     assert_eq!(v.at_ms, 1004.0);
 }
@@ -371,17 +379,23 @@ fn no_lost_entries_client_told_ok_without_journal() {
             },
         ),
     );
-    let v = no_lost_entries::PROPERTY.violation(&h, &options()).expect("violation");
+    let v = no_lost_entries::PROPERTY
+        .violation(&h, &options())
+        .expect("violation");
     assert!(v.detail.contains("told ok by master-1"), "{}", v.detail);
 }
 
 #[test]
 fn no_lost_entries_duplicate_operation_and_gap() {
     let dup = with_replay(replay(vec![(0, 1, 7), (1, 1, 8), (2, 1, 7)], 0xbb, vec![]));
-    let v = no_lost_entries::PROPERTY.violation(&dup, &options()).expect("violation");
+    let v = no_lost_entries::PROPERTY
+        .violation(&dup, &options())
+        .expect("violation");
     assert!(v.detail.contains("in the journal twice"), "{}", v.detail);
     let gap = with_replay(replay(vec![(0, 1, 7), (2, 1, 8)], 0xbb, vec![]));
-    let v = no_lost_entries::PROPERTY.violation(&gap, &options()).expect("violation");
+    let v = no_lost_entries::PROPERTY
+        .violation(&gap, &options())
+        .expect("violation");
     assert!(v.detail.contains("journal gap"), "{}", v.detail);
 }
 
@@ -392,7 +406,9 @@ fn no_lost_entries_master_state_differs_from_the_journal() {
         |e| e.node == "master-1" && matches!(e.kind, EventKind::FinalState { .. }),
         final_state(2002, "master-1", false, 1, 0xcc),
     );
-    let v = no_lost_entries::PROPERTY.violation(&h, &options()).expect("violation");
+    let v = no_lost_entries::PROPERTY
+        .violation(&h, &options())
+        .expect("violation");
     assert!(
         v.detail.contains("differs from the journal"),
         "{}",
@@ -419,7 +435,9 @@ fn bounded_retry_call_too_long_too_many_attempts_or_never_ending() {
     );
     let mut late = late;
     late.sort_by_key(|e| e.at_us);
-    let v = bounded_retry::PROPERTY.violation(&late, &o).expect("violation");
+    let v = bounded_retry::PROPERTY
+        .violation(&late, &o)
+        .expect("violation");
     assert!(v.detail.contains("took"), "{}", v.detail);
 
     let many = insert(
@@ -435,7 +453,9 @@ fn bounded_retry_call_too_long_too_many_attempts_or_never_ending() {
             },
         ),
     );
-    let v = bounded_retry::PROPERTY.violation(&many, &o).expect("violation");
+    let v = bounded_retry::PROPERTY
+        .violation(&many, &o)
+        .expect("violation");
     assert!(v.detail.contains("the policy allows"), "{}", v.detail);
 
     let mut open = clean();
@@ -445,7 +465,9 @@ fn bounded_retry_call_too_long_too_many_attempts_or_never_ending() {
         "harness",
         EventKind::Phase { name: "end".into() },
     ));
-    let v = bounded_retry::PROPERTY.violation(&open, &o).expect("violation");
+    let v = bounded_retry::PROPERTY
+        .violation(&open, &o)
+        .expect("violation");
     assert!(v.detail.contains("had not ended"), "{}", v.detail);
 }
 
@@ -477,7 +499,9 @@ fn liveness_no_answer_unavailable_or_no_single_primary() {
     let o = options();
     let mut silent = clean();
     silent.retain(|e| !matches!(e.kind, EventKind::Ok { op_id: 8, .. }));
-    let v = liveness::PROPERTY.violation(&silent, &o).expect("violation");
+    let v = liveness::PROPERTY
+        .violation(&silent, &o)
+        .expect("violation");
     assert!(v.detail.contains("client-0 had no answer"), "{}", v.detail);
 
     let unavailable = replace(
@@ -493,7 +517,9 @@ fn liveness_no_answer_unavailable_or_no_single_primary() {
             },
         ),
     );
-    let v = liveness::PROPERTY.violation(&unavailable, &o).expect("violation");
+    let v = liveness::PROPERTY
+        .violation(&unavailable, &o)
+        .expect("violation");
     assert!(v.detail.contains("found no primary"), "{}", v.detail);
 
     let headless = replace(
@@ -501,7 +527,9 @@ fn liveness_no_answer_unavailable_or_no_single_primary() {
         |e| e.node == "master-0" && matches!(e.kind, EventKind::FinalState { .. }),
         final_state(2001, "master-0", false, 2, 0xbb),
     );
-    let v = liveness::PROPERTY.violation(&headless, &o).expect("violation");
+    let v = liveness::PROPERTY
+        .violation(&headless, &o)
+        .expect("violation");
     assert!(v.detail.contains("no master is primary"), "{}", v.detail);
 
     let two = replace(

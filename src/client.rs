@@ -7,14 +7,14 @@ use crate::bugs::Bug;
 use crate::history::{CallError, EventKind, History};
 use crate::master::rpc::{MasterError, MasterOp, MasterReply, MasterRequest};
 use crate::master::LEADER_PATH;
-use crate::op::{FsOp, FsReply};
 use crate::net::{master_of_addr, Role};
+use crate::op::{FsOp, FsReply};
 use crate::options::Options;
+use crate::seed::Stream;
 use crate::zookeeper::election::leader_candidates;
 use crate::zookeeper::ZkClient;
 use madsim::net::Endpoint;
 use madsim::time::{sleep, Instant};
-use crate::seed::Stream;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use std::net::SocketAddr;
@@ -63,8 +63,7 @@ impl MasterClient {
             role.ip(),
             Role::ZooKeeper.addr(),
             &role.name(),
-            Duration::from_millis(options.zookeeper_session_timeout_ms),
-            Duration::from_millis(options.zookeeper_connection_timeout_ms),
+            &options,
             history.clone(),
             None,
             crate::seed::rng(seed, Stream::ZooKeeperClient { process: &process }),
@@ -81,7 +80,10 @@ impl MasterClient {
             ep,
             zk,
             history,
-            rng: Mutex::new(crate::seed::rng(seed, Stream::MasterClient { process: &process })),
+            rng: Mutex::new(crate::seed::rng(
+                seed,
+                Stream::MasterClient { process: &process },
+            )),
             options,
             next_call: AtomicU64::new(0),
             connected: Mutex::new(None),

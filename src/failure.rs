@@ -95,7 +95,10 @@ impl fmt::Display for Unfinished {
                 *limit_ms as f64 / 1000.0
             ),
             Unfinished::WallLimit { limit_s } => {
-                write!(f, "still running after the wall-time limit of {limit_s:.0} s")
+                write!(
+                    f,
+                    "still running after the wall-time limit of {limit_s:.0} s"
+                )
             }
         }
     }

@@ -122,7 +122,10 @@ mod tests {
     #[test]
     fn every_flag_that_shaped_the_run_is_spelled_out() {
         let fast = Origin::Preset("fast".into());
-        assert_eq!(model(fast.clone(), None, true).to_string(), "ftsim run --seed 7");
+        assert_eq!(
+            model(fast.clone(), None, true).to_string(),
+            "ftsim run --seed 7"
+        );
         assert_eq!(
             model(
                 Origin::Preset("alluxio-defaults".into()),

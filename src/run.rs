@@ -4,13 +4,13 @@
 
 use crate::check::{self, bounded_retry::call_bound_ms, Violation};
 use crate::cluster::Cluster;
+use crate::failure::Unfinished;
 use crate::history::{history_hash, Event, EventKind};
 use crate::journal::reader;
-use crate::op::FsOp;
 use crate::nemesis::Nemesis;
 use crate::net::Role;
+use crate::op::FsOp;
 use crate::options::Options;
-use crate::failure::Unfinished;
 use crate::plan::Plan;
 use madsim::time::sleep;
 use serde::Serialize;

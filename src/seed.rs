@@ -92,8 +92,20 @@ mod tests {
         let c: u64 = rng(2, Stream::Workload(0)).gen();
         assert!(a != b && a != c);
         assert_eq!(a, rng(1, Stream::Workload(0)).gen::<u64>());
-        let first: u64 = rng(1, Stream::MasterClient { process: &process_name("worker-0", 0) }).gen();
-        let restarted: u64 = rng(1, Stream::MasterClient { process: &process_name("worker-0", 1) }).gen();
+        let first: u64 = rng(
+            1,
+            Stream::MasterClient {
+                process: &process_name("worker-0", 0),
+            },
+        )
+        .gen();
+        let restarted: u64 = rng(
+            1,
+            Stream::MasterClient {
+                process: &process_name("worker-0", 1),
+            },
+        )
+        .gen();
         assert_ne!(first, restarted);
     }
 }

@@ -6,8 +6,8 @@
 //! it. Every candidate runs in its own madsim runtime on its own thread, with the same seed, so
 //! the result is deterministic: the same input shrinks to the same plan.
 
-use crate::fault::{Fault, ScheduledFault};
 use crate::failure::Unfinished;
+use crate::fault::{Fault, ScheduledFault};
 use crate::model::Model;
 use crate::options::Options;
 use crate::plan::Plan;
@@ -265,7 +265,8 @@ pub fn shrink_to_file(
         .first()
         .map(|v| v.invariant.to_string())
         .ok_or(ShrinkError::Passes)?;
-    let shrunk = shrink(seed, before.clone(), &invariant, max_runs).map_err(ShrinkError::Harness)?;
+    let shrunk =
+        shrink(seed, before.clone(), &invariant, max_runs).map_err(ShrinkError::Harness)?;
     let wall_s = wall.elapsed().as_secs_f64();
     let file = ScheduleFile::from_plan(seed, &shrunk.plan, Some(invariant.clone()));
     let name = format!(

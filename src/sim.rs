@@ -43,29 +43,29 @@ where
                 let runtime = Runtime::with_seed_and_config(seed, Config::default());
                 runtime.block_on(async move {
                     let dispatcher = crate::deadline::serve();
-                    let out = match time_limit {
-                        Some(limit) => madsim::time::timeout(limit, f()).await.map_err(|_| {
-                            Unfinished::Hang {
-                                limit_ms: limit.as_millis() as u64,
-                            }
-                        }),
-                        None => Ok(f().await),
-                    };
+                    let out =
+                        match time_limit {
+                            Some(limit) => madsim::time::timeout(limit, f()).await.map_err(|_| {
+                                Unfinished::Hang {
+                                    limit_ms: limit.as_millis() as u64,
+                                }
+                            }),
+                            None => Ok(f().await),
+                        };
                     crate::deadline::shut_down(dispatcher);
                     out
                 })
             }));
             let _ = tx.send(
-                result.unwrap_or_else(|panic| Err(Unfinished::Panic(panic_message(panic.as_ref())))),
+                result
+                    .unwrap_or_else(|panic| Err(Unfinished::Panic(panic_message(panic.as_ref())))),
             );
         })
         .map_err(|e| Unfinished::Panic(format!("cannot start a thread: {e}")))?;
     let result = match wall_limit {
-        Some(limit) => rx
-            .recv_timeout(limit)
-            .map_err(|_| Unfinished::WallLimit {
-                limit_s: limit.as_secs_f64(),
-            })?,
+        Some(limit) => rx.recv_timeout(limit).map_err(|_| Unfinished::WallLimit {
+            limit_s: limit.as_secs_f64(),
+        })?,
         None => rx.recv().map_err(|_| {
             Unfinished::Panic("the run's thread ended without a result".to_string())
         })?,

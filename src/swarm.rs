@@ -7,10 +7,10 @@
 use crate::fault::{Fault, ScheduledFault, Target, FAULT_KINDS};
 use crate::net::Role;
 use crate::options::Options;
+use crate::plan::Plan;
 use rand::seq::SliceRandom;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use crate::plan::Plan;
 
 /// Draws a cluster, timeouts and a fault schedule from `seed`, around the `base` options (which
 /// came from `preset`).

@@ -55,10 +55,7 @@ pub enum UfsOp<R> {
     /// A file's durable records.
     Read { path: String },
     /// Create a file with these records, durable and closed, in one step.
-    Put {
-        path: String,
-        records: Vec<Arc<R>>,
-    },
+    Put { path: String, records: Vec<Arc<R>> },
 }
 
 /// What a listing says of one file.

@@ -21,14 +21,8 @@ pub async fn run(
 ) {
     let role = Role::Worker(index);
     let name = role.name();
-    let client = MasterClient::connect(
-        role,
-        options.clone(),
-        history.clone(),
-        seed,
-        incarnation,
-    )
-    .await;
+    let client =
+        MasterClient::connect(role, options.clone(), history.clone(), seed, incarnation).await;
     let interval = Duration::from_millis(options.worker_block_heartbeat_interval_ms);
     let timeout = Duration::from_millis(options.worker_block_heartbeat_timeout_ms);
     let blocks: Vec<u64> = (0..options.worker_blocks as u64)

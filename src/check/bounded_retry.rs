@@ -11,7 +11,6 @@ use crate::history::{Event, EventKind};
 use crate::options::Options;
 use std::collections::BTreeMap;
 
-
 /// Longest a call may take, in simulated milliseconds.
 pub fn call_bound_ms(o: &Options) -> u64 {
     o.user_rpc_retry_max_duration_ms + o.leader_lookup_bound_ms() + o.user_rpc_attempt_timeout_ms
@@ -99,7 +98,7 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
                     let took = active(&e.node, start, e.at_us);
                     if took > bound_us {
                         return Some(Breach::at(
-                    events,
+                            events,
                             i,
                             format!(
                                 "{}'s call {op_id:#x} took {:.3} ms; the bound is {} ms",

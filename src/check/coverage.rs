@@ -133,9 +133,8 @@ fn retries_across_failover(events: &[Event]) -> u64 {
                 attempts.entry(*op_id).or_default().insert(m);
             }
             EventKind::Ok { op_id, .. } => {
-                if attempts.remove(op_id).is_some_and(|masters| masters.len() > 1) {
-                    n += 1;
-                }
+                let masters = attempts.remove(op_id).unwrap_or_default();
+                n += u64::from(masters.len() > 1);
             }
             EventKind::Fail { op_id, .. } => {
                 attempts.remove(op_id);

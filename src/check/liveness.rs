@@ -22,8 +22,7 @@ pub const PROPERTY: Property = Property {
 };
 
 pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
-    let fail =
-        |i: usize, detail: String| Some(Breach::at(events, i, detail));
+    let fail = |i: usize, detail: String| Some(Breach::at(events, i, detail));
     let (h_index, healed) = events.iter().enumerate().find_map(|(i, e)| match &e.kind {
         EventKind::Phase { name } if name == "liveness" => Some((i, e.at_us)),
         _ => None,

@@ -8,8 +8,8 @@
 //! sequence number, which the reader records; the primary must be at the end of the journal.
 
 use super::{Breach, Check, Property};
-use crate::options::Options;
 use crate::history::{Event, EventKind};
+use crate::options::Options;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The property, as the table in [`super::PROPERTIES`] lists it.

@@ -12,8 +12,8 @@
 //! [`super::coverage`] counts that as a Sometimes fact.
 
 use super::{Breach, Check, Property};
-use crate::options::Options;
 use crate::history::{Event, EventKind};
+use crate::options::Options;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The property, as the table in [`super::PROPERTIES`] lists it.

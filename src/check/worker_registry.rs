@@ -20,8 +20,7 @@ pub const PROPERTY: Property = Property {
 };
 
 pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
-    let fail =
-        |i: usize, detail: String| Some(Breach::at(events, i, detail));
+    let fail = |i: usize, detail: String| Some(Breach::at(events, i, detail));
 
     // Rule 1: per (master, term), worker id -> worker.
     let mut term_of: BTreeMap<&str, u64> = BTreeMap::new();

@@ -143,7 +143,10 @@ pub fn explore(args: ExploreArgs) -> ExitCode {
     let rates = sweep.rates(wall.elapsed().as_secs_f64());
     let peak = ftsim::memory::peak_rss_mib();
     if a.json {
-        println!("{}", render::sweep_json(&sweep, start, (k, n), &rates, peak));
+        println!(
+            "{}",
+            render::sweep_json(&sweep, start, (k, n), &rates, peak)
+        );
     } else {
         render::sweep(&sweep, &rates, peak);
     }

@@ -32,8 +32,14 @@ mod tests {
             (FailureKind::Always, "an Always property"),
             (FailureKind::Eventually, "an Eventually property"),
             (FailureKind::Panic, "the model panicked"),
-            (FailureKind::Hang, "a seed hung past its simulated-time limit"),
-            (FailureKind::WallLimit, "a seed ran past its wall-time limit"),
+            (
+                FailureKind::Hang,
+                "a seed hung past its simulated-time limit",
+            ),
+            (
+                FailureKind::WallLimit,
+                "a seed ran past its wall-time limit",
+            ),
         ] {
             let phrase = format!("{} {}", kind.exit_code(), words);
             assert!(super::HELP.contains(&phrase), "{phrase}");

@@ -6,6 +6,9 @@ use super::{parse_range, Record, Replica, CHECKPOINTS, LOGS};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+/// A log's sequence range `[start, end)`, from its file name.
+type SeqRange = (u64, u64);
+
 /// What the reader found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Replay {
@@ -61,7 +64,8 @@ fn replay_until(files: &BTreeMap<String, Vec<Arc<Record>>>, limit: u64) -> Repla
         },
         None => Replica::default(),
     };
-    let mut logs: Vec<((u64, u64), &Vec<Arc<Record>>)> = files
+    // (sequence range from the name, records)
+    let mut logs: Vec<(SeqRange, &Vec<Arc<Record>>)> = files
         .iter()
         .filter(|(p, _)| p.starts_with(&format!("{LOGS}/")))
         .filter_map(|(p, r)| Some((parse_range(p.rsplit('/').next()?)?, r)))

@@ -3,8 +3,8 @@
 use super::{log_path, parse_range, JournalEntry, Record, IN_PROGRESS, LOGS};
 use crate::bugs::Bug;
 use crate::history::{EventKind, History};
-use crate::options::{Fencing, Options};
 use crate::journal::JournalUfs;
+use crate::options::{Fencing, Options};
 use crate::ufs::{UfsError, UfsOp, UfsReply};
 use madsim::time::{sleep, Instant};
 use std::sync::atomic::{AtomicBool, Ordering};

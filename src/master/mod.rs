@@ -7,10 +7,10 @@ pub mod rpc;
 
 use crate::bugs::Bug;
 use crate::history::{ConnState, EventKind, History};
+use crate::journal::JournalUfs;
 use crate::journal::{JournalEntry, Replica, Tailer};
 use crate::net::Role as NodeRole;
 use crate::options::{ConnectionErrorPolicy, Options};
-use crate::journal::JournalUfs;
 use crate::seed::Stream;
 use crate::zookeeper::election::{ensure_path, Election};
 use crate::zookeeper::{ZkClient, ZkError, ZkEvent, ZkOp};
@@ -167,11 +167,7 @@ impl Master {
         }
     }
 
-    async fn handle_fs(
-        &self,
-        op_id: u64,
-        op: crate::op::FsOp,
-    ) -> Result<MasterReply, MasterError> {
+    async fn handle_fs(&self, op_id: u64, op: crate::op::FsOp) -> Result<MasterReply, MasterError> {
         let mut replica = self.replica.lock().await;
         if !op.is_mutation() {
             return replica
@@ -301,8 +297,7 @@ pub async fn run(setup: MasterSetup) {
         role.ip(),
         NodeRole::ZooKeeper.addr(),
         &name,
-        Duration::from_millis(options.zookeeper_session_timeout_ms),
-        Duration::from_millis(options.zookeeper_connection_timeout_ms),
+        options,
         setup.history.clone(),
         resume,
         crate::seed::rng(

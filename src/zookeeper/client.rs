@@ -60,14 +60,14 @@ pub struct ZkClient {
 }
 
 impl ZkClient {
-    /// Starts connecting from `ip` to `server`. `resume` reuses an old session id (only a planted
-    /// bug does that: a restarted process must open a new session).
+    /// Starts connecting from `ip` to `server`, with the session and connection timeouts of
+    /// `options`. `resume` reuses an old session id (only a planted bug does that: a restarted
+    /// process must open a new session).
     pub async fn start(
         ip: IpAddr,
         server: SocketAddr,
         owner: &str,
-        session_timeout: Duration,
-        connection_timeout: Duration,
+        options: &crate::options::Options,
         history: History,
         resume: Option<u64>,
         rng: ChaCha8Rng,
@@ -80,8 +80,8 @@ impl ZkClient {
             server,
             owner: owner.to_string(),
             history,
-            session_timeout,
-            connection_timeout,
+            session_timeout: Duration::from_millis(options.zookeeper_session_timeout_ms),
+            connection_timeout: Duration::from_millis(options.zookeeper_connection_timeout_ms),
             conn: Mutex::new(Conn {
                 session: 0,
                 state: None,
