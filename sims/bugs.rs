@@ -6,6 +6,7 @@ use ftsim::hunt::hunt;
 use ftsim::{Bug, Model};
 
 /// (bug, the invariants whose checkers catch its mechanism, budget in seeds from start seed 1)
+/// in the `fast` preset; [`SLOW_CATALOGUE`] holds the bugs hunted in `alluxio-defaults`.
 const CATALOGUE: &[(Bug, &[&str], u64)] = &[
     (Bug::AckWithoutJournal, &["no_lost_entries"], 100),
     (Bug::DeleteDuplicateCompletedLog, &["no_lost_entries"], 100),
@@ -19,7 +20,7 @@ const CATALOGUE: &[(Bug, &[&str], u64)] = &[
     (
         Bug::PersistentLeaderZnode,
         &["liveness", "worker_registry"],
-        100,
+        500,
     ),
     (Bug::SequentialWorkerIds, &["worker_registry"], 100),
     (
@@ -33,7 +34,11 @@ const CATALOGUE: &[(Bug, &[&str], u64)] = &[
         100,
     ),
     (Bug::IncompleteLogAfterFlushFailure, &["liveness"], 100),
-    (Bug::NonIdempotentRetry, &["no_lost_entries"], 100),
+    (
+        Bug::NonIdempotentRetry,
+        &["no_lost_entries", "linearizable"],
+        100,
+    ),
     (Bug::SilentWorkerAfterTimeout, &["worker_registry"], 100),
     (Bug::ReusedSessionAfterRestart, &["liveness"], 100),
     (
@@ -41,7 +46,15 @@ const CATALOGUE: &[(Bug, &[&str], u64)] = &[
         &["no_lost_entries", "one_leader", "liveness"],
         100,
     ),
+    (Bug::DirtyReadBeforeFlush, &["linearizable"], 500),
+    (Bug::ClientMetadataCache, &["linearizable"], 100),
 ];
+
+/// B17 needs a deposed primary to keep answering readers while a new primary acknowledges a
+/// write: with Alluxio's timeouts that window is seconds long, with the `fast` preset's a few
+/// hundred milliseconds, so it is hunted in `alluxio-defaults`.
+const SLOW_CATALOGUE: &[(Bug, &[&str], u64)] =
+    &[(Bug::StaleReadAfterLostLeadership, &["linearizable"], 500)];
 
 fn jobs() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
@@ -50,8 +63,18 @@ fn jobs() -> usize {
 #[test]
 fn every_expressible_bug_is_caught_by_its_invariant() {
     let mut misses = vec![];
-    for &(bug, invariants, budget) in CATALOGUE {
-        let h = hunt(bug, &Model::fast(), 1, budget, jobs());
+    let hunts =
+        CATALOGUE
+            .iter()
+            .map(|entry| (entry, Model::fast()))
+            .chain(SLOW_CATALOGUE.iter().map(|entry| {
+                (
+                    entry,
+                    Model::preset("alluxio-defaults").expect("a known preset"),
+                )
+            }));
+    for (&(bug, invariants, budget), model) in hunts {
+        let h = hunt(bug, &model, 1, budget, jobs());
         eprintln!(
             "{} {}: {:?} after {} seeds by {:?}",
             h.id, h.bug, h.seed, h.seeds_tried, h.invariant

@@ -34,6 +34,7 @@ fn replay(
     EventKind::JournalReplay {
         checkpoint_seq: 0,
         checkpoint_ops: vec![],
+        order: entries.iter().map(|e| e.2).collect(),
         entries,
         digest,
         problem: None,
@@ -175,7 +176,11 @@ fn clean() -> Vec<Event> {
             EventKind::Ok {
                 op_id: 8,
                 by: "master-0".into(),
-                reply: ok_reply(),
+                reply: FsReply::Status {
+                    id: 2,
+                    dir: true,
+                    complete: true,
+                },
             },
         ),
         ev(

@@ -1,4 +1,5 @@
-//! The planted-bug catalogue: historical Alluxio failover bugs (PROTOCOL.md, B1 to B15), each a
+//! The planted-bug catalogue: historical Alluxio failover bugs (PROTOCOL.md, B1 to B15) and the
+//! read-path hazards of Alluxio's design (B16 to B18), each a
 //! switch that puts the old mechanism back into the model so the harness can prove it catches it.
 
 use serde::{Deserialize, Serialize};
@@ -37,11 +38,17 @@ pub enum Bug {
     ReusedSessionAfterRestart,
     /// B15: lazy rename fencing let a paused old primary acknowledge entries readers drop.
     LazyRenameFencing,
+    /// B16: reads see a mutation before its journal entry is flushed (locks released early).
+    DirtyReadBeforeFlush,
+    /// B17: a primary answers reads without confirming it still leads.
+    StaleReadAfterLostLeadership,
+    /// B18: clients answer reads from a metadata cache that other clients' writes do not reach.
+    ClientMetadataCache,
 }
 
 impl Bug {
     /// Every bug, in catalogue order.
-    pub const ALL: [Bug; 15] = [
+    pub const ALL: [Bug; 18] = [
         Bug::AckWithoutJournal,
         Bug::DeleteDuplicateCompletedLog,
         Bug::FlushFailureRenamesOtherLog,
@@ -57,9 +64,12 @@ impl Bug {
         Bug::SilentWorkerAfterTimeout,
         Bug::ReusedSessionAfterRestart,
         Bug::LazyRenameFencing,
+        Bug::DirtyReadBeforeFlush,
+        Bug::StaleReadAfterLostLeadership,
+        Bug::ClientMetadataCache,
     ];
 
-    /// The catalogue id, `B1` to `B15`.
+    /// The catalogue id, `B1` to `B18`.
     pub fn id(self) -> String {
         format!("B{}", Bug::ALL.iter().position(|b| *b == self).unwrap() + 1)
     }
@@ -117,6 +127,15 @@ impl Bug {
             Bug::ReusedSessionAfterRestart => "a restarted master reused its old ZooKeeper session",
             Bug::LazyRenameFencing => {
                 "lazy rename fencing let a paused old primary acknowledge entries readers drop"
+            }
+            Bug::DirtyReadBeforeFlush => {
+                "reads saw a mutation before its journal entry was flushed (locks released early)"
+            }
+            Bug::StaleReadAfterLostLeadership => {
+                "a deposed primary answered reads from its stale tree without confirming it led"
+            }
+            Bug::ClientMetadataCache => {
+                "clients answered reads from a metadata cache other clients' writes never reach"
             }
         }
     }

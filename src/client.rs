@@ -17,6 +17,7 @@ use madsim::net::Endpoint;
 use madsim::time::{sleep, Instant};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -43,6 +44,8 @@ pub struct MasterClient {
     /// again through ZooKeeper) on Unavailable or no answer, as Alluxio's client keeps its
     /// connection.
     connected: Mutex<Option<SocketAddr>>,
+    /// The metadata cache: a read's answer, who gave it, and when (keyed by the operation).
+    cache: Mutex<BTreeMap<String, (FsReply, String, Instant)>>,
 }
 
 impl MasterClient {
@@ -86,6 +89,7 @@ impl MasterClient {
             )),
             options,
             next_call: AtomicU64::new(0),
+            cache: Mutex::new(BTreeMap::new()),
             connected: Mutex::new(None),
         })
     }
@@ -168,7 +172,7 @@ impl MasterClient {
         &self,
         op: MasterOp,
         mut on_attempt: impl FnMut(u32, Option<String>, u32),
-    ) -> Result<(MasterReply, SocketAddr), MasterError> {
+    ) -> Result<(MasterReply, SocketAddr), Refused> {
         let started = Instant::now();
         let max_duration = Duration::from_millis(self.options.user_rpc_retry_max_duration_ms);
         let max_sleep = Duration::from_millis(self.options.user_rpc_retry_max_sleep_ms);
@@ -180,11 +184,13 @@ impl MasterClient {
                 .attempt(&op, |master, lookups| on_attempt(attempt, master, lookups))
                 .await
             {
-                return result.map(|reply| (reply, addr));
+                return result
+                    .map(|reply| (reply, addr))
+                    .map_err(|e| Refused(e, Some(addr)));
             }
             let elapsed = Instant::now() - started;
             if elapsed >= max_duration {
-                return Err(MasterError::Unavailable);
+                return Err(Refused(MasterError::Unavailable, None));
             }
             let jitter_ms = self
                 .rng
@@ -207,6 +213,28 @@ impl MasterClient {
                 op: op.clone(),
             },
         );
+        // The metadata cache (off by default, as in Alluxio): a read answered from it never
+        // reaches a master, so writes by other clients since it was filled stay invisible.
+        let cache_key = format!("{op:?}");
+        if self.options.metadata_cache() && !op.is_mutation() {
+            let hit = self.cache.lock().unwrap().get(&cache_key).cloned();
+            if let Some((reply, by, filled)) = hit {
+                let age = Instant::now() - filled;
+                if age < Duration::from_millis(self.options.user_metadata_cache_expiration_time_ms)
+                {
+                    self.history.record(
+                        &self.node,
+                        EventKind::Ok {
+                            op_id,
+                            by,
+                            reply: reply.clone(),
+                        },
+                    );
+                    return Ok(reply);
+                }
+            }
+        }
+        let is_mutation = op.is_mutation();
         let result = self
             .call(MasterOp::Fs { op_id, op }, |attempt, master, lookups| {
                 self.history.record(
@@ -223,6 +251,14 @@ impl MasterClient {
         match result {
             Ok((MasterReply::Fs(reply), addr)) => {
                 let by = master_name(addr);
+                if self.options.metadata_cache() {
+                    let mut cache = self.cache.lock().unwrap();
+                    if is_mutation {
+                        cache.clear();
+                    } else {
+                        cache.insert(cache_key, (reply.clone(), by.clone(), Instant::now()));
+                    }
+                }
                 self.history.record(
                     &self.node,
                     EventKind::Ok {
@@ -234,17 +270,17 @@ impl MasterClient {
                 Ok(reply)
             }
             Ok((other, addr)) => unreachable!("{addr} answered a namespace call with {other:?}"),
-            Err(e) => {
-                let error = match e {
-                    MasterError::Unavailable => CallError::Unavailable,
-                    MasterError::Fs(e) => CallError::Fs(e),
+            Err(Refused(e, addr)) => {
+                let (error, by) = match e {
+                    MasterError::Unavailable => (CallError::Unavailable, None),
+                    MasterError::Fs(e) => (CallError::Fs(e), addr.map(master_name)),
                 };
                 self.history.record(
                     &self.node,
                     EventKind::Fail {
                         op_id,
                         error: error.clone(),
-                        by: None,
+                        by,
                     },
                 );
                 Err(error)
@@ -252,6 +288,10 @@ impl MasterClient {
         }
     }
 }
+
+/// A call that did not succeed: the error, and the master that gave it when one answered.
+#[derive(Debug)]
+pub struct Refused(pub MasterError, pub Option<SocketAddr>);
 
 fn master_name(addr: SocketAddr) -> String {
     master_of_addr(addr)

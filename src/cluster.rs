@@ -323,6 +323,11 @@ impl Cluster {
         self.ufs.snapshot()
     }
 
+    /// The journal's files that were deleted (by GC, or by a planted bug), with their records.
+    pub fn deleted_journal_files(&self) -> Vec<(String, Vec<Arc<crate::journal::Record>>)> {
+        self.ufs.deleted()
+    }
+
     /// Kills every node and lets the runtime settle, so that nothing leaks past the run.
     pub async fn shutdown(self) {
         for node in self.nodes.values() {

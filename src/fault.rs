@@ -72,6 +72,10 @@ pub enum Fault {
     Isolate { node: Target },
     /// Cut the listed nodes from all the others, both ways; inverse: reconnect.
     SplitHalves { side: Vec<Target> },
+    /// Cut the primary, with the listed clients, from everything else (ZooKeeper, the UFS, the
+    /// other masters and clients), as Jepsen's isolated-primary partition does: a deposed
+    /// primary that has not noticed still answers the clients it sees; inverse: reconnect.
+    PrimaryMinority { clients: Vec<Target> },
     /// Drop every message from `from` to `to` (the other direction works); inverse: reconnect.
     OneWay { from: Target, to: Target },
     /// Cut a master from ZooKeeper only (it still reaches the UFS and clients); inverse: reconnect.
@@ -101,6 +105,7 @@ pub const FAULT_KINDS: &[&str] = &[
     "pause",
     "isolate",
     "split-halves",
+    "primary-minority",
     "one-way",
     "cut-from-zookeeper",
     "cut-from-ufs",
@@ -121,6 +126,7 @@ impl Fault {
             Fault::Pause { .. } => "pause",
             Fault::Isolate { .. } => "isolate",
             Fault::SplitHalves { .. } => "split-halves",
+            Fault::PrimaryMinority { .. } => "primary-minority",
             Fault::OneWay { .. } => "one-way",
             Fault::CutFromZookeeper { .. } => "cut-from-zookeeper",
             Fault::CutFromUfs { .. } => "cut-from-ufs",
@@ -146,6 +152,9 @@ impl Fault {
             | Fault::FlushFail { node }
             | Fault::FlushSlow { node, .. } => vec![*node],
             Fault::SplitHalves { side } => side.clone(),
+            Fault::PrimaryMinority { clients } => std::iter::once(Target::Primary)
+                .chain(clients.iter().copied())
+                .collect(),
             Fault::OneWay { from, to } => vec![*from, *to],
             Fault::MessageLoss { .. }
             | Fault::LatencySpike { .. }
@@ -207,6 +216,13 @@ impl Fault {
                 Err("split-halves: the side is empty".into())
             }
             Fault::OneWay { from, to } if from == to => Err(format!("one-way: {from} to itself")),
+            Fault::PrimaryMinority { clients }
+                if !clients
+                    .iter()
+                    .all(|c| matches!(c, Target::Node(Role::Client(_)))) =>
+            {
+                Err("primary-minority: only clients join the primary's side".into())
+            }
             _ => Ok(()),
         }
     }
@@ -218,6 +234,10 @@ impl fmt::Display for Fault {
             Fault::SplitHalves { side } => {
                 let names: Vec<String> = side.iter().map(|t| t.to_string()).collect();
                 write!(f, "split-halves [{}]", names.join(" "))
+            }
+            Fault::PrimaryMinority { clients } => {
+                let names: Vec<String> = clients.iter().map(|t| t.to_string()).collect();
+                write!(f, "primary-minority [primary {}]", names.join(" "))
             }
             Fault::OneWay { from, to } => write!(f, "one-way {from} -> {to}"),
             Fault::MessageLoss { percent } => write!(f, "message-loss {percent}%"),

@@ -147,6 +147,9 @@ pub enum EventKind {
         /// The digest after the first `seq` entries, for each `applied_seq` a master reported in
         /// its final state (standbys read only completed logs, so they may be a prefix behind).
         digest_at: Vec<(u64, Option<u64>)>,
+        /// The operation id of every entry from sequence number 0, as the journal recorded them
+        /// over the whole run (logs since collected included), up to the first gap.
+        order: Vec<u64>,
     },
 }
 

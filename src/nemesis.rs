@@ -233,7 +233,7 @@ impl<'a> Nemesis<'a> {
                 self.clog(&links);
                 Undo::Links(links)
             }
-            Fault::SplitHalves { .. } => {
+            Fault::SplitHalves { .. } | Fault::PrimaryMinority { .. } => {
                 let rest: Vec<Role> = self
                     .state
                     .keys()
@@ -317,9 +317,9 @@ impl<'a> Nemesis<'a> {
             | Fault::FlushFail { .. } => format!("{} {}", fault.kind(), name(0)),
             Fault::FlushSlow { delay_ms, .. } => format!("flush-slow {} +{delay_ms} ms", name(0)),
             Fault::OneWay { .. } => format!("one-way {} -> {}", name(0), name(1)),
-            Fault::SplitHalves { .. } => {
+            Fault::SplitHalves { .. } | Fault::PrimaryMinority { .. } => {
                 let names: Vec<String> = targets.iter().map(|r| r.name()).collect();
-                format!("split-halves [{}]", names.join(" "))
+                format!("{} [{}]", fault.kind(), names.join(" "))
             }
             other => other.to_string(),
         };

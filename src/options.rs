@@ -19,6 +19,36 @@ pub enum Fencing {
     LazyRename,
 }
 
+/// What a read (or a definite error) may show of the primary's tree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReadVisibility {
+    /// Only durable state: the answer leaves once every entry planned before it is flushed, so a
+    /// client never sees a write that could still be lost.
+    Durable,
+    /// Alluxio as shipped: inode locks are released before the journal flush, so a read can see a
+    /// mutation whose entry is never made durable (bug `dirty-read-before-flush`).
+    Applied,
+}
+
+/// How a master makes sure it still leads before it answers a read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReadLeadership {
+    /// After reading its tree, the master asks ZooKeeper for the election's children and answers
+    /// only if its own znode still leads. The znode is ephemeral, and a new primary is elected
+    /// only once it is gone, so no other master led between the read and the check. Costs one
+    /// ZooKeeper round trip (two messages) per read.
+    ZookeeperCheck,
+    /// A journal write barrier: a flush of the primary's own log, which fails once a new primary
+    /// has recovered the log's lease. Costs one UFS flush RPC (two messages) per read batch and
+    /// the flush batch time; the flush also fails under storage faults.
+    JournalBarrier,
+    /// Alluxio as shipped: nothing is checked, so a deposed primary that has not noticed answers
+    /// from its stale tree (bug `stale-read-after-lost-leadership`).
+    Unchecked,
+}
+
 /// `zookeeper.leader.connection.error.policy`: how a primary reacts to ZooKeeper connection events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -57,6 +87,11 @@ pub struct Options {
     // ---- journal ----
     /// Fencing of the old primary's in-progress log (model only; Alluxio ships `lazy-rename`).
     pub journal_fencing: Fencing,
+    /// What reads may show of the primary's tree (model only; Alluxio ships `applied`).
+    pub master_read_visibility: ReadVisibility,
+    /// How a primary confirms its leadership before answering a read (model only; Alluxio ships
+    /// `unchecked`).
+    pub master_read_leadership: ReadLeadership,
     /// `master.journal.flush.batch.time`: entries are flushed in batches this far apart.
     pub master_journal_flush_batch_time_ms: u64,
     /// `master.journal.retry.interval`: a failed flush is retried this often.
@@ -104,6 +139,11 @@ pub struct Options {
     pub user_rpc_retry_max_duration_ms: u64,
     /// Deadline of one RPC attempt (model only).
     pub user_rpc_attempt_timeout_ms: u64,
+    /// `user.metadata.cache.enabled`: the client answers get_status and list_status from its
+    /// own cache (Alluxio's default: off; bug `client-metadata-cache` turns it on).
+    pub user_metadata_cache_enabled: bool,
+    /// `user.metadata.cache.expiration.time`: how long a cached answer is used.
+    pub user_metadata_cache_expiration_time_ms: u64,
 
     // ---- workload (model only) ----
     /// Operations each client issues during the run.
@@ -114,6 +154,11 @@ pub struct Options {
     pub workload_dirs: u32,
     /// Files per directory the workload draws paths from.
     pub workload_files_per_dir: u32,
+    /// Percent of the workload's operations that are reads (get_status, list_status).
+    pub workload_read_percent: u32,
+    /// Clients, counted from client-0, that only read (as query engines do); the others follow
+    /// `workload_read_percent`.
+    pub workload_read_only_clients: u32,
 
     // ---- run (model only) ----
     /// Length of the safety phase, in which faults are applied.
@@ -149,6 +194,8 @@ impl Options {
             zookeeper_leader_inquiry_sleep_ms: 1_000,
             zookeeper_leader_connection_error_policy: ConnectionErrorPolicy::Session,
             journal_fencing: Fencing::LeaseRecovery,
+            master_read_visibility: ReadVisibility::Durable,
+            master_read_leadership: ReadLeadership::ZookeeperCheck,
             master_journal_flush_batch_time_ms: 5,
             master_journal_retry_interval_ms: 1_000,
             master_journal_flush_timeout_ms: 300_000,
@@ -169,10 +216,14 @@ impl Options {
             user_rpc_retry_max_sleep_ms: 3_000,
             user_rpc_retry_max_duration_ms: 120_000,
             user_rpc_attempt_timeout_ms: 30_000,
+            user_metadata_cache_enabled: false,
+            user_metadata_cache_expiration_time_ms: 600_000,
             workload_ops_per_client: 60,
             workload_think_time_ms: 2_000,
             workload_dirs: 3,
             workload_files_per_dir: 4,
+            workload_read_percent: 20,
+            workload_read_only_clients: 0,
             run_safety_phase_ms: 600_000,
             run_liveness_slack_ms: 30_000,
             bug: None,
@@ -243,6 +294,18 @@ impl Options {
 
     /// Rejects option values the model cannot run.
     pub fn validate(&self) -> Result<(), String> {
+        if self.workload_read_percent > 100 {
+            return Err(format!(
+                "workload_read_percent must be 0 to 100, not {}",
+                self.workload_read_percent
+            ));
+        }
+        if self.workload_read_only_clients as usize > self.clients {
+            return Err(format!(
+                "workload_read_only_clients ({}) must not exceed clients ({})",
+                self.workload_read_only_clients, self.clients
+            ));
+        }
         if !(2..=5).contains(&self.masters) {
             return Err(format!("masters must be 2 to 5, not {}", self.masters));
         }
@@ -310,6 +373,29 @@ impl Options {
     }
 
     /// The fencing in force: the planted bug B15 forces `lazy-rename`.
+    /// What reads may show, the planted bug considered.
+    pub fn read_visibility(&self) -> ReadVisibility {
+        if self.bug == Some(Bug::DirtyReadBeforeFlush) {
+            ReadVisibility::Applied
+        } else {
+            self.master_read_visibility
+        }
+    }
+
+    /// How reads confirm leadership, the planted bug considered.
+    pub fn read_leadership(&self) -> ReadLeadership {
+        if self.bug == Some(Bug::StaleReadAfterLostLeadership) {
+            ReadLeadership::Unchecked
+        } else {
+            self.master_read_leadership
+        }
+    }
+
+    /// Whether clients answer reads from their metadata cache, the planted bug considered.
+    pub fn metadata_cache(&self) -> bool {
+        self.user_metadata_cache_enabled || self.bug == Some(Bug::ClientMetadataCache)
+    }
+
     pub fn fencing(&self) -> Fencing {
         if self.bug == Some(Bug::LazyRenameFencing) {
             Fencing::LazyRename

@@ -149,10 +149,12 @@ pub async fn scenario(seed: u64, plan: Plan) -> Vec<Event> {
                     crate::workload::run(
                         &client,
                         rng,
-                        o.workload_ops_per_client,
-                        Duration::from_millis(o.workload_think_time_ms),
-                        o.workload_dirs,
-                        o.workload_files_per_dir,
+                        &o,
+                        if (index as u32) < o.workload_read_only_clients {
+                            100
+                        } else {
+                            o.workload_read_percent
+                        },
                         &stop,
                     )
                     .await
@@ -242,6 +244,7 @@ pub async fn finish(cluster: Cluster) -> Vec<Event> {
     }
     let files = cluster.journal_files();
     let replay = reader::replay(&files);
+    let order = reader::entry_order(&files, &cluster.deleted_journal_files());
     let applied: BTreeSet<u64> = history.with_events(|events| {
         events
             .iter()
@@ -264,6 +267,7 @@ pub async fn finish(cluster: Cluster) -> Vec<Event> {
             digest: replay.digest,
             problem: replay.problem,
             digest_at,
+            order,
         },
     );
     cluster.shutdown().await;

@@ -16,8 +16,18 @@ use rand_chacha::ChaCha8Rng;
 /// came from `preset`).
 pub fn plan(seed: u64, preset: &str, base: &Options) -> Plan {
     let mut rng = crate::seed::rng(seed, crate::seed::Stream::Swarm);
-    let options = draw_options(&mut rng, base);
+    let mut options = draw_options(&mut rng, base);
     let faults = draw_faults(&mut rng, &options);
+    // Drawn last, so the cluster and the schedule draw as they did before this choice existed:
+    // a third of the plans are read-heavy, so that reads overlap failovers, and in half of the
+    // plans with several clients some only read (a reader sees a deposed primary longest: it
+    // never writes, so never runs into the fencing).
+    if rng.gen_bool(1.0 / 3.0) {
+        options.workload_read_percent = rng.gen_range(60..=85);
+    }
+    if options.clients > 1 && rng.gen_bool(0.5) {
+        options.workload_read_only_clients = rng.gen_range(1..options.clients) as u32;
+    }
     Plan {
         preset: preset.to_string(),
         options,
@@ -140,6 +150,16 @@ fn draw_fault(rng: &mut ChaCha8Rng, o: &Options, kind: &str) -> (Fault, u64) {
         "isolate" => Fault::Isolate {
             node: any_node(rng, o),
         },
+        "primary-minority" => {
+            let mut clients: Vec<Target> = (0..o.clients)
+                .filter(|_| rng.gen_bool(0.5))
+                .map(|i| Target::Node(Role::Client(i)))
+                .collect();
+            if clients.is_empty() && o.clients > 0 {
+                clients.push(Target::Node(Role::Client(rng.gen_range(0..o.clients))));
+            }
+            Fault::PrimaryMinority { clients }
+        }
         "split-halves" => {
             let mut all = vec![Target::Node(Role::ZooKeeper), Target::Node(Role::Ufs)];
             all.extend((0..o.masters).map(|i| Target::Node(Role::Master(i))));

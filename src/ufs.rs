@@ -193,6 +193,9 @@ impl<R> State<R> {
 /// The UFS actor.
 pub struct UfsServer<R> {
     state: Mutex<State<R>>,
+    /// Durable records of every deleted file, kept for the checkers' account of what the journal
+    /// ever held (a real UFS forgets them).
+    deleted: Mutex<Vec<(String, Vec<Arc<R>>)>>,
     faults: UfsFaults,
 }
 
@@ -227,6 +230,7 @@ impl<R: Content> UfsServer<R> {
     pub fn new(faults: UfsFaults) -> Arc<UfsServer<R>> {
         Arc::new(UfsServer {
             state: Mutex::new(State::default()),
+            deleted: Mutex::new(vec![]),
             faults,
         })
     }
@@ -242,6 +246,11 @@ impl<R: Content> UfsServer<R> {
             .iter()
             .map(|(p, i)| (p.clone(), st.files[i].durable.clone()))
             .collect()
+    }
+
+    /// Every deleted file's path and durable records, in the order of deletion.
+    pub fn deleted(&self) -> Vec<(String, Vec<Arc<R>>)> {
+        self.deleted.lock().unwrap().clone()
     }
 
     fn apply(&self, op: UfsOp<R>) -> Result<UfsReply<R>, UfsError> {
@@ -324,7 +333,9 @@ impl<R: Content> UfsServer<R> {
             UfsOp::Delete { path, holder } => {
                 st.check_holder(&path, holder.as_deref())?;
                 let inode = st.paths.remove(&path).ok_or(UfsError::NotFound)?;
-                st.files.remove(&inode);
+                if let Some(file) = st.files.remove(&inode) {
+                    self.deleted.lock().unwrap().push((path, file.durable));
+                }
                 Ok(UfsReply::Done)
             }
             UfsOp::List { dir } => {

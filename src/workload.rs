@@ -3,18 +3,28 @@
 
 use crate::client::MasterClient;
 use crate::op::FsOp;
+use crate::options::Options;
 use madsim::time::sleep;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-/// Draws one operation over `dirs` directories of `files` files each.
-pub fn draw_op(rng: &mut ChaCha8Rng, dirs: u32, files: u32) -> FsOp {
+/// Draws one operation over `dirs` directories of `files` files each; `read_percent` of them
+/// are reads (get_status, list_status), the rest a mix of mutations.
+pub fn draw_op(rng: &mut ChaCha8Rng, dirs: u32, files: u32, read_percent: u32) -> FsOp {
     let dir = |rng: &mut ChaCha8Rng| format!("/d{}", rng.gen_range(0..dirs));
     let file =
         |rng: &mut ChaCha8Rng| format!("/d{}/f{}", rng.gen_range(0..dirs), rng.gen_range(0..files));
-    match rng.gen_range(0..100) {
+    let roll = rng.gen_range(0..100u32);
+    // The mix below has 20% reads; a different read share rescales the roll onto it, so the
+    // default draws exactly as it always has.
+    let roll = match read_percent.min(100) {
+        20 => roll,
+        r if roll < 100 - r => roll * 80 / (100 - r),
+        r => 80 + (roll - (100 - r)) * 20 / r,
+    };
+    match roll {
         0..=14 => FsOp::Mkdir { path: dir(rng) },
         15..=44 => FsOp::CreateFile { path: file(rng) },
         45..=59 => FsOp::CompleteFile { path: file(rng) },
@@ -35,21 +45,26 @@ pub fn draw_op(rng: &mut ChaCha8Rng, dirs: u32, files: u32) -> FsOp {
     }
 }
 
-/// Runs `ops` operations one after another with `think` between them, until `stop` is set.
+/// Runs `workload_ops_per_client` operations one after another with `workload_think_time_ms`
+/// between them, `read_percent` of them reads, until `stop` is set.
 pub async fn run(
     client: &MasterClient,
     mut rng: ChaCha8Rng,
-    ops: u32,
-    think: Duration,
-    dirs: u32,
-    files: u32,
+    options: &Options,
+    read_percent: u32,
     stop: &AtomicBool,
 ) {
-    for _ in 0..ops {
+    let think = Duration::from_millis(options.workload_think_time_ms);
+    for _ in 0..options.workload_ops_per_client {
         if stop.load(Ordering::Relaxed) {
             break;
         }
-        let op = draw_op(&mut rng, dirs, files);
+        let op = draw_op(
+            &mut rng,
+            options.workload_dirs,
+            options.workload_files_per_dir,
+            read_percent,
+        );
         let _ = client.fs(op).await;
         sleep(think).await;
     }

@@ -120,12 +120,16 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
         .min_by_key(|(_, (i, _))| *i)?;
     Some(Breach {
         at_ms: (start + bound_us) as f64 / 1000.0,
-        event: Some(i),
-        detail: format!(
-            "{}'s call {op_id:#x}, invoked at {:.3} ms, had not ended {} ms later when the run ended",
-            events[i].node,
-            start as f64 / 1000.0,
-            bound_us / 1000
-        ),
+        ..Breach::at(
+            events,
+            i,
+            format!(
+                "{}'s call {op_id:#x}, invoked at {:.3} ms, had not ended {} ms later when the \
+                 run ended",
+                events[i].node,
+                start as f64 / 1000.0,
+                bound_us / 1000
+            ),
+        )
     })
 }

@@ -66,10 +66,9 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
     for client in (0..options.clients).map(|i| Role::Client(i).name()) {
         let answered = answered_by.get(client.as_str()).copied();
         if answered.is_none_or(|t| t > deadline) {
-            return Some(Breach {
-                at_ms: deadline as f64 / 1000.0,
-                event: None,
-                detail: format!(
+            return Some(Breach::absence(
+                deadline as f64 / 1000.0,
+                format!(
                     "{client} had no answer from a primary within {} ms of the faults healing{}",
                     bound_us / 1000,
                     answered
@@ -79,7 +78,7 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
                         ))
                         .unwrap_or_default()
                 ),
-            });
+            ));
         }
     }
 

@@ -8,16 +8,21 @@
 //! - [`no_lost_entries`] (Always): every acknowledged mutation is in the journal exactly once,
 //!   and every master's state is the journal's.
 //! - [`bounded_retry`] (Always): every client call ends within its retry policy's bound.
+//! - [`linearizable`] (Always): what clients saw is one sequential namespace in the journal's
+//!   order; [`wgl`] checks the same by exhaustive search, over [`client_ops`].
 //! - [`liveness`] (Eventually): after the faults heal, a primary serves within a stated bound.
 //! - [`worker_registry`] (Eventually): the settled primary knows every live worker, each under
 //!   its own id.
 //! - [`coverage`] (Sometimes): the interesting situations a sweep must reach at least once.
 
 pub mod bounded_retry;
+pub mod client_ops;
 pub mod coverage;
+pub mod linearizable;
 pub mod liveness;
 pub mod no_lost_entries;
 pub mod one_leader;
+pub mod wgl;
 pub mod worker_registry;
 
 use crate::history::Event;
@@ -61,6 +66,7 @@ pub const PROPERTIES: &[Property] = &[
     one_leader::PROPERTY,
     no_lost_entries::PROPERTY,
     bounded_retry::PROPERTY,
+    linearizable::PROPERTY,
     liveness::PROPERTY,
     worker_registry::PROPERTY,
     coverage::FAILOVER,
@@ -92,6 +98,8 @@ impl Property {
             at_ms: b.at_ms,
             event: b.event,
             detail: b.detail,
+            anomaly: b.anomaly,
+            ops: b.ops,
         })
     }
 
@@ -123,6 +131,10 @@ pub struct Breach {
     /// primary that never came).
     pub event: Option<usize>,
     pub detail: String,
+    /// The named kind of anomaly, for checkers that tell several apart (`linearizable`).
+    pub anomaly: Option<String>,
+    /// The client operations involved (their op ids).
+    pub ops: Vec<u64>,
 }
 
 impl Breach {
@@ -132,6 +144,19 @@ impl Breach {
             at_ms: events[index].at_ms(),
             event: Some(index),
             detail,
+            anomaly: None,
+            ops: vec![],
+        }
+    }
+
+    /// A breach that is an absence (nothing happened by `at_ms`).
+    pub(crate) fn absence(at_ms: f64, detail: String) -> Self {
+        Breach {
+            at_ms,
+            event: None,
+            detail,
+            anomaly: None,
+            ops: vec![],
         }
     }
 }
@@ -147,6 +172,12 @@ pub struct Violation {
     /// Index of that event in the history (none when the breach is an absence).
     pub event: Option<usize>,
     pub detail: String,
+    /// The named kind of anomaly (`linearizable` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub anomaly: Option<String>,
+    /// The client operations involved (`linearizable` only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ops: Vec<u64>,
 }
 
 /// Runs every invariant checker, in table order; each reports at most its first violation.

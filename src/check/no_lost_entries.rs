@@ -32,6 +32,7 @@ pub fn check(events: &[Event], _options: &Options) -> Option<Breach> {
                 digest,
                 problem,
                 digest_at,
+                ..
             } => Some((
                 i,
                 (

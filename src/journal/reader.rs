@@ -41,6 +41,34 @@ pub fn digest_at(files: &BTreeMap<String, Vec<Arc<Record>>>, seq: u64) -> Option
     (reached == seq && (r.checkpoint_seq <= seq)).then_some(r.digest)
 }
 
+/// The operation id of every entry from sequence number 0, in order, as the journal recorded
+/// them over the whole run: the logs now present and those deleted since (GC removes logs a
+/// checkpoint covers), checkpoints ignored. Stops at the first gap.
+pub fn entry_order(
+    files: &BTreeMap<String, Vec<Arc<Record>>>,
+    deleted: &[(String, Vec<Arc<Record>>)],
+) -> Vec<u64> {
+    let mut logs: BTreeMap<String, Vec<Arc<Record>>> = files
+        .iter()
+        .filter(|(p, _)| p.starts_with(&format!("{LOGS}/")))
+        .map(|(p, r)| (p.clone(), r.clone()))
+        .collect();
+    for (path, records) in deleted {
+        if path.starts_with(&format!("{LOGS}/")) {
+            logs.entry(path.clone()).or_insert_with(|| records.clone());
+        }
+    }
+    let r = replay_until(&logs, u64::MAX);
+    let mut order = vec![];
+    for (seq, _, op_id) in r.entries {
+        if seq != order.len() as u64 {
+            break;
+        }
+        order.push(op_id);
+    }
+    order
+}
+
 /// Replays entries below `limit` only.
 fn replay_until(files: &BTreeMap<String, Vec<Arc<Record>>>, limit: u64) -> Replay {
     let mut out = Replay::default();

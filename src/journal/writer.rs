@@ -169,6 +169,38 @@ impl LogWriter {
         }
     }
 
+    /// Confirms that this writer still owns the journal: a flush of its log with nothing new in
+    /// it, which fails once another primary has recovered the log's lease (lease-recovery
+    /// fencing). `Err(Some(Fenced))`: another primary has the journal, and this one must step
+    /// down; `Err(None)`: the UFS did not confirm it this time (a storage fault, no answer).
+    pub async fn confirm(&mut self) -> Result<(), Option<WriteError>> {
+        if !self.writable.load(Ordering::SeqCst) {
+            return Err(Some(WriteError::Fenced));
+        }
+        if self.must_complete || !self.log_open {
+            self.roll().await.map_err(|_| None)?;
+        }
+        let result = self
+            .ufs
+            .call(UfsOp::Flush {
+                inode: self.log.inode,
+                holder: self.holder.clone(),
+            })
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(UfsError::LeaseLost) => {
+                if !self.fenced_recorded {
+                    self.fenced_recorded = true;
+                    self.history
+                        .record(&self.node, EventKind::Fenced { term: self.term });
+                }
+                Err(Some(WriteError::Fenced))
+            }
+            Err(_) => Err(None),
+        }
+    }
+
     /// After a failed flush: complete the current log at what is durable, then start a new log
     /// there and write the batch again. With bug B10 the log is left incomplete (standbys, which
     /// read only completed logs, then find a gap); with bug B3 the writer does not check that it

@@ -10,10 +10,10 @@ use crate::history::{ConnState, EventKind, History};
 use crate::journal::JournalUfs;
 use crate::journal::{JournalEntry, Replica, Tailer};
 use crate::net::Role as NodeRole;
-use crate::options::{ConnectionErrorPolicy, Options};
+use crate::options::{ConnectionErrorPolicy, Options, ReadLeadership, ReadVisibility};
 use crate::seed::Stream;
 use crate::zookeeper::election::{ensure_path, Election};
-use crate::zookeeper::{ZkClient, ZkError, ZkEvent, ZkOp};
+use crate::zookeeper::{ZkClient, ZkError, ZkEvent, ZkOp, ZkReply};
 use futures::channel::{mpsc, oneshot};
 use futures::StreamExt;
 use madsim::net::Endpoint;
@@ -41,14 +41,29 @@ pub enum Stage {
     Demoting,
 }
 
-/// A journal entry waiting for its flush, with the channel that acknowledges it.
-pub type PendingEntry = (JournalEntry, oneshot::Sender<()>);
+/// What the primary's flush writer is asked to do.
+pub enum JournalRequest {
+    /// Make an entry durable, then acknowledge it on the channel.
+    Append(JournalEntry, oneshot::Sender<()>),
+    /// Answer once this primary has shown it still owns the journal (with `confirm_lease`: a
+    /// flush of its log, which fails after a new primary recovered the log's lease) and, with
+    /// `after_pending`, once every entry sent before is durable. The answer says whether all
+    /// that was asked held.
+    Barrier {
+        confirm_lease: bool,
+        after_pending: bool,
+        done: oneshot::Sender<bool>,
+    },
+}
 
 struct Status {
     stage: Stage,
     term: u64,
     safe_mode_until: Instant,
-    journal: Option<mpsc::UnboundedSender<PendingEntry>>,
+    journal: Option<mpsc::UnboundedSender<JournalRequest>>,
+    /// While primary: the ZooKeeper client and this master's election znode, for the read
+    /// path's leadership check.
+    elected: Option<(ZkClient, String)>,
 }
 
 /// What survives a master's restart: only what a real process keeps on local disk.
@@ -167,14 +182,58 @@ impl Master {
         }
     }
 
+    /// Before a read's answer (or a definite error) leaves. Durable visibility waits until every
+    /// entry planned so far is durable, so the answer never shows a write that could still be
+    /// lost. The leadership check makes sure no other master led since the tree was read, so a
+    /// deposed primary never answers from a stale tree: by ZooKeeper (its election znode still
+    /// leads) or by the journal (a flush of its log still holds the lease; with applied
+    /// visibility that flush goes ahead of the pending entries, so the answer can leave before
+    /// they are durable). A master acting without a journal (bugs B1 and B9) answers at once.
+    async fn read_barrier(&self) -> Result<(), MasterError> {
+        let durable = self.options.read_visibility() == ReadVisibility::Durable;
+        let leadership = self.options.read_leadership();
+        let confirm_lease = leadership == ReadLeadership::JournalBarrier;
+        let (journal, elected) = {
+            let s = self.status.lock().unwrap();
+            if s.stage != Stage::Primary {
+                return Ok(());
+            }
+            (s.journal.clone(), s.elected.clone())
+        };
+        if durable || confirm_lease {
+            let Some(journal) = journal else {
+                return Ok(());
+            };
+            let (done, answer) = oneshot::channel();
+            journal
+                .unbounded_send(JournalRequest::Barrier {
+                    confirm_lease,
+                    after_pending: durable,
+                    done,
+                })
+                .map_err(|_| MasterError::Unavailable)?;
+            if answer.await != Ok(true) {
+                return Err(MasterError::Unavailable);
+            }
+        }
+        if leadership == ReadLeadership::ZookeeperCheck {
+            let Some((zk, mine)) = elected else {
+                return Err(MasterError::Unavailable);
+            };
+            if !still_leads(&zk, &mine).await {
+                return Err(MasterError::Unavailable);
+            }
+        }
+        Ok(())
+    }
+
     async fn handle_fs(&self, op_id: u64, op: crate::op::FsOp) -> Result<MasterReply, MasterError> {
         let mut replica = self.replica.lock().await;
         if !op.is_mutation() {
-            return replica
-                .namespace
-                .read(&op)
-                .map(MasterReply::Fs)
-                .map_err(MasterError::Fs);
+            let answer = replica.namespace.read(&op);
+            drop(replica);
+            self.read_barrier().await?;
+            return answer.map(MasterReply::Fs).map_err(MasterError::Fs);
         }
         if !self.bug(Bug::NonIdempotentRetry) {
             if let Some(reply) = replica.retry_cache.get(&op_id) {
@@ -185,7 +244,15 @@ impl Master {
                 return Err(MasterError::Unavailable);
             }
         }
-        let mutation = replica.namespace.plan(&op).map_err(MasterError::Fs)?;
+        let mutation = match replica.namespace.plan(&op) {
+            Ok(m) => m,
+            Err(e) => {
+                // A definite error is an answer about the tree, like a read.
+                drop(replica);
+                self.read_barrier().await?;
+                return Err(MasterError::Fs(e));
+            }
+        };
         let (term, journal) = {
             let s = self.status.lock().unwrap();
             (
@@ -222,7 +289,10 @@ impl Master {
         self.history
             .record(&self.name, EventKind::JournalAppend { term, seq, op_id });
         let (tx, rx) = oneshot::channel();
-        if journal.unbounded_send((entry, tx)).is_err() {
+        if journal
+            .unbounded_send(JournalRequest::Append(entry, tx))
+            .is_err()
+        {
             return Err(MasterError::Unavailable);
         }
         drop(replica);
@@ -278,6 +348,7 @@ pub async fn run(setup: MasterSetup) {
             term: 0,
             safe_mode_until: Instant::now(),
             journal: None,
+            elected: None,
         }),
         registry: Mutex::new(Registry::default()),
         connected: Mutex::new(Default::default()),
@@ -336,7 +407,9 @@ pub async fn run(setup: MasterSetup) {
         if let Some(task) = standby.take() {
             task.abort();
         }
+        master.status.lock().unwrap().elected = Some((zk.clone(), mine.clone()));
         let reason = primary::lead(&master, &zk, &mut events, term, session).await;
+        master.status.lock().unwrap().elected = None;
         primary::demote(&master, &reason).await;
         if reason == primary::EXITED {
             zk.close().await;
@@ -459,4 +532,22 @@ pub async fn advertise(master: &Master, zk: &ZkClient) -> Result<(), ZkError> {
 pub async fn unadvertise(master: &Master, zk: &ZkClient) {
     let path = format!("{LEADER_PATH}/{}", NodeRole::Master(master.index).addr());
     let _ = zk.call(ZkOp::Delete { path }).await;
+}
+
+/// Whether `mine` is still the first candidate of the election, as ZooKeeper answers now.
+async fn still_leads(zk: &ZkClient, mine: &str) -> bool {
+    let Ok(ZkReply::Children(children)) = zk
+        .call(ZkOp::GetChildren {
+            path: ELECTION_PATH.into(),
+            watch: false,
+        })
+        .await
+    else {
+        return false;
+    };
+    let my_name = &mine[crate::zookeeper::parent(mine).len() + 1..];
+    children
+        .iter()
+        .min_by_key(|(n, _)| crate::zookeeper::election::sequence_of(n))
+        .is_some_and(|(n, _)| n == my_name)
 }

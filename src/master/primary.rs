@@ -1,9 +1,9 @@
 //! Primacy: promotion (gainPrimacy), serving, and demotion (losePrimacy).
 
-use super::{advertise, ends_primacy, unadvertise, Master, PendingEntry, Stage};
+use super::{advertise, ends_primacy, unadvertise, JournalRequest, Master, Stage};
 use crate::bugs::Bug;
 use crate::history::EventKind;
-use crate::journal::{gc, writer::WriteError, JournalEntry, LogWriter, Tailer};
+use crate::journal::{gc, writer::WriteError, LogWriter, Tailer};
 use crate::options::Fencing;
 use crate::ufs::UfsError;
 use crate::zookeeper::{ZkClient, ZkEvent};
@@ -216,33 +216,89 @@ async fn promote(master: &Arc<Master>, term: u64) -> Result<LogWriter, UfsError>
     .await
 }
 
-/// The asynchronous flush writer: collects entries for `master.journal.flush.batch.time`, writes
-/// them, then acknowledges them. A batch that cannot be made durable is never acknowledged.
+/// The asynchronous flush writer: collects requests for `master.journal.flush.batch.time`,
+/// writes the entries, then acknowledges them and answers the barriers. A batch that cannot be
+/// made durable is never acknowledged; a barrier that asks for it and finds nothing to write
+/// confirms the journal's lease with a flush of its own.
 async fn flush_loop(
     master: Arc<Master>,
     writer: Arc<futures::lock::Mutex<LogWriter>>,
-    mut entries: mpsc::UnboundedReceiver<PendingEntry>,
+    mut requests: mpsc::UnboundedReceiver<JournalRequest>,
     fatal: oneshot::Sender<WriteError>,
 ) {
     let batch_time = Duration::from_millis(master.options.master_journal_flush_batch_time_ms);
-    while let Some(first) = entries.next().await {
+    while let Some(first) = requests.next().await {
         sleep(batch_time).await;
         let mut batch = vec![first];
-        while let Ok(more) = entries.try_recv() {
+        while let Ok(more) = requests.try_recv() {
             batch.push(more);
         }
-        let records: Vec<JournalEntry> = batch.iter().map(|(e, _)| e.clone()).collect();
-        let result = writer.lock().await.write(&records).await;
-        match result {
-            Ok(()) => {
-                for (_, ack) in batch {
-                    let _ = ack.send(());
+        let mut entries = vec![];
+        let mut acks = vec![];
+        let mut barriers = vec![];
+        let mut confirm_lease = false;
+        let mut ahead = vec![];
+        for request in batch {
+            match request {
+                JournalRequest::Append(entry, ack) => {
+                    entries.push(entry);
+                    acks.push(ack);
                 }
+                JournalRequest::Barrier {
+                    confirm_lease: confirm,
+                    after_pending: true,
+                    done,
+                } => {
+                    confirm_lease |= confirm;
+                    barriers.push(done);
+                }
+                JournalRequest::Barrier {
+                    after_pending: false,
+                    done,
+                    ..
+                } => ahead.push(done),
             }
-            Err(e) => {
+        }
+        if !ahead.is_empty() {
+            // Applied visibility: the reads' answers leave before this batch is durable.
+            let confirmed = match writer.lock().await.confirm().await {
+                Ok(()) => true,
+                Err(Some(e)) => {
+                    let _ = fatal.send(e);
+                    return;
+                }
+                Err(None) => false,
+            };
+            for done in ahead {
+                let _ = done.send(confirmed);
+            }
+        }
+        if !entries.is_empty() {
+            // The flush of the entries confirms the lease too.
+            confirm_lease = false;
+            let result = writer.lock().await.write(&entries).await;
+            if let Err(e) = result {
                 let _ = fatal.send(e);
                 return;
             }
+            for ack in acks {
+                let _ = ack.send(());
+            }
+        }
+        let confirmed = if confirm_lease {
+            match writer.lock().await.confirm().await {
+                Ok(()) => true,
+                Err(Some(e)) => {
+                    let _ = fatal.send(e);
+                    return;
+                }
+                Err(None) => false,
+            }
+        } else {
+            true
+        };
+        for done in barriers {
+            let _ = done.send(confirmed);
         }
     }
 }

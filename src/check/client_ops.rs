@@ -1,0 +1,158 @@
+//! What clients saw, read from the history for the linearizability checkers: each call with its
+//! real-time window and outcome, the journal's order of mutations, and the namespace as the
+//! sequential model both checkers evaluate operations against.
+
+use crate::history::{CallError, Event, EventKind};
+use crate::namespace::Namespace;
+use crate::op::{FsError, FsOp, FsReply};
+use std::collections::BTreeMap;
+
+/// How a call ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum End {
+    /// A definite answer: a reply or a namespace error.
+    Answered(Result<FsReply, FsError>),
+    /// Unavailable, or never ended: the call may or may not have taken effect.
+    Indeterminate,
+}
+
+/// One client call.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Call {
+    pub op_id: u64,
+    pub client: String,
+    pub op: FsOp,
+    pub invoke_us: u64,
+    /// When the answer came (`u64::MAX` when indeterminate: it may take effect at any later time).
+    pub end_us: u64,
+    pub end: End,
+    /// The master that answered, if one did.
+    pub by: Option<String>,
+    /// Index of the invoke event and of the answer (the invoke's when none came).
+    pub invoke_event: usize,
+    pub end_event: usize,
+}
+
+impl Call {
+    pub fn is_mutation(&self) -> bool {
+        self.op.is_mutation()
+    }
+
+    /// `op 0x1f (client-2 mkdir /d1, answered by master-0 at 12.345 ms)`.
+    pub fn describe(&self) -> String {
+        let answer = match (&self.end, &self.by) {
+            (End::Indeterminate, _) => "no definite answer".to_string(),
+            (End::Answered(r), by) => format!(
+                "{} by {} at {:.3} ms",
+                match r {
+                    Ok(_) => "ok".to_string(),
+                    Err(e) => format!("{e:?}"),
+                },
+                by.as_deref().unwrap_or("?"),
+                self.end_us as f64 / 1000.0
+            ),
+        };
+        format!(
+            "op {:#x} ({} {} {}, invoked at {:.3} ms, {answer})",
+            self.op_id,
+            self.client,
+            self.op.name(),
+            path_of(&self.op),
+            self.invoke_us as f64 / 1000.0
+        )
+    }
+}
+
+fn path_of(op: &FsOp) -> String {
+    match op {
+        FsOp::Mkdir { path }
+        | FsOp::CreateFile { path }
+        | FsOp::CompleteFile { path }
+        | FsOp::Delete { path, .. }
+        | FsOp::GetStatus { path }
+        | FsOp::ListStatus { path } => path.clone(),
+        FsOp::Rename { src, dst } => format!("{src} -> {dst}"),
+    }
+}
+
+/// The client history and the journal's order, as both checkers take them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ClientHistory {
+    pub calls: Vec<Call>,
+    /// Operation ids in journal order, from sequence number 0.
+    pub journal: Vec<u64>,
+}
+
+/// Reads the calls and the journal order from a run's history; none when the run has no journal
+/// replay (nothing to check against).
+pub fn extract(events: &[Event]) -> Option<ClientHistory> {
+    let journal = events.iter().rev().find_map(|e| match &e.kind {
+        EventKind::JournalReplay { order, .. } => Some(order.clone()),
+        _ => None,
+    })?;
+    let mut open: BTreeMap<u64, Call> = BTreeMap::new();
+    let mut calls = vec![];
+    for (i, e) in events.iter().enumerate() {
+        match &e.kind {
+            EventKind::Invoke { op_id, op } => {
+                open.insert(
+                    *op_id,
+                    Call {
+                        op_id: *op_id,
+                        client: e.node.clone(),
+                        op: op.clone(),
+                        invoke_us: e.at_us,
+                        end_us: u64::MAX,
+                        end: End::Indeterminate,
+                        by: None,
+                        invoke_event: i,
+                        end_event: i,
+                    },
+                );
+            }
+            EventKind::Ok { op_id, by, reply } => {
+                if let Some(mut c) = open.remove(op_id) {
+                    c.end = End::Answered(Ok(reply.clone()));
+                    c.end_us = e.at_us;
+                    c.by = Some(by.clone());
+                    c.end_event = i;
+                    calls.push(c);
+                }
+            }
+            EventKind::Fail { op_id, error, by } => {
+                if let Some(mut c) = open.remove(op_id) {
+                    if let CallError::Fs(err) = error {
+                        c.end = End::Answered(Err(err.clone()));
+                        c.end_us = e.at_us;
+                    }
+                    c.by = by.clone();
+                    c.end_event = i;
+                    calls.push(c);
+                }
+            }
+            _ => {}
+        }
+    }
+    calls.extend(open.into_values());
+    calls.sort_by_key(|c| c.invoke_event);
+    Some(ClientHistory { calls, journal })
+}
+
+/// Applies `op` to `ns` as a primary would: a read answers from the tree; a mutation is planned
+/// and, if it plans, applied. Returns the answer.
+pub fn apply(ns: &mut Namespace, op: &FsOp) -> Result<FsReply, FsError> {
+    if !op.is_mutation() {
+        return ns.read(op);
+    }
+    let m = ns.plan(op)?;
+    ns.apply(&m).map_err(|_| FsError::InvalidPath)
+}
+
+/// What `op` would answer on `ns`, without changing it.
+pub fn evaluate(ns: &Namespace, op: &FsOp) -> Result<FsReply, FsError> {
+    if !op.is_mutation() {
+        return ns.read(op);
+    }
+    let m = ns.plan(op)?;
+    ns.clone().apply(&m).map_err(|_| FsError::InvalidPath)
+}
