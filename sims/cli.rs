@@ -87,3 +87,61 @@ fn bad_input_is_a_usage_error() {
         assert!(!err.contains("panicked"), "{args:?}: {err}");
     }
 }
+
+/// Shards explored apart and merged give the summary of one sweep over the whole range (every
+/// key but the wall-time figures); the same shard twice, or a summary from another sweep, is
+/// refused with a usage error.
+#[test]
+fn merged_shards_equal_one_sweep() {
+    let dir = std::env::temp_dir().join(format!("ftsim-merge-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let explore = |extra: &[&str]| {
+        let mut args = vec!["explore", "--seeds", "60", "--seed", "5", "--json"];
+        args.extend(extra);
+        let (code, out, err) = ftsim(&args);
+        assert_eq!(code, 0, "{err}");
+        out
+    };
+    let mut files = vec![];
+    for k in 1..=3 {
+        let path = dir.join(format!("shard-{k}.json"));
+        std::fs::write(&path, explore(&["--shard", &format!("{k}/3")])).unwrap();
+        files.push(path.display().to_string());
+    }
+    let whole = json(&explore(&[]));
+    let args: Vec<&str> = std::iter::once("merge")
+        .chain(files.iter().map(String::as_str))
+        .collect();
+    let (code, out, err) = ftsim(&args);
+    assert_eq!(code, 0, "{err}");
+    let merged = json(&out);
+    let timing = [
+        "wall_s",
+        "seeds_per_s",
+        "sim_s_per_wall_s",
+        "messages_per_wall_s",
+        "failovers_per_wall_min",
+        "peak_rss_mib",
+        "shard",
+    ];
+    for (key, value) in whole.as_object().unwrap() {
+        if !timing.contains(&key.as_str()) {
+            assert_eq!(&merged[key], value, "key {key}");
+        }
+    }
+    assert_eq!(merged["shard"], "1+2+3/3");
+
+    let (code, _, err) = ftsim(&["merge", &files[0], &files[0]]);
+    assert_eq!(code, 2);
+    assert!(err.contains("given twice"), "{err}");
+    let other = dir.join("other.json");
+    std::fs::write(
+        &other,
+        explore(&["--shard", "2/3", "--preset", "alluxio-defaults"]),
+    )
+    .unwrap();
+    let (code, _, err) = ftsim(&["merge", &files[0], &other.display().to_string()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("different sweeps"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -98,6 +98,8 @@ pub struct Sweep {
     pub ops_failed: u64,
     pub faults: BTreeMap<String, u64>,
     pub coverage: BTreeMap<String, u64>,
+    /// Seeds whose linearizability violation named each anomaly kind.
+    pub anomalies: BTreeMap<String, u64>,
 }
 
 /// A sweep's figures per unit of wall time.
@@ -120,6 +122,10 @@ impl Sweep {
                 .collect(),
             coverage: crate::check::of_kind(Kind::Sometimes)
                 .map(|p| (p.name.to_string(), 0))
+                .collect(),
+            anomalies: crate::check::linearizable::ANOMALIES
+                .iter()
+                .map(|k| (k.to_string(), 0))
                 .collect(),
             ..Sweep::default()
         }
@@ -146,6 +152,9 @@ impl Sweep {
                     *s.coverage.entry(k.clone()).or_insert(0) += n;
                 }
                 for v in &report.violations {
+                    if let Some(anomaly) = &v.anomaly {
+                        *s.anomalies.entry(anomaly.clone()).or_insert(0) += 1;
+                    }
                     s.violations
                         .push(SeedFailure::violated(r.seed, v, plans.reproduction(r.seed)));
                 }
@@ -174,6 +183,9 @@ impl Sweep {
         }
         for (k, n) in &other.coverage {
             *self.coverage.entry(k.clone()).or_insert(0) += n;
+        }
+        for (k, n) in &other.anomalies {
+            *self.anomalies.entry(k.clone()).or_insert(0) += n;
         }
     }
 

@@ -55,6 +55,11 @@ impl FailureKind {
         }
     }
 
+    /// The kind named `name` in JSON, if any.
+    pub fn named(name: &str) -> Option<FailureKind> {
+        FailureKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
     /// The kind of a property violation.
     pub fn of_violation(v: &Violation) -> FailureKind {
         match v.kind {
@@ -114,6 +119,12 @@ pub struct SeedFailure {
     /// Simulated time of the first breaking event (none when the run did not finish).
     pub at_ms: Option<f64>,
     pub detail: String,
+    /// The named anomaly, for checkers that name one (`linearizable`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub anomaly: Option<String>,
+    /// The client operations involved (op ids), for checkers that name them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ops: Vec<u64>,
     /// The command that reproduces it.
     pub replay: Reproduction,
 }
@@ -126,6 +137,8 @@ impl SeedFailure {
             invariant: v.invariant.to_string(),
             at_ms: Some(v.at_ms),
             detail: v.detail.clone(),
+            anomaly: v.anomaly.clone(),
+            ops: v.ops.clone(),
             replay,
         }
     }
@@ -137,6 +150,8 @@ impl SeedFailure {
             invariant: u.kind().name().to_string(),
             at_ms: None,
             detail: u.to_string(),
+            anomaly: None,
+            ops: vec![],
             replay,
         }
     }

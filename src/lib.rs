@@ -43,7 +43,8 @@
 //! Tools over many runs:
 //! - [`explore`]: many seeds, jobs, sums; [`hunt`]: seeds until a planted bug is caught;
 //!   [`shrink`]: a failing plan made small; [`determinism`]: each seed twice, compared;
-//!   [`bench`]: throughput beside bare madsim; [`memory`]: this process's memory.
+//!   [`bench`]: throughput beside bare madsim; [`memory`]: this process's memory;
+//!   [`merge`]: shard summaries combined into one.
 
 pub mod options;
 pub mod bugs;
@@ -82,6 +83,7 @@ pub mod shrink;
 pub mod determinism;
 pub mod bench;
 pub mod memory;
+pub mod merge;
 
 pub use bugs::Bug;
 pub use check::{Kind, Property, Violation, PROPERTIES};

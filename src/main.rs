@@ -31,5 +31,6 @@ fn main() -> ExitCode {
         Command::Bench(args) => commands::bench(args),
         Command::Hunt(args) => commands::hunt(args),
         Command::Shrink(args) => commands::shrink(args),
+        Command::Merge(args) => commands::merge(args),
     }
 }

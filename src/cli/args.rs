@@ -35,6 +35,16 @@ pub enum Command {
     /// Shrink a failing seed's fault schedule and cluster to the smallest that still breaks the
     /// same invariant, and write it to regressions/.
     Shrink(ShrinkArgs),
+    /// Combine shard summaries (`explore --shard K/N --json` outputs) into one summary.
+    Merge(MergeArgs),
+}
+
+#[derive(Args)]
+pub struct MergeArgs {
+    /// Shard summaries written by `explore --shard K/N --json` with the same build, model, start
+    /// and seed count.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
 }
 
 /// How seeds become plans: `--preset` or `--options`, `--bug`, `--no-swarm`.

@@ -145,7 +145,17 @@ pub fn explore(args: ExploreArgs) -> ExitCode {
     if a.json {
         println!(
             "{}",
-            render::sweep_json(&sweep, start, (k, n), &rates, peak)
+            render::sweep_json(
+                &sweep,
+                &render::SweepRange {
+                    model: ftsim::reproduction::shell_words(&model.flags()),
+                    start,
+                    range: a.seeds,
+                    shard: (k, n),
+                },
+                &rates,
+                peak
+            )
         );
     } else {
         render::sweep(&sweep, &rates, peak);
@@ -287,4 +297,28 @@ pub fn shrink(args: ShrinkArgs) -> ExitCode {
 pub fn bugs(args: BugsArgs) -> ExitCode {
     render::bugs(args.json);
     ExitCode::SUCCESS
+}
+
+pub fn merge(args: MergeArgs) -> ExitCode {
+    let mut summaries = vec![];
+    for path in &args.files {
+        let name = path.display().to_string();
+        let parsed = std::fs::read_to_string(path)
+            .map_err(|e| format!("{name}: {e}"))
+            .and_then(|text| {
+                serde_json::from_str::<serde_json::Value>(&text)
+                    .map_err(|e| format!("{name}: not JSON: {e}"))
+            });
+        match parsed {
+            Ok(v) => summaries.push((name, v)),
+            Err(e) => return usage_error(&e),
+        }
+    }
+    match ftsim::merge::merge(&summaries) {
+        Ok(merged) => {
+            println!("{merged}");
+            exit::code(merged["exit_code"].as_u64().unwrap_or(0) as u8)
+        }
+        Err(e) => usage_error(&e),
+    }
 }

@@ -104,15 +104,27 @@ pub fn unfinished(seed: u64, u: &Unfinished, plan: &str, replay: &Reproduction) 
     eprintln!("seed {seed} {u}\n{plan}replay: {replay}");
 }
 
+/// Where a sweep's seeds came from: the model's flags, the start seed, how many seeds the whole
+/// range holds, and which shard of it ran.
+pub struct SweepRange {
+    pub model: String,
+    pub start: u64,
+    pub range: u64,
+    pub shard: (u64, u64),
+}
+
 pub fn sweep_json(
     sweep: &Sweep,
-    start: u64,
-    shard: (u64, u64),
+    range: &SweepRange,
     rates: &Rates,
     peak_rss_mib: Option<f64>,
 ) -> serde_json::Value {
     let mut out = serde_json::to_value(sweep).expect("sweep serialises");
     let fields = out.as_object_mut().expect("a sweep is an object");
+    let (start, shard) = (range.start, range.shard);
+    fields.insert("build".into(), ftsim::merge::build_id().into());
+    fields.insert("model".into(), range.model.clone().into());
+    fields.insert("range".into(), range.range.into());
     fields.insert("start".into(), start.into());
     fields.insert("shard".into(), format!("{}/{}", shard.0, shard.1).into());
     if let serde_json::Value::Object(r) = serde_json::to_value(rates).expect("rates serialise") {
@@ -138,6 +150,9 @@ pub fn sweep(s: &Sweep, r: &Rates, peak_rss_mib: Option<f64>) {
     println!("operations   {} ok, {} failed", s.ops_ok, s.ops_failed);
     println!("faults       {}", counts(&s.faults));
     println!("coverage     {}", counts(&s.coverage));
+    if s.anomalies.values().any(|n| *n > 0) {
+        println!("anomalies    {}", counts(&s.anomalies));
+    }
     let unreached = s.unreached();
     if !unreached.is_empty() {
         println!("  never reached: {}", unreached.join(", "));

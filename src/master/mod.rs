@@ -2,6 +2,7 @@
 //! demoting -> standby, driven by the leader selector and the ZooKeeper connection policy.
 
 pub mod primary;
+mod read_fence;
 pub mod registry;
 pub mod rpc;
 
@@ -10,10 +11,10 @@ use crate::history::{ConnState, EventKind, History};
 use crate::journal::JournalUfs;
 use crate::journal::{JournalEntry, Replica, Tailer};
 use crate::net::Role as NodeRole;
-use crate::options::{ConnectionErrorPolicy, Options, ReadLeadership, ReadVisibility};
+use crate::options::{ConnectionErrorPolicy, Options};
 use crate::seed::Stream;
 use crate::zookeeper::election::{ensure_path, Election};
-use crate::zookeeper::{ZkClient, ZkError, ZkEvent, ZkOp, ZkReply};
+use crate::zookeeper::{ZkClient, ZkError, ZkEvent, ZkOp};
 use futures::channel::{mpsc, oneshot};
 use futures::StreamExt;
 use madsim::net::Endpoint;
@@ -180,51 +181,6 @@ impl Master {
                 Ok(MasterReply::Workers(self.registry.lock().unwrap().list()))
             }
         }
-    }
-
-    /// Before a read's answer (or a definite error) leaves. Durable visibility waits until every
-    /// entry planned so far is durable, so the answer never shows a write that could still be
-    /// lost. The leadership check makes sure no other master led since the tree was read, so a
-    /// deposed primary never answers from a stale tree: by ZooKeeper (its election znode still
-    /// leads) or by the journal (a flush of its log still holds the lease; with applied
-    /// visibility that flush goes ahead of the pending entries, so the answer can leave before
-    /// they are durable). A master acting without a journal (bugs B1 and B9) answers at once.
-    async fn read_barrier(&self) -> Result<(), MasterError> {
-        let durable = self.options.read_visibility() == ReadVisibility::Durable;
-        let leadership = self.options.read_leadership();
-        let confirm_lease = leadership == ReadLeadership::JournalBarrier;
-        let (journal, elected) = {
-            let s = self.status.lock().unwrap();
-            if s.stage != Stage::Primary {
-                return Ok(());
-            }
-            (s.journal.clone(), s.elected.clone())
-        };
-        if durable || confirm_lease {
-            let Some(journal) = journal else {
-                return Ok(());
-            };
-            let (done, answer) = oneshot::channel();
-            journal
-                .unbounded_send(JournalRequest::Barrier {
-                    confirm_lease,
-                    after_pending: durable,
-                    done,
-                })
-                .map_err(|_| MasterError::Unavailable)?;
-            if answer.await != Ok(true) {
-                return Err(MasterError::Unavailable);
-            }
-        }
-        if leadership == ReadLeadership::ZookeeperCheck {
-            let Some((zk, mine)) = elected else {
-                return Err(MasterError::Unavailable);
-            };
-            if !still_leads(&zk, &mine).await {
-                return Err(MasterError::Unavailable);
-            }
-        }
-        Ok(())
     }
 
     async fn handle_fs(&self, op_id: u64, op: crate::op::FsOp) -> Result<MasterReply, MasterError> {
@@ -532,22 +488,4 @@ pub async fn advertise(master: &Master, zk: &ZkClient) -> Result<(), ZkError> {
 pub async fn unadvertise(master: &Master, zk: &ZkClient) {
     let path = format!("{LEADER_PATH}/{}", NodeRole::Master(master.index).addr());
     let _ = zk.call(ZkOp::Delete { path }).await;
-}
-
-/// Whether `mine` is still the first candidate of the election, as ZooKeeper answers now.
-async fn still_leads(zk: &ZkClient, mine: &str) -> bool {
-    let Ok(ZkReply::Children(children)) = zk
-        .call(ZkOp::GetChildren {
-            path: ELECTION_PATH.into(),
-            watch: false,
-        })
-        .await
-    else {
-        return false;
-    };
-    let my_name = &mine[crate::zookeeper::parent(mine).len() + 1..];
-    children
-        .iter()
-        .min_by_key(|(n, _)| crate::zookeeper::election::sequence_of(n))
-        .is_some_and(|(n, _)| n == my_name)
 }
