@@ -39,6 +39,39 @@ pub struct BenchReport {
     pub rss_mib_after_tenth: Option<f64>,
     pub rss_mib_at_end: Option<f64>,
     pub peak_rss_mib: Option<f64>,
+    /// The linearizability checkers' share of a run's wall time (simulation and every checker),
+    /// measured one seed at a time over the first [`CHECKER_SAMPLE`] seeds.
+    pub linearizable_share: f64,
+    /// The same share for the exhaustive cross-check alone.
+    pub wgl_share: f64,
+}
+
+/// Seeds whose checker cost `bench` measures.
+pub const CHECKER_SAMPLE: u64 = 100;
+
+/// Wall time of whole runs (simulation and all checkers) and of the linearizability checker on
+/// their histories, then of its exhaustive cross-check alone, one seed at a time.
+fn checker_shares(seeds: u64, model: &Model) -> (f64, f64) {
+    let (mut run_s, mut lin_s, mut wgl_s) = (0.0, 0.0, 0.0);
+    for seed in 1..=seeds.min(CHECKER_SAMPLE) {
+        let wall = Instant::now();
+        let Ok(outcome) = crate::run::run(seed, model.plan(seed)) else {
+            continue;
+        };
+        run_s += wall.elapsed().as_secs_f64();
+        let wall = Instant::now();
+        let _ = crate::check::linearizable::check(&outcome.events, &outcome.plan.options);
+        lin_s += wall.elapsed().as_secs_f64();
+        if let Some(h) = crate::check::client_ops::extract(&outcome.events) {
+            if h.calls.len() <= crate::check::linearizable::CROSS_CHECK_MAX_CALLS {
+                let wall = Instant::now();
+                let _ = crate::check::wgl::linearizable(&h, crate::check::wgl::STEP_BUDGET);
+                wgl_s += wall.elapsed().as_secs_f64();
+            }
+        }
+    }
+    let run_s = run_s.max(1e-9);
+    (lin_s / run_s, wgl_s / run_s)
 }
 
 /// Sends `messages` messages (requests and replies) between two nodes in a fresh runtime.
@@ -111,6 +144,7 @@ pub fn bench(seeds: u64, jobs: usize, model: &Model) -> BenchReport {
         sweep.merge(&part);
     }
     let rss_mib_at_end = rss_mib();
+    let (linearizable_share, wgl_share) = checker_shares(seeds, model);
     ratios.sort_by(f64::total_cmp);
     let rates = sweep.rates(wall_s);
     BenchReport {
@@ -130,6 +164,8 @@ pub fn bench(seeds: u64, jobs: usize, model: &Model) -> BenchReport {
         rss_mib_after_tenth,
         rss_mib_at_end,
         peak_rss_mib: peak_rss_mib(),
+        linearizable_share,
+        wgl_share,
     }
 }
 
@@ -171,5 +207,7 @@ mod tests {
         let (lo, hi) = r.harness_vs_bare_range;
         assert!(lo <= r.harness_vs_bare && r.harness_vs_bare <= hi && lo > 0.0);
         assert!(r.rss_mib_after_tenth.is_some() && r.peak_rss_mib.is_some());
+        assert!(r.linearizable_share > 0.0 && r.linearizable_share < 1.0);
+        assert!(r.wgl_share > 0.0 && r.wgl_share <= r.linearizable_share);
     }
 }

@@ -28,7 +28,8 @@
 //! - `ufs` (the shared under-filesystem with leases and storage faults);
 //! - `zookeeper` (server, client connection states, election recipe);
 //! - `journal` (entries, naming, writer, tailer, checkpoints, GC, the checking reader) and
-//!   `namespace` (the inode tree that journal entries change);
+//!   [`namespace`] (the inode tree that journal entries change; public, as the sequential model
+//!   the linearizability checkers evaluate calls against);
 //! - [`op`]: the client vocabulary, shared by clients, masters, history and checkers;
 //! - `master`, `worker`, `client`, `workload`: the actors;
 //! - [`cluster`]: builds the nodes; the scripting API (kill / restart / pause / resume);
@@ -62,7 +63,7 @@ pub(crate) mod deadline;
 pub(crate) mod ufs;
 pub(crate) mod zookeeper;
 pub(crate) mod journal;
-pub(crate) mod namespace;
+pub mod namespace;
 pub mod op;
 pub(crate) mod master;
 pub(crate) mod worker;

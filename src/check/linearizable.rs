@@ -5,8 +5,9 @@
 //!
 //! The rules, over the client history and the journal's order (`JournalReplay::order`):
 //! - a mutation told "ok" is in the journal (else `lost-write`), and its reply is what applying it
-//!   at its journal position answers (else `wrong-reply`; a mutation in the journal whose client
-//!   was told a namespace error is a `wrong-reply` too);
+//!   at its journal position answers (else `wrong-reply`); every journal entry changes the
+//!   namespace, so an entry that answers a namespace error at its position is a `wrong-reply`
+//!   whatever its client was told (a namespace error, or nothing: it ended Unavailable);
 //! - the journal's order respects real time: no entry comes after an entry whose call had ended
 //!   before the first was even invoked (else `real-time-order`);
 //! - an observer (a read, or a mutation answered with a namespace error) sees the tree after some
@@ -191,18 +192,28 @@ fn anomalies(h: &ClientHistory) -> Vec<Anomaly> {
         let i = entry_call[p].expect("every entry has its call");
         let c = &h.calls[i];
         let answer = client_ops::apply(&mut ns, &c.op);
-        if let End::Answered(told) = &c.end {
-            if *told != answer {
-                out.push(Anomaly {
-                    kind: "wrong-reply",
-                    call: i,
-                    others: vec![],
-                    detail: format!(
-                        "told {told:?}, but at its journal position {p} (op {id:#x}) it answers \
-                         {answer:?}"
-                    ),
-                });
-            }
+        let wrong = match (&c.end, &answer) {
+            (End::Answered(told), _) if *told != answer => Some(format!(
+                "told {told:?}, but at its journal position {p} (op {id:#x}) it answers \
+                 {answer:?}"
+            )),
+            (end, Err(e)) => Some(format!(
+                "{}, but at its journal position {p} (op {id:#x}) it fails with {e:?}, while \
+                 every journal entry changes the namespace",
+                match end {
+                    End::Indeterminate => "no definite answer",
+                    End::Answered(_) => "told that same error",
+                }
+            )),
+            _ => None,
+        };
+        if let Some(detail) = wrong {
+            out.push(Anomaly {
+                kind: "wrong-reply",
+                call: i,
+                others: vec![],
+                detail,
+            });
         }
         trees.push(ns.clone());
     }

@@ -234,6 +234,12 @@ pub fn bench(r: &BenchReport) {
         mib(r.rss_mib_at_end),
         mib(r.peak_rss_mib)
     );
+    println!(
+        "linearizable checker     {:.1}% of a run's wall time (exhaustive cross-check {:.1}%; first {} seeds)",
+        100.0 * r.linearizable_share,
+        100.0 * r.wgl_share,
+        r.seeds.min(ftsim::bench::CHECKER_SAMPLE)
+    );
     for f in &r.failures {
         println!(
             "FAILED seed {} ({}): {}: {}\n  replay: {}",

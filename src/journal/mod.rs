@@ -93,6 +93,11 @@ pub struct Replica {
     pub retry_cache: BTreeMap<u64, FsReply>,
     /// Operations applied but not yet durable: a retry of one must wait, not be answered.
     pub in_flight: std::collections::BTreeSet<u64>,
+    /// Mutations this master refused with a namespace error: a duplicate of an older attempt
+    /// that arrives after the answer gets the same error rather than taking effect after its
+    /// caller was told it failed. Kept in memory only: a later primary never sees an attempt
+    /// older than one this master answered (that attempt went to a master deposed before).
+    pub refused: BTreeMap<u64, crate::op::FsError>,
     /// Entries applied since the last checkpoint.
     pub since_checkpoint: u64,
 }
@@ -104,6 +109,7 @@ impl Replica {
             next_seq: cp.next_seq,
             retry_cache: cp.retry_cache.clone(),
             in_flight: Default::default(),
+            refused: Default::default(),
             since_checkpoint: 0,
         }
     }

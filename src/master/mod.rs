@@ -199,10 +199,17 @@ impl Master {
             if replica.in_flight.contains(&op_id) {
                 return Err(MasterError::Unavailable);
             }
+            if let Some(e) = replica.refused.get(&op_id).cloned() {
+                // Fenced like the first answer: it was true of the tree when first given.
+                drop(replica);
+                self.read_barrier().await?;
+                return Err(MasterError::Fs(e));
+            }
         }
         let mutation = match replica.namespace.plan(&op) {
             Ok(m) => m,
             Err(e) => {
+                replica.refused.insert(op_id, e.clone());
                 // A definite error is an answer about the tree, like a read.
                 drop(replica);
                 self.read_barrier().await?;
