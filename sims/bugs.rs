@@ -15,7 +15,7 @@ const CATALOGUE: &[(Bug, &[&str], u64)] = &[
         &["one_leader", "no_lost_entries"],
         100,
     ),
-    (Bug::FlushThreadSurvivesDemotion, &["no_lost_entries"], 500),
+    (Bug::FlushThreadSurvivesDemotion, &["no_lost_entries"], 1000),
     (Bug::LeaderLookupLoopsForever, &["bounded_retry"], 500),
     (
         Bug::PersistentLeaderZnode,
@@ -23,6 +23,7 @@ const CATALOGUE: &[(Bug, &[&str], u64)] = &[
         500,
     ),
     (Bug::SequentialWorkerIds, &["worker_registry"], 100),
+    (Bug::StandardPolicyFlapping, &["liveness"], 100),
     (
         Bug::UninterruptiblePromotion,
         &["liveness", "no_lost_entries"],
@@ -33,7 +34,7 @@ const CATALOGUE: &[(Bug, &[&str], u64)] = &[
         &["no_lost_entries"],
         100,
     ),
-    (Bug::IncompleteLogAfterFlushFailure, &["liveness"], 100),
+    (Bug::IncompleteLogAfterFlushFailure, &["liveness"], 500),
     (
         Bug::NonIdempotentRetry,
         &["no_lost_entries", "linearizable"],
@@ -93,9 +94,8 @@ fn every_expressible_bug_is_caught_by_its_invariant() {
     assert!(misses.is_empty(), "{}", misses.join("\n"));
 }
 
-/// B12 is wired (it forces the STANDARD connection policy, so a primary steps down on a mere
-/// SUSPENDED), but leadership flapping *forever* needs replay that starves ZooKeeper pings, which
-/// the model does not have: see README. This test shows the switch changes behaviour.
+/// B12's first ingredient on its own: the STANDARD connection policy makes a primary step down
+/// on a mere SUSPENDED, which the SESSION policy never does.
 #[test]
 fn standard_policy_steps_down_on_suspended() {
     let suspended_step_downs = |bug: Option<Bug>| {

@@ -236,9 +236,19 @@ impl Cluster {
 
     /// A master's status through its admin port, if it answers within a second.
     pub async fn master_status(&self, index: usize) -> Option<MasterStatus> {
+        self.master_status_within(index, Duration::from_secs(1))
+            .await
+    }
+
+    /// A master's status, if it answers within `limit` (a master busy replaying answers late).
+    pub async fn master_status_within(
+        &self,
+        index: usize,
+        limit: Duration,
+    ) -> Option<MasterStatus> {
         let addr = Role::Master(index).addr();
         let status = MasterRequest(MasterOp::Status);
-        match call_within(&self.admin, addr, status, Duration::from_secs(1)).await {
+        match call_within(&self.admin, addr, status, limit).await {
             Ok(Ok(MasterReply::Status(s))) => Some(s),
             _ => None,
         }

@@ -60,6 +60,7 @@ pub mod schedule;
 pub(crate) mod hash;
 pub(crate) mod net;
 pub(crate) mod deadline;
+pub(crate) mod cpu;
 pub(crate) mod ufs;
 pub(crate) mod zookeeper;
 pub(crate) mod journal;

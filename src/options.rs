@@ -122,6 +122,24 @@ pub struct Options {
     /// `master.lost.worker.detection.interval`: how often lost workers are looked for.
     pub master_lost_worker_detection_interval_ms: u64,
 
+    // ---- work (model only): simulated CPU costs, see `src/cpu.rs` ----
+    /// CPU time a master spends serving one RPC. 60 µs: Alluxio's scalability guide measures
+    /// 65,000 getStatus calls per second on 4 vCores, about 62 µs of core time each.
+    pub master_rpc_cpu_us: u64,
+    /// CPU time to replay one journal entry. 60 µs: the inode-tree update a metadata RPC makes,
+    /// without its network work.
+    pub master_journal_replay_cpu_us_per_entry: u64,
+    /// CPU and disk time to write or load one inode of a checkpoint. 16 µs: about 2 KB per inode
+    /// on disk (the guide's figure) at the 128 MB/s it asks of a master's disk.
+    pub master_checkpoint_cpu_us_per_inode: u64,
+    /// Inodes the namespace holds besides those the workload touches (a production namespace):
+    /// every checkpoint written or loaded pays for them. 0: a fresh cluster.
+    pub master_namespace_base_inodes: u64,
+    /// Entries the journal held before the run, all covered by the checkpoint the cluster starts
+    /// from: a master that starts from a checkpoint skips them; one that replays from zero (bug
+    /// B12) pays for each. 0: a fresh cluster.
+    pub master_journal_base_entries: u64,
+
     // ---- worker ----
     /// `worker.block.heartbeat.interval`.
     pub worker_block_heartbeat_interval_ms: u64,
@@ -203,6 +221,11 @@ impl Options {
             journal_entry_size_bytes: 256,
             master_journal_tailer_sleep_time_ms: 1_000,
             master_journal_tailer_shutdown_quiet_wait_time_ms: 5_000,
+            master_rpc_cpu_us: 60,
+            master_journal_replay_cpu_us_per_entry: 60,
+            master_checkpoint_cpu_us_per_inode: 16,
+            master_namespace_base_inodes: 0,
+            master_journal_base_entries: 0,
             master_journal_checkpoint_period_entries: 2_000_000,
             master_journal_gc_period_ms: 120_000,
             master_journal_gc_threshold_ms: 300_000,
@@ -426,7 +449,21 @@ impl Options {
             + self.master_journal_tailer_shutdown_quiet_wait_time_ms
             + 2 * self.master_journal_tailer_sleep_time_ms
             + self.master_worker_connect_wait_time_ms
+            + self.journal_work_bound_ms()
             + self.run_liveness_slack_ms
+    }
+
+    /// Most CPU time a master can spend catching up before it serves: loading a checkpoint and
+    /// replaying every entry the run can write (the workload's mutations and the liveness
+    /// probes), twice over (a standby's reload, then promotion's catch-up).
+    pub fn journal_work_bound_ms(&self) -> u64 {
+        let entries = self.clients as u64 * (self.workload_ops_per_client as u64 + 2) + 16;
+        let inodes = self.master_namespace_base_inodes
+            + self.workload_dirs as u64 * (self.workload_files_per_dir as u64 + 1)
+            + 1;
+        let us = entries * self.master_journal_replay_cpu_us_per_entry
+            + inodes * self.master_checkpoint_cpu_us_per_inode;
+        2 * us.div_ceil(1000)
     }
 
     /// Longest a leader lookup can take before it gives up with Unavailable.

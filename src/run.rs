@@ -227,8 +227,10 @@ pub async fn finish(cluster: Cluster) -> Vec<Event> {
         .await;
     for index in 0..o.masters {
         let mut status = None;
+        // A master still replaying (a slow CPU) answers once it is done.
+        let limit = Duration::from_millis(1_000 + o.journal_work_bound_ms());
         for _ in 0..3 {
-            status = cluster.master_status(index).await;
+            status = cluster.master_status_within(index, limit).await;
             if status.is_some() {
                 break;
             }

@@ -28,11 +28,54 @@ pub fn plan(seed: u64, preset: &str, base: &Options) -> Plan {
     if options.clients > 1 && rng.gen_bool(0.5) {
         options.workload_read_only_clients = rng.gen_range(1..options.clients) as u32;
     }
+    draw_work_costs(&mut rng, &mut options);
     Plan {
         preset: preset.to_string(),
         options,
         faults,
     }
+}
+
+/// The masters' CPU costs: usually near the measured figures, sometimes a slow machine (a JVM in
+/// long GC, a loaded host), and a production-sized namespace that every checkpoint pays for.
+fn draw_work_costs(rng: &mut ChaCha8Rng, o: &mut Options) {
+    let slowdown = match rng.gen_range(0..10) {
+        0..=5 => rng.gen_range(0.5..2.0),
+        6..=8 => rng.gen_range(2.0..50.0),
+        _ => rng.gen_range(50.0..500.0),
+    };
+    let slow = |us: u64| ((us as f64 * slowdown).round() as u64).max(1);
+    o.master_journal_replay_cpu_us_per_entry = slow(o.master_journal_replay_cpu_us_per_entry);
+    o.master_checkpoint_cpu_us_per_inode = slow(o.master_checkpoint_cpu_us_per_inode);
+    o.master_rpc_cpu_us = scale(rng, o.master_rpc_cpu_us, 0.5, 2.0);
+    if rng.gen_bool(0.5) {
+        o.master_namespace_base_inodes = 10f64.powf(rng.gen_range(2.0..6.0)).round() as u64;
+        o.master_journal_base_entries = o.master_namespace_base_inodes * rng.gen_range(1..=10);
+    }
+    // A provisioned master: no single piece of work (one log's replay, one checkpoint) holds its
+    // CPU for more than a quarter of the session timeout, so work alone never costs a session.
+    // Only the old behaviour of bug B12, replaying the whole history at once, can.
+    let cap_us = o.zookeeper_session_timeout_ms * 1000 / 4;
+    let log_entries = (o.master_journal_log_size_bytes_max / o.journal_entry_size_bytes).max(1);
+    o.master_journal_replay_cpu_us_per_entry = o
+        .master_journal_replay_cpu_us_per_entry
+        .min(cap_us / log_entries)
+        .max(1);
+    let inodes = o.master_namespace_base_inodes
+        + o.workload_dirs as u64 * (o.workload_files_per_dir as u64 + 1)
+        + 1;
+    o.master_checkpoint_cpu_us_per_inode = o
+        .master_checkpoint_cpu_us_per_inode
+        .min(cap_us / inodes)
+        .max(1);
+    if o.master_checkpoint_cpu_us_per_inode * inodes > cap_us {
+        o.master_namespace_base_inodes = (cap_us / o.master_checkpoint_cpu_us_per_inode)
+            .saturating_sub(inodes - o.master_namespace_base_inodes);
+    }
+    // A call started when the faults heal must still outlast a whole failover, work included.
+    o.user_rpc_retry_max_duration_ms = o
+        .user_rpc_retry_max_duration_ms
+        .max(o.failover_bound_ms() + o.user_rpc_attempt_timeout_ms);
 }
 
 /// `base` scaled by a factor in `[lo, hi)`, at least 1.

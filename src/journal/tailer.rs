@@ -4,6 +4,7 @@ use super::{
     checkpoint_path, log_path, parse_range, Gap, Record, Replica, CHECKPOINTS, IN_PROGRESS, LOGS,
     TMP,
 };
+use crate::cpu::JournalWork;
 use crate::history::{EventKind, History};
 use crate::journal::JournalUfs;
 use crate::ufs::{UfsError, UfsOp};
@@ -16,6 +17,8 @@ pub struct Tailer {
     history: History,
     checkpoint_period_entries: u64,
     last_gap: Option<Gap>,
+    /// The CPU time replay and checkpoints cost, when a master (not the checking reader) reads.
+    work: Option<JournalWork>,
 }
 
 impl Tailer {
@@ -31,6 +34,25 @@ impl Tailer {
             history,
             checkpoint_period_entries,
             last_gap: None,
+            work: None,
+        }
+    }
+
+    /// Charges replay and checkpoints to a master's CPU.
+    pub fn charging(mut self, work: JournalWork) -> Self {
+        self.work = Some(work);
+        self
+    }
+
+    async fn charge_replay(&self, entries: u64) {
+        if let Some(w) = &self.work {
+            w.replay(entries).await;
+        }
+    }
+
+    async fn charge_checkpoint(&self, replica: &Replica) {
+        if let Some(w) = &self.work {
+            w.checkpoint(replica.namespace.len() as u64).await;
         }
     }
 
@@ -55,6 +77,12 @@ impl Tailer {
     /// A fresh replica: the newest checkpoint, or the empty namespace.
     pub async fn start(&self) -> Result<Replica, UfsError> {
         let replica = self.latest_checkpoint().await?;
+        if let Some(w) = &self.work {
+            let checkpoint = replica
+                .as_ref()
+                .map(|r| (r.namespace.len() as u64, r.next_seq));
+            w.fresh_start(checkpoint).await;
+        }
         if let Some(r) = &replica {
             self.history
                 .record(&self.node, EventKind::CheckpointLoaded { seq: r.next_seq });
@@ -83,6 +111,7 @@ impl Tailer {
             .filter(|cp| cp.next_seq > replica.next_seq)
         {
             Some(cp) => {
+                self.charge_checkpoint(&cp).await;
                 self.history
                     .record(&self.node, EventKind::CheckpointLoaded { seq: cp.next_seq });
                 *replica = cp;
@@ -115,7 +144,10 @@ impl Tailer {
                 Err(e) => return Err(e),
             };
             match replica.apply_log(start, end, &records) {
-                Ok(entries) => applied += entries.len() as u64,
+                Ok(entries) => {
+                    self.charge_replay(entries.len() as u64).await;
+                    applied += entries.len() as u64
+                }
                 Err(gap) => {
                     if self.load_newer_checkpoint(replica).await? {
                         return Ok(applied + 1);
@@ -185,7 +217,11 @@ impl Tailer {
                     Err(e) => return Err(e),
                 };
                 let before = replica.next_seq;
-                if let Err(gap) = replica.apply_log(start, IN_PROGRESS, &records) {
+                let applied = replica.apply_log(start, IN_PROGRESS, &records);
+                if let Ok(entries) = &applied {
+                    self.charge_replay(entries.len() as u64).await;
+                }
+                if let Err(gap) = applied {
                     self.history.record(
                         &self.node,
                         EventKind::JournalGap {
@@ -223,6 +259,7 @@ impl Tailer {
         if replica.since_checkpoint < self.checkpoint_period_entries || replica.next_seq == 0 {
             return;
         }
+        self.charge_checkpoint(replica).await;
         let tmp = format!("{TMP}/{}-{}", self.node, replica.next_seq);
         let records = vec![Arc::new(Record::Checkpoint(Box::new(replica.checkpoint())))];
         if self

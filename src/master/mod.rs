@@ -3,13 +3,15 @@
 
 pub mod primary;
 mod read_fence;
+mod standby;
 pub mod registry;
 pub mod rpc;
 
 use crate::bugs::Bug;
+use crate::cpu::{Cpu, JournalWork};
 use crate::history::{ConnState, EventKind, History};
 use crate::journal::JournalUfs;
-use crate::journal::{JournalEntry, Replica, Tailer};
+use crate::journal::{JournalEntry, Replica};
 use crate::net::Role as NodeRole;
 use crate::options::{ConnectionErrorPolicy, Options};
 use crate::seed::Stream;
@@ -18,7 +20,6 @@ use crate::zookeeper::{ZkClient, ZkError, ZkEvent, ZkOp};
 use futures::channel::{mpsc, oneshot};
 use futures::StreamExt;
 use madsim::net::Endpoint;
-use madsim::task::JoinHandle;
 use madsim::time::{sleep, Instant};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -91,11 +92,29 @@ pub struct Master {
     connected: Mutex<std::collections::BTreeSet<u64>>,
     /// Cleared the moment the master stops being primary; journal file actions check it.
     pub writable: Arc<AtomicBool>,
+    /// The process's CPU: replay, checkpoints, RPCs and ZooKeeper pings take turns on it.
+    pub cpu: Cpu,
+    /// Set once the standby tailer has applied every completed log (Alluxio 2.6 joins the
+    /// election only then); cleared when replay starts over.
+    caught_up: AtomicBool,
 }
 
 impl Master {
     fn bug(&self, bug: Bug) -> bool {
         self.options.bug == Some(bug)
+    }
+
+    /// What this master's journal work costs, on its CPU.
+    pub fn journal_work(&self) -> JournalWork {
+        let o = &self.options;
+        JournalWork {
+            cpu: self.cpu.clone(),
+            replay_per_entry: Duration::from_micros(o.master_journal_replay_cpu_us_per_entry),
+            checkpoint_per_inode: Duration::from_micros(o.master_checkpoint_cpu_us_per_inode),
+            base_inodes: o.master_namespace_base_inodes,
+            base_entries: o.master_journal_base_entries,
+            from_zero: self.bug(Bug::StandardPolicyFlapping),
+        }
     }
 
     fn set_stage(&self, stage: Stage) {
@@ -107,6 +126,9 @@ impl Master {
         self: Arc<Self>,
         MasterRequest(op): MasterRequest,
     ) -> Result<MasterReply, MasterError> {
+        self.cpu
+            .work(Duration::from_micros(self.options.master_rpc_cpu_us))
+            .await;
         let (stage, safe_mode) = {
             let s = self.status.lock().unwrap();
             (s.stage, Instant::now() < s.safe_mode_until)
@@ -316,6 +338,8 @@ pub async fn run(setup: MasterSetup) {
         registry: Mutex::new(Registry::default()),
         connected: Mutex::new(Default::default()),
         writable: Arc::new(AtomicBool::new(false)),
+        cpu: Cpu::default(),
+        caught_up: AtomicBool::new(false),
     });
     let m = master.clone();
     // Boxed: madsim spawns a task per request, and a small task allocates on the fast path.
@@ -342,13 +366,14 @@ pub async fn run(setup: MasterSetup) {
         ),
     )
     .await;
+    zk.run_on(master.cpu.clone());
     let mut events = zk.subscribe();
     let election = Election::new(
         zk.clone(),
         ELECTION_PATH,
         &format!("{}#{incarnation}", role.addr()),
     );
-    let mut standby = Some(start_standby(master.clone()));
+    let mut standby = Some(standby::start(master.clone()));
 
     loop {
         // Wait for a session.
@@ -357,6 +382,11 @@ pub async fn run(setup: MasterSetup) {
         }
         let session = zk.session();
         *setup.disk.zk_session.lock().unwrap() = Some(session);
+        // Alluxio 2.6: a standby joins the election only once it has caught up, so a promotion
+        // never starts with a long replay (bug B12 joins at once).
+        if !master.bug(Bug::StandardPolicyFlapping) {
+            standby::caught_up(&master).await;
+        }
         let Ok((mine, term)) = election.join().await else {
             sleep(Duration::from_millis(options.zookeeper_ping_interval_ms())).await;
             continue;
@@ -379,7 +409,7 @@ pub async fn run(setup: MasterSetup) {
             return;
         }
         election.leave(&mine).await;
-        standby = Some(start_standby(master.clone()));
+        standby = Some(standby::start(master.clone()));
     }
 }
 
@@ -427,39 +457,6 @@ pub fn ends_primacy(
             ConnState::Reconnected => new_session != my_session,
         },
     }
-}
-
-/// Starts standby work: reset to the newest checkpoint, then tail completed logs and write
-/// checkpoints.
-fn start_standby(m: Arc<Master>) -> JoinHandle<()> {
-    madsim::task::spawn(async move {
-        let mut tailer = Tailer::new(
-            m.ufs.clone(),
-            &m.name,
-            m.history.clone(),
-            m.options.master_journal_checkpoint_period_entries,
-        );
-        let sleep_time = Duration::from_millis(m.options.master_journal_tailer_sleep_time_ms);
-        // Demotion resets in-memory state: replay from the newest checkpoint as a standby.
-        loop {
-            match tailer.start().await {
-                Ok(replica) => {
-                    *m.replica.lock().await = replica;
-                    break;
-                }
-                Err(_) => sleep(sleep_time).await,
-            }
-        }
-        loop {
-            {
-                let mut replica = m.replica.lock().await;
-                if tailer.catch_up(&mut replica).await.is_ok() {
-                    tailer.maybe_checkpoint(&mut replica).await;
-                }
-            }
-            sleep(sleep_time).await;
-        }
-    })
 }
 
 /// Deletes and re-creates this master's leader znode (ephemeral; persistent with bug B6).

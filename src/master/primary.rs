@@ -172,8 +172,13 @@ async fn promote(master: &Arc<Master>, term: u64) -> Result<LogWriter, UfsError>
         &master.name,
         master.history.clone(),
         options.master_journal_checkpoint_period_entries,
-    );
+    )
+    .charging(master.journal_work());
     let mut replica = master.replica.lock().await;
+    // Bug B12: promotion starts the replay over, from zero, as old versions did.
+    if master.options.bug == Some(Bug::StandardPolicyFlapping) {
+        *replica = tailer.start().await?;
+    }
     let quiet = Duration::from_millis(options.master_journal_tailer_shutdown_quiet_wait_time_ms);
     let tailer_sleep = Duration::from_millis(options.master_journal_tailer_sleep_time_ms);
     let mut last_new = Instant::now();

@@ -50,6 +50,8 @@ struct Inner {
     connection_timeout: Duration,
     conn: Mutex<Conn>,
     subscribers: Mutex<Vec<mpsc::UnboundedSender<ZkEvent>>>,
+    /// The process's CPU, when it has one the pings must wait for.
+    cpu: Mutex<Option<crate::cpu::Cpu>>,
 }
 
 /// A handle on one process's ZooKeeper connection. Cloning shares it.
@@ -90,6 +92,7 @@ impl ZkClient {
                 xid: 0,
             }),
             subscribers: Mutex::new(vec![]),
+            cpu: Mutex::new(None),
         });
         let weak = Arc::downgrade(&inner);
         ep.add_rpc_handler(move |event: WatchEvent| {
@@ -105,6 +108,12 @@ impl ZkClient {
             inner,
             pinger: Arc::new(pinger),
         }
+    }
+
+    /// Runs the pings on `cpu`: a ping waits while the process's CPU is busy, as ZooKeeper's
+    /// heartbeat thread waits in a JVM under load.
+    pub fn run_on(&self, cpu: crate::cpu::Cpu) {
+        *self.inner.cpu.lock().unwrap() = Some(cpu);
     }
 
     /// Receives every later connection change and watch event.
@@ -205,10 +214,18 @@ impl Inner {
         }
     }
 
+    async fn wait_for_cpu(&self) {
+        let cpu = self.cpu.lock().unwrap().clone();
+        if let Some(cpu) = cpu {
+            cpu.turn().await;
+        }
+    }
+
     async fn ping_loop(self: Arc<Self>, mut resume: Option<u64>, mut rng: ChaCha8Rng) {
         let interval = self.attempt_timeout();
         let read_timeout = self.session_timeout * 2 / 3;
         loop {
+            self.wait_for_cpu().await;
             let (session, state, last_contact, suspended_since) = {
                 let c = self.conn.lock().unwrap();
                 (c.session, c.state, c.last_contact, c.suspended_since)
@@ -260,7 +277,10 @@ impl Inner {
                     xid: 0,
                     op: ZkOp::Ping,
                 };
-                match call_within(&self.ep, self.server, req, interval).await {
+                let answer = call_within(&self.ep, self.server, req, interval).await;
+                // The answer is handled only when the process gets the CPU.
+                self.wait_for_cpu().await;
+                match answer {
                     Ok(Ok(_)) => self.heard(session),
                     Ok(Err(ZkError::SessionExpired)) => {
                         if self.conn.lock().unwrap().session == session {
