@@ -182,13 +182,30 @@ pub async fn scenario(seed: u64, plan: Plan) -> Vec<Event> {
             },
         )
     });
-    futures::future::join_all(probes).await;
-    // Calls in flight when the faults healed end within the call bound; a call that does not is
-    // left pending for the bounded-retry checker to report.
-    let drain = Duration::from_millis(call_bound_ms(&o) + o.workload_think_time_ms);
-    let _ = crate::deadline::within(drain, futures::future::join_all(workloads)).await;
+    let liveness = async {
+        futures::future::join_all(probes).await;
+        // Calls in flight when the faults healed end within the call bound; a call that does
+        // not is left pending for the bounded-retry checker to report.
+        let drain = Duration::from_millis(call_bound_ms(&o) + o.workload_think_time_ms);
+        let _ = crate::deadline::within(drain, futures::future::join_all(workloads)).await;
+    };
+    // Once the faults heal, a master that exits (a flush timeout that ran out during the faults
+    // can end just after the heal) is started again, as its process supervisor would.
+    let supervisor = async {
+        loop {
+            cluster.restart_exited();
+            sleep(Duration::from_millis(SUPERVISOR_POLL_MS)).await;
+        }
+    };
+    {
+        futures::pin_mut!(liveness, supervisor);
+        futures::future::select(liveness, supervisor).await;
+    }
     finish(cluster).await
 }
+
+/// How often the process supervisor looks for exited nodes after the heal.
+pub const SUPERVISOR_POLL_MS: u64 = 100;
 
 /// Records every master's final state and the fresh reader's replay, then shuts down.
 pub async fn finish(cluster: Cluster) -> Vec<Event> {
