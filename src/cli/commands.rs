@@ -130,8 +130,12 @@ fn write_timelines(
     jobs: usize,
     model: &Model,
 ) -> Result<(), String> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| format!("cannot create the timelines directory {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|e| {
+        format!(
+            "cannot create the timelines directory {}: {e}",
+            dir.display()
+        )
+    })?;
     let next = std::sync::atomic::AtomicUsize::new(0);
     let results = std::sync::Mutex::new(vec![]);
     std::thread::scope(|scope| {

@@ -72,7 +72,9 @@ impl FaultSpan {
             "crash" => "the process is killed; restarted at the heal",
             "pause" => "the process is frozen (a GC pause); resumed at the heal",
             "isolate" => "cut from every other node",
-            "split-halves" => "the listed nodes cut from all the others, both ways (the smaller side is shaded)",
+            "split-halves" => {
+                "the listed nodes cut from all the others, both ways (the smaller side is shaded)"
+            }
             "primary-minority" => "the primary and the listed clients cut from everything else",
             "one-way" => "messages from the first node to the second dropped",
             "cut-from-zookeeper" => "the master cut from ZooKeeper only",
@@ -91,7 +93,10 @@ impl FaultSpan {
         } else if self.healed {
             window(self.from_us, self.to_us)
         } else {
-            format!("{}, not healed by the end", window(self.from_us, self.to_us))
+            format!(
+                "{}, not healed by the end",
+                window(self.from_us, self.to_us)
+            )
         };
         format!("fault: {}\n{what}\n{when}", self.text)
     }
@@ -208,10 +213,7 @@ mod tests {
             nodes_named("one-way ufs -> zookeeper"),
             ["ufs", "zookeeper"]
         );
-        assert_eq!(
-            nodes_named("flush-slow master-3 +164 ms"),
-            ["master-3"]
-        );
+        assert_eq!(nodes_named("flush-slow master-3 +164 ms"), ["master-3"]);
         assert!(nodes_named("latency-spike 29-1024 ms").is_empty());
     }
 }

@@ -34,6 +34,7 @@ const LEGEND: &[(&str, &[(&str, &str)])] = &[
         &[
             ("r-sb", "standby"),
             ("r-pm", "promoting"),
+            ("r-pu", "promotion's end not recorded"),
             ("r-pr", "primary"),
             ("r-dm", "demoting (until its last write of the term)"),
             ("r-cr", "crashed"),
@@ -43,11 +44,7 @@ const LEGEND: &[(&str, &[(&str, &str)])] = &[
     ),
     (
         "ZooKeeper session",
-        &[
-            ("z-c", "connected"),
-            ("z-s", "suspended"),
-            ("z-l", "lost"),
-        ],
+        &[("z-c", "connected"), ("z-s", "suspended"), ("z-l", "lost")],
     ),
     (
         "client calls",
@@ -129,7 +126,11 @@ fn header(s: &mut String, run: &Run, t: &Timeline) {
         s,
         r#"<header><h1>ftsim seed {} <span class="{}">{}</span></h1>"#,
         run.seed,
-        if run.violations.is_empty() { "ok" } else { "bad" },
+        if run.violations.is_empty() {
+            "ok"
+        } else {
+            "bad"
+        },
         escape(&verdict)
     );
     let _ = write!(
@@ -171,7 +172,9 @@ fn header(s: &mut String, run: &Run, t: &Timeline) {
             let ops: Vec<String> = v
                 .ops
                 .iter()
-                .map(|op| format!(r##"<a href="#op-{op}" data-op="{op}" title="op id {op}">{op:#x}</a>"##))
+                .map(|op| {
+                    format!(r##"<a href="#op-{op}" data-op="{op}" title="op id {op}">{op:#x}</a>"##)
+                })
                 .collect();
             let ops = if ops.is_empty() {
                 String::new()
@@ -220,8 +223,8 @@ pub fn page(run: &Run, t: &Timeline, fault_spans: &[FaultSpan]) -> String {
         r#"<div class="chart">{}<div class="pw">{}{}<div id="brush"></div></div></div>"#,
         svg::gutter(t, &layout),
         svg::plot(t, fault_spans, run.violations, run.events, &layout),
-        svg::overlay(t, fault_spans, run.violations, run.events, &layout)
+        super::overlay::overlay(t, fault_spans, run.violations, run.events, &layout)
     );
-    let _ = write!(s, "<script>{SCRIPT}</script></body></html>\n");
+    let _ = writeln!(s, "<script>{SCRIPT}</script></body></html>");
     s
 }

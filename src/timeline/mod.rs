@@ -4,7 +4,7 @@
 //!
 //! Like a checker, the renderer reads only the recorded history (plus the plan, the violations
 //! and the replay command for the header): [`lanes`] derives each node's intervals and marks from
-//! the events, [`faults`] pairs every fault the nemesis applied with its heal, [`svg`] draws them
+//! the events ([`masters`] and [`nodes`] per kind of node), [`faults`] pairs every fault the nemesis applied with its heal, [`svg`] draws them
 //! and [`html`] wraps the drawing in a page with its header, legend, style and the small script
 //! that zooms and pans. Nothing is fetched from a network, and nothing in the output depends on
 //! the wall clock or on randomness: the same run gives the same file, byte for byte.
@@ -19,7 +19,9 @@
 pub mod faults;
 pub mod html;
 pub mod lanes;
+pub mod masters;
 pub mod nodes;
+pub mod overlay;
 pub mod svg;
 
 use crate::check::Violation;
@@ -82,13 +84,4 @@ pub fn ms(us: u64) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    #[test]
-    fn milliseconds_keep_three_decimals_at_most_and_drop_trailing_zeros() {
-        assert_eq!(super::ms(0), "0");
-        assert_eq!(super::ms(1_199_950), "1199.95");
-        assert_eq!(super::ms(1_065_176), "1065.176");
-        assert_eq!(super::ms(2_000_000), "2000");
-        assert_eq!(super::ms(7), "0.007");
-    }
-}
+mod tests;

@@ -153,7 +153,10 @@ pub fn op_text(op: &FsOp) -> String {
         | FsOp::GetStatus { path }
         | FsOp::ListStatus { path } => format!("{} {path}", op.name()),
         FsOp::Delete { path, recursive } => {
-            format!("delete {path}{}", if *recursive { " (recursive)" } else { "" })
+            format!(
+                "delete {path}{}",
+                if *recursive { " (recursive)" } else { "" }
+            )
         }
         FsOp::Rename { src, dst } => format!("rename {src} -> {dst}"),
     }
@@ -260,7 +263,9 @@ pub fn client_rows(
             c.op_id,
             c.op,
             window(c.invoke_us, to_us),
-            by.as_ref().map(|m| format!(" from {m}")).unwrap_or_default()
+            by.as_ref()
+                .map(|m| format!(" from {m}"))
+                .unwrap_or_default()
         );
         for (_, a) in &c.attempts {
             title.push('\n');

@@ -19,13 +19,13 @@ use std::fmt::Write;
 /// Pixels: the time axis, the terms band, a faults sub-row, the gap between lanes and groups.
 pub const AXIS_H: u32 = 30;
 const TERMS_H: u32 = 18;
-const FAULT_H: u32 = 14;
+pub const FAULT_H: u32 = 14;
 const LANE_PAD: u32 = 3;
 const GROUP_GAP: u32 = 8;
 /// The gutter's width, for the lane names.
 pub const GUTTER_W: u32 = 150;
 
-fn row_height(kind: RowKind, levels: u32) -> u32 {
+pub fn row_height(kind: RowKind, levels: u32) -> u32 {
     match kind {
         RowKind::State => 16,
         RowKind::Session => 7,
@@ -169,9 +169,22 @@ pub fn defs(suffix: &str, class: &str) -> String {
         )
     };
     format!(
-        "<defs>{}{}{}</defs>",
-        pattern("hp", 6, r##"<path d="M-1 7L7 -1" stroke="#8250df" stroke-width="2"/>"##),
-        pattern("hg", 6, r##"<path d="M-1 7L7 -1" stroke="#8c959f" stroke-width="1.5"/>"##),
+        "<defs>{}{}{}{}</defs>",
+        pattern(
+            "ha",
+            6,
+            r##"<rect width="6" height="6" fill="#eaeef2"/><path d="M-1 7L7 -1" stroke="#d4a72c" stroke-width="2"/>"##
+        ),
+        pattern(
+            "hp",
+            6,
+            r##"<path d="M-1 7L7 -1" stroke="#8250df" stroke-width="2"/>"##
+        ),
+        pattern(
+            "hg",
+            6,
+            r##"<path d="M-1 7L7 -1" stroke="#8c959f" stroke-width="1.5"/>"##
+        ),
         pattern(
             "hf",
             8,
@@ -202,7 +215,8 @@ pub fn plot(
     // Lane backgrounds, alternating.
     for (i, &(top, bottom)) in l.lanes.iter().enumerate() {
         let class = if i % 2 == 0 { "bg0" } else { "bg1" };
-        rect(&mut s, class, 0, end, top, bottom - top, "/>");
+        let lane = format!(r#" data-lane="{}"/>"#, escape(&t.lanes[i].node));
+        rect(&mut s, class, 0, end, top, bottom - top, &lane);
     }
     // Terms: promoting lighter, primary darker, in the master's colour.
     for term in &t.terms {
@@ -220,11 +234,27 @@ pub fn plot(
             ms(term.to_us)
         );
         if primary > term.from_us {
-            rect(&mut s, &format!("tp {m}"), term.from_us, primary, l.terms_y, TERMS_H, "");
+            rect(
+                &mut s,
+                &format!("tp {m}"),
+                term.from_us,
+                primary,
+                l.terms_y,
+                TERMS_H,
+                "",
+            );
             titled(&mut s, &title);
         }
         if term.to_us > primary {
-            rect(&mut s, &format!("tm {m}"), primary, term.to_us, l.terms_y, TERMS_H, "");
+            rect(
+                &mut s,
+                &format!("tm {m}"),
+                primary,
+                term.to_us,
+                l.terms_y,
+                TERMS_H,
+                "",
+            );
             titled(&mut s, &title);
         }
     }
@@ -232,7 +262,16 @@ pub fn plot(
     for f in fault_spans {
         if f.to_us > f.from_us {
             let y = l.faults_y + f.level * FAULT_H;
-            rect(&mut s, &format!("fb {}", f.family.class()), f.from_us, f.to_us, y, FAULT_H - 2, "");
+            let kind = format!(r#" data-fault="{}""#, escape(&f.kind));
+            rect(
+                &mut s,
+                &format!("fb {}", f.family.class()),
+                f.from_us,
+                f.to_us,
+                y,
+                FAULT_H - 2,
+                &kind,
+            );
             titled(&mut s, &f.title());
         }
     }
@@ -282,26 +321,38 @@ pub fn plot(
             rect(&mut s, "pz", from, to, top, bottom - top, "");
             titled(
                 &mut s,
-                &format!(
-                    "{} paused, {}",
-                    lane.node,
-                    super::lanes::window(from, to)
-                ),
+                &format!("{} paused, {}", lane.node, super::lanes::window(from, to)),
             );
         }
     }
     // Faults shaded across the lanes they touch; partitions cut where a shaded lane meets an
     // unshaded one.
     let last = l.lanes.len();
-    for f in fault_spans.iter().filter(|f| f.to_us > f.from_us) {
+    // A crash or pause shows in the node's own lane already.
+    for f in fault_spans
+        .iter()
+        .filter(|f| f.to_us > f.from_us && f.family != Family::Process)
+    {
         let runs: Vec<(usize, usize)> = if f.every_lane {
-            if last == 0 { vec![] } else { vec![(0, last - 1)] }
+            if last == 0 {
+                vec![]
+            } else {
+                vec![(0, last - 1)]
+            }
         } else {
             contiguous(&f.lanes)
         };
         for (a, b) in runs {
             let (top, bottom) = (l.lanes[a].0, l.lanes[b].1);
-            rect(&mut s, &format!("fsh {}", f.family.class()), f.from_us, f.to_us, top, bottom - top, "/>");
+            rect(
+                &mut s,
+                &format!("fsh {}", f.family.class()),
+                f.from_us,
+                f.to_us,
+                top,
+                bottom - top,
+                "/>",
+            );
             if f.family == Family::Partition {
                 let _ = write!(
                     s,
@@ -314,13 +365,23 @@ pub fn plot(
     }
     // Phases.
     for (at, _) in &t.phases {
-        let _ = write!(s, r#"<path class="ph" d="M{} {AXIS_H}V{}"/>"#, ms(*at), l.height);
+        let _ = write!(
+            s,
+            r#"<path class="ph" d="M{} {AXIS_H}V{}"/>"#,
+            ms(*at),
+            l.height
+        );
     }
     // Violations: a line through every lane at the first breaking event.
     for v in violations {
         let at = violation_us(v, events);
         let class = if v.event.is_some() { "vl" } else { "vl va" };
-        let _ = write!(s, r#"<path class="{class}" d="M{} {AXIS_H}V{}"/>"#, ms(at), l.height);
+        let _ = write!(
+            s,
+            r#"<path class="{class}" d="M{} {AXIS_H}V{}"/>"#,
+            ms(at),
+            l.height
+        );
     }
     s.push_str("</svg>");
     s
@@ -350,100 +411,4 @@ fn contiguous(lanes: &[usize]) -> Vec<(usize, usize)> {
 fn trim(v: f64) -> String {
     let s = format!("{v:.1}");
     s.strip_suffix(".0").map(String::from).unwrap_or(s)
-}
-
-/// The overlay: glyphs and labels placed by the script, and the violations' flags.
-pub fn overlay(
-    t: &Timeline,
-    fault_spans: &[FaultSpan],
-    violations: &[Violation],
-    events: &[Event],
-    l: &Layout,
-) -> String {
-    let mut s = String::new();
-    let _ = write!(s, r#"<svg id="over" height="{}"><g id="axis"></g>"#, l.height);
-    let label = |s: &mut String, class: &str, a: u64, b: u64, y: u32, text: &str| {
-        let _ = write!(
-            s,
-            r#"<text class="lb {class}" data-a="{}" data-b="{}" y="{y}">{}</text>"#,
-            ms(a),
-            ms(b),
-            escape(text)
-        );
-    };
-    let glyph = |s: &mut String, class: &str, at: u64, y: u32, g: &str, title: &str| {
-        let _ = write!(
-            s,
-            r#"<text class="g {class}" data-t="{}" y="{y}">{g}<title>{}</title></text>"#,
-            ms(at),
-            escape(title)
-        );
-    };
-    for (i, (at, name)) in t.phases.iter().enumerate() {
-        let next = t.phases.get(i + 1).map_or(t.end_us, |p| p.0);
-        label(&mut s, "phl", *at, next, AXIS_H - 4, name);
-    }
-    for term in &t.terms {
-        let text = format!("t{} {}", term.term, term.master);
-        label(&mut s, "", term.from_us, term.to_us, l.terms_y + 13, &text);
-    }
-    for f in fault_spans {
-        let y = l.faults_y + f.level * FAULT_H;
-        if f.to_us > f.from_us {
-            label(&mut s, "fl", f.from_us, f.to_us, y + 10, &f.text);
-        } else {
-            glyph(&mut s, "gz", f.from_us, y + 10, "✕", &f.title());
-        }
-    }
-    for (i, lane) in t.lanes.iter().enumerate() {
-        for (r, row) in lane.rows.iter().enumerate() {
-            let top = l.rows[i][r];
-            let h = row_height(row.kind, 1);
-            for span in &row.spans {
-                if let Some(text) = &span.label {
-                    let (class, y) = match row.kind {
-                        RowKind::Calls => ("cl", top + span.level * h + 8),
-                        _ => ("sl", top + h - 4),
-                    };
-                    label(&mut s, class, span.from_us, span.room_us, y, text);
-                }
-            }
-            for m in &row.marks {
-                glyph(&mut s, m.class, m.at_us, top + h.max(10) - 1, m.glyph, &m.title);
-            }
-        }
-    }
-    for v in violations {
-        let at = violation_us(v, events);
-        let what = match &v.anomaly {
-            Some(a) => format!("{} ({a})", v.invariant),
-            None => v.invariant.to_string(),
-        };
-        let title = format!(
-            "VIOLATION {what} at {} ms\n{}{}",
-            ms(at),
-            v.detail,
-            v.event
-                .and_then(|i| events.get(i))
-                .map(|e| format!("\nfirst breaking event #{}: {}", v.event.unwrap_or(0), e.compact()))
-                .unwrap_or_default()
-        );
-        let _ = write!(
-            s,
-            r#"<text class="vf" data-t="{}" y="{}">✖ {}<title>{}</title></text>"#,
-            ms(at),
-            AXIS_H + 14,
-            escape(&what),
-            escape(&title)
-        );
-        let lane = v
-            .event
-            .and_then(|i| events.get(i))
-            .and_then(|e| t.lane(&e.node));
-        if let Some(i) = lane {
-            glyph(&mut s, "gv", at, l.rows[i][0] + 14, "✖", &title);
-        }
-    }
-    s.push_str("</svg>");
-    s
 }
