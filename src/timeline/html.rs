@@ -152,7 +152,7 @@ fn header(s: &mut String, run: &Run, t: &Timeline) {
     );
     let _ = write!(
         s,
-        "<details class=\"plan\"><summary>plan</summary><pre>{}</pre></details>",
+        "<details class=\"plan\" open><summary>plan</summary><pre>{}</pre></details>",
         escape(&run.plan.describe())
     );
     if !run.violations.is_empty() {

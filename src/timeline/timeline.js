@@ -45,6 +45,10 @@
 
   function render() {
     var k = width() / (t1 - t0);
+    // Measure every label once, before anything moves (reading between writes forces a layout
+    // per label).
+    if (lengths.length && lengths[0] < 0)
+      for (var j = 0; j < labels.length; j++) lengths[j] = labels[j].getComputedTextLength();
     plot.setAttribute("viewBox", t0 + " 0 " + (t1 - t0) + " " + H);
     for (var i = 0; i < patterns.length; i++)
       patterns[i].setAttribute("patternTransform", "scale(" + 1 / k + " 1)");
@@ -60,7 +64,6 @@
       var a0 = +el.dataset.a;
       if (a0 < t0 && el.classList.contains("cl")) { el.style.display = "none"; continue; }
       var a = Math.max(a0, t0), b = Math.min(+el.dataset.b, t1);
-      if (lengths[i] < 0) lengths[i] = el.getComputedTextLength();
       var room = (b - a) * k;
       if (room > lengths[i] + 6) {
         el.setAttribute("x", (a - t0) * k + 3);
