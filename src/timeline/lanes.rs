@@ -209,7 +209,7 @@ pub fn derive(plan: &Plan, events: &[Event], violations: &[Violation]) -> Timeli
         })
         .collect();
     let registrations = super::nodes::registrations(events);
-    let lanes = names
+    let mut lanes = names
         .into_iter()
         .map(|(node, group)| {
             let own: &[&Event] = by_node.get(node.as_str()).map_or(&[], |v| v);
@@ -226,7 +226,9 @@ pub fn derive(plan: &Plan, events: &[Event], violations: &[Violation]) -> Timeli
                 Group::Worker => {
                     super::nodes::worker_rows(&node, own, end_us, &expiries, &registrations)
                 }
-                Group::Client => super::nodes::client_rows(own, end_us, &expiries, &highlighted),
+                Group::Client => {
+                    super::nodes::client_rows(&node, own, end_us, &expiries, &highlighted)
+                }
                 Group::Other => vec![super::nodes::other_row(own)],
             };
             let mut lane = Lane {
@@ -241,7 +243,6 @@ pub fn derive(plan: &Plan, events: &[Event], violations: &[Violation]) -> Timeli
             lane
         })
         .collect::<Vec<Lane>>();
-    let mut lanes = lanes;
     for (worker, mark) in super::nodes::lost_marks(events, &registrations) {
         if let Some(lane) = lanes.iter_mut().find(|l| l.node == worker) {
             lane.rows[0].marks.push(mark);

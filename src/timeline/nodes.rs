@@ -175,12 +175,12 @@ struct Call {
 
 /// A client's two rows: its calls (one sub-row per overlapping call) and its session.
 pub fn client_rows(
+    node: &str,
     own: &[&Event],
     end_us: u64,
     expiries: &BTreeMap<String, Vec<(u64, u64)>>,
     highlighted: &[u64],
 ) -> Vec<Row> {
-    let node = own.first().map_or("", |e| e.node.as_str());
     let mut calls: Vec<Call> = vec![];
     let mut open: BTreeMap<u64, usize> = BTreeMap::new();
     for e in own {

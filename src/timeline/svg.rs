@@ -1,12 +1,12 @@
-//! Drawing: the lanes' vertical layout, and three SVG layers that share it.
+//! Drawing: the lanes' vertical layout, and two of the three SVG layers that share it (the
+//! third, the overlay, is [`super::overlay`]).
 //!
 //! - the gutter: lane and row names, never scaled;
 //! - the plot: every interval, tick and shading, in milliseconds across (`viewBox` from 0 to the
 //!   run's end) and pixels down, stretched to the page's width; zooming and panning change only
 //!   its `viewBox`, so a long history costs one attribute per step (strokes keep their width
-//!   through `vector-effect: non-scaling-stroke`);
-//! - the overlay: glyphs and labels, unscaled, each carrying its time (`data-t`, or `data-a` and
-//!   `data-b` for a label that belongs to an interval) for the script to place.
+//!   through `vector-effect: non-scaling-stroke`, hatches theirs through a pattern transform the
+//!   script sets).
 
 use super::faults::{self, Family, FaultSpan};
 use super::html::escape;
@@ -356,9 +356,10 @@ pub fn plot(
             if f.family == Family::Partition {
                 let _ = write!(
                     s,
-                    r#"<path class="cut" d="M{x0} {top}H{x1}M{x0} {bottom}H{x1}"/>"#,
+                    r#"<path class="cut" d="M{x0} {top}H{x1}M{x0} {bottom}H{x1}"><title>{title}</title></path>"#,
                     x0 = ms(f.from_us),
-                    x1 = ms(f.to_us)
+                    x1 = ms(f.to_us),
+                    title = escape(&f.title())
                 );
             }
         }
