@@ -40,6 +40,7 @@
 //! - [`sim`]: one seed on its own thread and runtime; [`run`]: a seed's phases, start to end.
 //! - [`check`]: the property table (Always, Eventually, Sometimes) and one checker per file.
 //! - [`failure`]: how a seed fails (typed, each with its exit code).
+//! - [`timeline`]: a run drawn from its history, one lane per node, as a self-contained HTML page.
 //!
 //! Tools over many runs:
 //! - [`explore`]: many seeds, jobs, sums; [`hunt`]: seeds until a planted bug is caught;
@@ -78,6 +79,7 @@ pub mod sim;
 pub mod run;
 pub mod check;
 pub mod failure;
+pub mod timeline;
 
 pub mod explore;
 pub mod hunt;

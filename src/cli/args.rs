@@ -33,7 +33,7 @@ pub enum Command {
     /// For each planted bug, explore seeds until one fails; report the seed and the invariant.
     Hunt(HuntArgs),
     /// Shrink a failing seed's fault schedule and cluster to the smallest that still breaks the
-    /// same invariant, and write it to regressions/.
+    /// same invariant, and write it to regressions/ with the shrunk run's timeline beside it.
     Shrink(ShrinkArgs),
     /// Combine shard summaries (`explore --shard K/N --json` outputs) into one summary.
     Merge(MergeArgs),
@@ -123,6 +123,9 @@ pub struct RunArgs {
     /// Print the summary as one JSON object.
     #[arg(long)]
     pub json: bool,
+    /// Also draw the run as a self-contained HTML timeline, written to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub timeline: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -153,6 +156,9 @@ pub struct ExploreArgs {
     /// Real seconds a seed may run before it counts as over the wall-time limit.
     #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..))]
     pub wall_limit_s: u64,
+    /// Run each failed seed again and draw its timeline into DIR/seed-N.html.
+    #[arg(long, value_name = "DIR")]
+    pub timelines: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -217,7 +223,7 @@ pub struct ShrinkArgs {
     /// Most candidate runs to try.
     #[arg(long, default_value_t = 2_000)]
     pub max_runs: u32,
-    /// Where to write the shrunk schedule.
+    /// Where to write the shrunk schedule (and its timeline, the same name ending .html).
     #[arg(long, default_value = "regressions", value_name = "DIR")]
     pub out: PathBuf,
     /// Print the result as one JSON object.

@@ -80,6 +80,13 @@ pub fn run(args: RunArgs) -> ExitCode {
             } else {
                 render::outcome(&outcome, &replay);
             }
+            if let Some(path) = &args.timeline {
+                let run = ftsim::timeline::Run::of(&outcome, &replay);
+                if let Err(e) = write_timeline(path, &run) {
+                    eprintln!("error: {e}");
+                    return exit::code(exit::HARNESS);
+                }
+            }
             let kinds: Vec<_> = outcome
                 .violations
                 .iter()
@@ -89,9 +96,83 @@ pub fn run(args: RunArgs) -> ExitCode {
         }
         Err(unfinished) => {
             render::unfinished(seed, &unfinished, &described, &replay);
+            if args.timeline.is_some() {
+                eprintln!("no timeline written: a run that does not finish leaves no history");
+            }
             exit::code(unfinished.kind().exit_code())
         }
     }
+}
+
+/// Renders a run's timeline and writes it to `path`, saying on stderr where, how large, and how
+/// long the rendering took; `Err` names a path that cannot be written.
+fn write_timeline(path: &std::path::Path, run: &ftsim::timeline::Run) -> Result<(), String> {
+    let wall = Instant::now();
+    let page = ftsim::timeline::render(run);
+    let rendered = wall.elapsed();
+    std::fs::write(path, &page)
+        .map_err(|e| format!("cannot write the timeline {}: {e}", path.display()))?;
+    eprintln!(
+        "timeline: {} ({} bytes, {} events, rendered in {:.1} ms)",
+        path.display(),
+        page.len(),
+        run.events.len(),
+        rendered.as_secs_f64() * 1000.0
+    );
+    Ok(())
+}
+
+/// Runs each failed seed of a sweep again, `jobs` at a time, and writes its timeline to
+/// `dir/seed-N.html`. Seeds that did not finish are named on stderr: they leave no history.
+fn write_timelines(
+    dir: &std::path::Path,
+    failed: &[u64],
+    jobs: usize,
+    model: &Model,
+) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| {
+        format!(
+            "cannot create the timelines directory {}: {e}",
+            dir.display()
+        )
+    })?;
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results = std::sync::Mutex::new(vec![]);
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.max(1) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(&seed) = failed.get(i) else { break };
+                let result = match ftsim::timeline::rerun(seed, model) {
+                    Ok(page) => {
+                        let path = dir.join(format!("seed-{seed}.html"));
+                        std::fs::write(&path, page)
+                            .map(|_| path.display().to_string())
+                            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+                    }
+                    Err(u) => Ok(format!("seed {seed} {u}: no history to draw")),
+                };
+                results.lock().unwrap().push((seed, result));
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap();
+    results.sort_by_key(|(seed, _)| *seed);
+    let mut written = 0;
+    for (_, result) in results {
+        let line = result?;
+        if line.ends_with(".html") {
+            written += 1;
+        } else {
+            eprintln!("{line}");
+        }
+    }
+    eprintln!(
+        "timelines: {written} of {} failed seeds drawn in {}",
+        failed.len(),
+        dir.display()
+    );
+    Ok(())
 }
 
 pub fn explore(args: ExploreArgs) -> ExitCode {
@@ -159,6 +240,12 @@ pub fn explore(args: ExploreArgs) -> ExitCode {
         );
     } else {
         render::sweep(&sweep, &rates, peak);
+    }
+    if let Some(dir) = &args.timelines {
+        if let Err(e) = write_timelines(dir, &sweep.failed_seeds, jobs, &model) {
+            eprintln!("error: {e}");
+            return exit::code(exit::HARNESS);
+        }
     }
     exit::code(sweep.exit_code())
 }
@@ -260,13 +347,31 @@ pub fn shrink(args: ShrinkArgs) -> ExitCode {
     };
     match ftsim::shrink::shrink_to_file(args.seed, &model, args.max_runs, &args.out) {
         Ok(report) => {
+            // The shrunk run's timeline, beside its schedule file.
+            let timeline = report.file.with_extension("html");
+            let drawn = match ftsim::run::run(report.seed, report.after.clone()) {
+                Ok(outcome) => {
+                    let run = ftsim::timeline::Run::of(&outcome, &report.replay);
+                    write_timeline(&timeline, &run).map(|_| true)
+                }
+                Err(u) => {
+                    eprintln!("no timeline written: the shrunk run {u}");
+                    Ok(false)
+                }
+            };
             if args.json {
-                println!(
-                    "{}",
-                    serde_json::to_string(&report).expect("report serialises")
-                );
+                let mut json = serde_json::to_value(&report).expect("report serialises");
+                json["timeline"] = match drawn {
+                    Ok(true) => timeline.display().to_string().into(),
+                    _ => serde_json::Value::Null,
+                };
+                println!("{json}");
             } else {
                 render::shrink(&report);
+            }
+            if let Err(e) = drawn {
+                eprintln!("error: {e}");
+                return exit::code(exit::HARNESS);
             }
             exit::code(if report.replay_fails == Some(true) {
                 0
