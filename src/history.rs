@@ -65,6 +65,9 @@ pub enum EventKind {
     BecamePrimary { term: u64, next_seq: u64 },
     /// Promotion was abandoned because leadership changed meanwhile.
     PromotionAborted { term: u64 },
+    /// Promotion failed (the journal could not be read or fenced); the master stays a standby
+    /// and joins the election again.
+    PromotionFailed { term: u64, reason: String },
     /// The master stopped acting as primary.
     SteppedDown { term: u64, reason: String },
     /// An entry was appended to the writer's buffer (not yet durable).

@@ -71,8 +71,16 @@ pub async fn lead(
     let writer = match writer {
         Ok(w) => Arc::new(futures::lock::Mutex::new(w)),
         Err(e) => {
+            let reason = format!("promotion failed: {e:?}");
+            master.history.record(
+                &master.name,
+                EventKind::PromotionFailed {
+                    term,
+                    reason: reason.clone(),
+                },
+            );
             unadvertise(master, zk).await;
-            return format!("promotion failed: {e:?}");
+            return reason;
         }
     };
 

@@ -161,6 +161,18 @@ pub fn master_rows(
                     title: format!("{} ms: {node} abandoned its promotion to term {term}", super::ms(at)),
                 });
             }
+            EventKind::PromotionFailed { term, reason } => {
+                roles.set(at, Role::Standby);
+                roles.row.marks.push(Mark {
+                    at_us: at,
+                    glyph: "⊗",
+                    class: "gd",
+                    title: format!(
+                        "{} ms: {node}'s promotion to term {term} failed: {reason}",
+                        super::ms(at)
+                    ),
+                });
+            }
             EventKind::SteppedDown { term, reason } => {
                 roles.set(at, Role::Demoting(*term));
                 roles.last_write = at;
