@@ -1,0 +1,94 @@
+//! The test that `cargo mutants` runs against every mutant (`.cargo/mutants.toml`,
+//! `scripts/mutants.sh`, README "Mutation testing"). A mutant is caught when any of these fails:
+//!
+//! - `swarm_sweep_passes`: a fixed sweep of swarm seeds `1..=N` of the default model, each seed
+//!   on its own thread, all cores. `N` is `FTSIM_MUTANTS_SEEDS` (default [`DEFAULT_SEEDS`], chosen
+//!   by measurement: see README). A seed that panics, hangs past its simulated-time limit or runs
+//!   past [`WALL_LIMIT`] of real time fails too.
+//! - `pinned_schedules_replay_as_recorded`: every scripted fixture (`fixtures/schedules/`) and
+//!   every pinned regression (`regressions/`) breaks exactly the invariant it records, or none.
+//!   Only the verdict is compared, never the snapshot of the history: a snapshot diff would
+//!   "catch" every mutant that changes behaviour at all, which measures nothing about the
+//!   checkers.
+//!
+//! Both are `#[ignore]`d so that `cargo test` does not run them; run them by hand with
+//! `cargo test --release --test mutants -- --ignored`.
+
+use ftsim::schedule::{json_files, ScheduleFile};
+use ftsim::Model;
+use std::path::Path;
+use std::time::Duration;
+
+/// Seeds swept per mutant when `FTSIM_MUTANTS_SEEDS` is unset.
+const DEFAULT_SEEDS: u64 = 300;
+
+/// A seed running this long in real time is a failure (a mutant that loops without advancing
+/// simulated time); far above any correct seed's cost (a few milliseconds).
+const WALL_LIMIT: Duration = Duration::from_secs(20);
+
+fn seed_count() -> u64 {
+    match std::env::var("FTSIM_MUTANTS_SEEDS") {
+        Ok(v) => v
+            .parse()
+            .unwrap_or_else(|e| panic!("FTSIM_MUTANTS_SEEDS={v} is not a count: {e}")),
+        Err(_) => DEFAULT_SEEDS,
+    }
+}
+
+#[test]
+#[ignore = "mutation testing only: cargo mutants, or --ignored"]
+fn swarm_sweep_passes() {
+    let count = seed_count();
+    let seeds: Vec<u64> = (1..=count).collect();
+    let sweep = ftsim::explore::explore(
+        &seeds,
+        std::thread::available_parallelism().map_or(2, |n| n.get()),
+        &Model::fast(),
+        Some(WALL_LIMIT),
+        &|_| {},
+    );
+    let lines: Vec<String> = sweep
+        .violations
+        .iter()
+        .map(|f| format!("seed {}: {}: {}", f.seed, f.invariant, f.detail))
+        .collect();
+    assert!(
+        sweep.violations.is_empty(),
+        "{} of {count} seeds failed:\n{}",
+        sweep.failed_seeds.len(),
+        lines.join("\n")
+    );
+}
+
+#[test]
+#[ignore = "mutation testing only: cargo mutants, or --ignored"]
+fn pinned_schedules_replay_as_recorded() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = json_files(&root.join("fixtures/schedules")).unwrap();
+    files.extend(json_files(&root.join("regressions")).unwrap());
+    let mut problems = vec![];
+    for path in files {
+        let file = ScheduleFile::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        let plan = file.plan().unwrap();
+        let broken: Vec<&str> =
+            match ftsim::run::run_with_wall_limit(file.seed, plan, Some(WALL_LIMIT)) {
+                Ok(outcome) => outcome.violations.iter().map(|v| v.invariant).collect(),
+                Err(e) => {
+                    problems.push(format!("{}: did not finish: {e}", path.display()));
+                    continue;
+                }
+            };
+        let ok = match &file.invariant {
+            Some(inv) => broken.contains(&inv.as_str()),
+            None => broken.is_empty(),
+        };
+        if !ok {
+            problems.push(format!(
+                "{}: recorded {:?}, broke {broken:?}",
+                path.display(),
+                file.invariant
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
