@@ -10,13 +10,21 @@
 # and for the merge (e.g. `-- --re '^src/worker\.rs:'` to test one file: `-f` only adds files to
 # the config's examine_globs, it does not narrow them). Mutants are dealt round-robin, so shards
 # take about equally long. FTSIM_MUTANTS_SEEDS changes the sweep's seed count (sims/mutants.rs).
-# Setting CARGO_TARGET_DIR lets cargo-mutants' copy of the tree reuse the dependencies already
-# built there; without it each shard first builds them (a few minutes).
+# cargo-mutants builds a copy of the tree; MUTANTS_TARGET_DIR names a target dir for it that
+# survives between runs, so dependencies are built once (without it each run builds them in a
+# temporary dir: a few minutes). Never point it at the target dir of a tree you build yourself:
+# cargo names artifacts the same wherever the tree is, so a build there and a mutant's build
+# would run each other's test binaries. CARGO_TARGET_DIR is ignored for that reason.
 #
 # On N machines or CI jobs: run `shard K N` on each, copy every OUT/shard-K-of-N/ to one place,
 # then `merge`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [[ -n ${MUTANTS_TARGET_DIR:-} ]]; then
+    export CARGO_TARGET_DIR=$MUTANTS_TARGET_DIR
+else
+    unset CARGO_TARGET_DIR
+fi
 
 usage() {
     sed -n '5,7p' "$0" >&2

@@ -5,9 +5,9 @@
     scripts/mutants_seed_curve.py DIR...
 
 Reads each mutant's log in DIR/mutants.out/log/: which seeds of the sweep failed (the panic
-message of `swarm_sweep_passes` lists them) and whether `pinned_schedules_replay_as_recorded`
-failed. Since the sweep runs seeds 1..N, a mutant is caught by a sweep of n seeds exactly when
-its smallest failing seed is at most n. Prints, for several n, how many of the viable mutants a
+message of `swarm_sweep_passes` lists them) and whether `pinned_schedules_pass` failed on a
+schedule recorded against the correct model. Since the sweep runs seeds 1..N, a mutant is caught
+by a sweep of n seeds exactly when its smallest failing seed is at most n. Prints, for several n, how many of the viable mutants a
 sweep of n seeds catches, alone and together with the pinned schedules, from one run per mutant.
 """
 
@@ -17,6 +17,14 @@ import re
 import sys
 
 COUNTS = [10, 25, 50, 100, 200, 300, 500, 1000, 2000]
+
+# A schedule recorded against the correct model failed: `should pass, broke` (sims/mutants.rs), or
+# from logs of its first version, which also replayed the planted-bug schedules,
+# `recorded None, broke`, or a fixture or default-seed schedule that did not finish.
+CORRECT_MODEL_FAILED = re.compile(
+    r"(should pass, broke|recorded None, broke"
+    r"|(fixtures/schedules/[^:]*|regressions/default-seed-\d+)\.json: did not finish)"
+)
 
 
 def out_dir(path):
@@ -41,7 +49,7 @@ def main():
                 swept = int(m.group(2)) if swept is None else min(swept, int(m.group(2)))
             seeds = [int(x) for x in re.findall(r"^seed (\d+): ", text, re.M)]
             first = min(seeds) if seeds else None
-            pinned = "test pinned_schedules_replay_as_recorded ... FAILED" in text
+            pinned = bool(CORRECT_MODEL_FAILED.search(text))
             rows.append((s["Mutant"]["name"], o["summary"], first, pinned))
     if not rows:
         sys.exit("no tested mutants")
