@@ -17,7 +17,7 @@
 # would run each other's test binaries. CARGO_TARGET_DIR is ignored for that reason.
 #
 # On N machines or CI jobs: run `shard K N` on each, copy every OUT/shard-K-of-N/ to one place,
-# then `merge`.
+# then `merge`. cargo-mutants' progress goes to stderr; stdout is only the merged table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ -n ${MUTANTS_TARGET_DIR:-} ]]; then
@@ -56,7 +56,7 @@ run_shard() {
     # Exit codes: 0 all caught, 2 some missed, 3 some timed out; all are results to merge.
     local rc=0
     cargo mutants --shard "$k/$n" --sharding round-robin --output "$out/shard-$k-of-$n" \
-        --no-shuffle "$@" || rc=$?
+        --no-shuffle "$@" >&2 || rc=$?
     echo "shard $k/$n: exit $rc, wall $(($(date +%s) - start)) s" >&2
     case $rc in 0 | 2 | 3) ;; *) exit "$rc" ;; esac
 }
