@@ -1,0 +1,117 @@
+//! The test that `cargo mutants` runs against every mutant (`.cargo/mutants.toml`,
+//! `scripts/mutants.sh`, README "Mutation testing"). A mutant is caught when any of these fails:
+//!
+//! - `swarm_sweep_passes`: a fixed sweep of swarm seeds `1..=N` of the default model, each seed
+//!   on its own thread, all cores. `N` is `FTSIM_MUTANTS_SEEDS` (default [`DEFAULT_SEEDS`], chosen
+//!   by measurement: see README). A seed that panics, hangs past its simulated-time limit or runs
+//!   past [`WALL_LIMIT`] of real time fails too. With at least [`COVERAGE_SEEDS`] seeds the
+//!   sweep must also apply every fault kind and reach every Sometimes fact, as README's coverage
+//!   sweep does (`sims/swarm.rs`): a mutant that makes faults or failover tame is caught there.
+//! - `pinned_schedules_pass`: every scripted fixture (`fixtures/schedules/`) and pinned
+//!   regression (`regressions/`) recorded against the correct model breaks no invariant.
+//!
+//! A mutant is caught only when a checker flags a run of the correct model (or the run panics,
+//! hangs or spins). So neither the fixtures' history snapshots nor the shrunk planted-bug
+//! schedules take part: a snapshot diff, and a shrunk bug schedule that stops reproducing, follow
+//! from any change of behaviour at all (a mutant that only moves a timer makes a shrunk
+//! schedule miss its window), which says nothing about the checkers. Measured: 4 of
+//! `src/worker.rs`'s 14 viable mutants stopped bug schedules from reproducing and were caught by
+//! nothing else (README "Mutation testing").
+//!
+//! Both are `#[ignore]`d so that `cargo test` does not run them; run them by hand with
+//! `cargo test --release --test mutants -- --ignored`.
+
+use ftsim::schedule::{json_files, ScheduleFile};
+use ftsim::Model;
+use std::path::Path;
+use std::time::Duration;
+
+/// Seeds swept per mutant when `FTSIM_MUTANTS_SEEDS` is unset.
+const DEFAULT_SEEDS: u64 = 500;
+
+/// Seeds 1..=500 apply every fault kind and reach every Sometimes fact (`sims/swarm.rs`); a
+/// shorter sweep is not held to that.
+const COVERAGE_SEEDS: u64 = 500;
+
+/// A seed running this long in real time is a failure (a mutant that loops without advancing
+/// simulated time); far above any correct seed's cost (a few milliseconds).
+const WALL_LIMIT: Duration = Duration::from_secs(20);
+
+fn seed_count() -> u64 {
+    match std::env::var("FTSIM_MUTANTS_SEEDS") {
+        Ok(v) => v
+            .parse()
+            .unwrap_or_else(|e| panic!("FTSIM_MUTANTS_SEEDS={v} is not a count: {e}")),
+        Err(_) => DEFAULT_SEEDS,
+    }
+}
+
+#[test]
+#[ignore = "mutation testing only: cargo mutants, or --ignored"]
+fn swarm_sweep_passes() {
+    let count = seed_count();
+    let seeds: Vec<u64> = (1..=count).collect();
+    let sweep = ftsim::explore::explore(
+        &seeds,
+        std::thread::available_parallelism().map_or(2, |n| n.get()),
+        &Model::fast(),
+        Some(WALL_LIMIT),
+        &|_| {},
+    );
+    let lines: Vec<String> = sweep
+        .violations
+        .iter()
+        .map(|f| format!("seed {}: {}: {}", f.seed, f.invariant, f.detail))
+        .collect();
+    assert!(
+        sweep.violations.is_empty(),
+        "{} of {count} seeds failed:\n{}",
+        sweep.failed_seeds.len(),
+        lines.join("\n")
+    );
+    if count >= COVERAGE_SEEDS {
+        let never: Vec<&String> = (sweep.faults.iter())
+            .chain(&sweep.coverage)
+            .filter(|(_, n)| **n == 0)
+            .map(|(k, _)| k)
+            .collect();
+        assert!(
+            never.is_empty(),
+            "never applied or reached in {count} seeds: {never:?}"
+        );
+    }
+}
+
+#[test]
+#[ignore = "mutation testing only: cargo mutants, or --ignored"]
+fn pinned_schedules_pass() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = json_files(&root.join("fixtures/schedules")).unwrap();
+    files.extend(json_files(&root.join("regressions")).unwrap());
+    let mut problems = vec![];
+    let mut ran = 0;
+    for path in files {
+        let file = ScheduleFile::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        if file.invariant.is_some() {
+            continue; // recorded with a planted bug: see the module doc
+        }
+        ran += 1;
+        let plan = file.plan().unwrap();
+        let broken: Vec<&str> =
+            match ftsim::run::run_with_wall_limit(file.seed, plan, Some(WALL_LIMIT)) {
+                Ok(outcome) => outcome.violations.iter().map(|v| v.invariant).collect(),
+                Err(e) => {
+                    problems.push(format!("{}: did not finish: {e}", path.display()));
+                    continue;
+                }
+            };
+        if !broken.is_empty() {
+            problems.push(format!("{}: should pass, broke {broken:?}", path.display()));
+        }
+    }
+    assert!(
+        ran >= 10,
+        "only {ran} schedules recorded against the correct model"
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
