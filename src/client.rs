@@ -203,6 +203,19 @@ impl MasterClient {
         }
     }
 
+    /// Records that `by` answered call `op_id` with `reply`, and gives the reply back.
+    fn answered(&self, op_id: u64, by: String, reply: FsReply) -> FsReply {
+        self.history.record(
+            &self.node,
+            EventKind::Ok {
+                op_id,
+                by,
+                reply: reply.clone(),
+            },
+        );
+        reply
+    }
+
     /// A namespace operation as a recorded client call: invoke, attempts, then ok or fail.
     pub async fn fs(&self, op: FsOp) -> Result<FsReply, CallError> {
         let op_id = (self.index << 32) | self.next_call.fetch_add(1, Ordering::Relaxed);
@@ -215,23 +228,12 @@ impl MasterClient {
         );
         // The metadata cache (off by default, as in Alluxio): a read answered from it never
         // reaches a master, so writes by other clients since it was filled stay invisible.
-        let cache_key = format!("{op:?}");
-        if self.options.metadata_cache() && !op.is_mutation() {
-            let hit = self.cache.lock().unwrap().get(&cache_key).cloned();
-            if let Some((reply, by, filled)) = hit {
-                let age = Instant::now() - filled;
-                if age < Duration::from_millis(self.options.user_metadata_cache_expiration_time_ms)
-                {
-                    self.history.record(
-                        &self.node,
-                        EventKind::Ok {
-                            op_id,
-                            by,
-                            reply: reply.clone(),
-                        },
-                    );
-                    return Ok(reply);
-                }
+        let cache_key = self.options.metadata_cache().then(|| format!("{op:?}"));
+        if let Some(key) = cache_key.as_ref().filter(|_| !op.is_mutation()) {
+            let hit = self.cache.lock().unwrap().get(key).cloned();
+            let fresh = Duration::from_millis(self.options.user_metadata_cache_expiration_time_ms);
+            if let Some((reply, by, _)) = hit.filter(|h| Instant::now() - h.2 < fresh) {
+                return Ok(self.answered(op_id, by, reply));
             }
         }
         let is_mutation = op.is_mutation();
@@ -251,23 +253,15 @@ impl MasterClient {
         match result {
             Ok((MasterReply::Fs(reply), addr)) => {
                 let by = master_name(addr);
-                if self.options.metadata_cache() {
+                if let Some(key) = cache_key {
                     let mut cache = self.cache.lock().unwrap();
                     if is_mutation {
                         cache.clear();
                     } else {
-                        cache.insert(cache_key, (reply.clone(), by.clone(), Instant::now()));
+                        cache.insert(key, (reply.clone(), by.clone(), Instant::now()));
                     }
                 }
-                self.history.record(
-                    &self.node,
-                    EventKind::Ok {
-                        op_id,
-                        by,
-                        reply: reply.clone(),
-                    },
-                );
-                Ok(reply)
+                Ok(self.answered(op_id, by, reply))
             }
             Ok((other, addr)) => unreachable!("{addr} answered a namespace call with {other:?}"),
             Err(Refused(e, addr)) => {

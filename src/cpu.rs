@@ -31,10 +31,10 @@ impl Cpu {
 #[derive(Clone)]
 pub struct JournalWork {
     pub cpu: Cpu,
-    /// CPU time to replay (apply) one journal entry.
-    pub replay_per_entry: Duration,
-    /// CPU time to write or load one inode of a checkpoint.
-    pub checkpoint_per_inode: Duration,
+    /// CPU time to replay (apply) one journal entry, in microseconds.
+    pub replay_us_per_entry: u64,
+    /// CPU time to write or load one inode of a checkpoint, in microseconds.
+    pub checkpoint_us_per_inode: u64,
     /// Inodes a checkpoint holds besides the workload's namespace.
     pub base_inodes: u64,
     /// Entries the journal held before the run (covered by the checkpoint it started from).
@@ -47,9 +47,8 @@ pub struct JournalWork {
 impl JournalWork {
     /// Replays `entries` journal entries in one stretch.
     pub async fn replay(&self, entries: u64) {
-        self.cpu
-            .work(self.replay_per_entry * entries.min(u32::MAX as u64) as u32)
-            .await;
+        let us = self.replay_us_per_entry.saturating_mul(entries);
+        self.cpu.work(Duration::from_micros(us)).await;
     }
 
     /// Starts a fresh replica: from the newest checkpoint (of `inodes` inodes, taken at sequence
@@ -66,7 +65,9 @@ impl JournalWork {
 
     /// Writes or loads a checkpoint of a namespace of `inodes` inodes (plus the base).
     pub async fn checkpoint(&self, inodes: u64) {
-        let total = (inodes + self.base_inodes).min(u32::MAX as u64) as u32;
-        self.cpu.work(self.checkpoint_per_inode * total).await;
+        let us = self
+            .checkpoint_us_per_inode
+            .saturating_mul(inodes + self.base_inodes);
+        self.cpu.work(Duration::from_micros(us)).await;
     }
 }

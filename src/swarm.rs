@@ -29,6 +29,11 @@ pub fn plan(seed: u64, preset: &str, base: &Options) -> Plan {
         options.workload_read_only_clients = rng.gen_range(1..options.clients) as u32;
     }
     draw_work_costs(&mut rng, &mut options);
+    // A call started when the faults heal must be able to outlast a whole failover, work
+    // included (so this comes after every draw the failover bound depends on).
+    options.user_rpc_retry_max_duration_ms = options
+        .user_rpc_retry_max_duration_ms
+        .max(options.failover_bound_ms() + options.user_rpc_attempt_timeout_ms);
     Plan {
         preset: preset.to_string(),
         options,
@@ -72,10 +77,6 @@ fn draw_work_costs(rng: &mut ChaCha8Rng, o: &mut Options) {
         o.master_namespace_base_inodes = (cap_us / o.master_checkpoint_cpu_us_per_inode)
             .saturating_sub(inodes - o.master_namespace_base_inodes);
     }
-    // A call started when the faults heal must still outlast a whole failover, work included.
-    o.user_rpc_retry_max_duration_ms = o
-        .user_rpc_retry_max_duration_ms
-        .max(o.failover_bound_ms() + o.user_rpc_attempt_timeout_ms);
 }
 
 /// `base` scaled by a factor in `[lo, hi)`, at least 1.
@@ -118,9 +119,7 @@ fn draw_options(rng: &mut ChaCha8Rng, base: &Options) -> Options {
         .gen_range(base.workload_ops_per_client / 2..=base.workload_ops_per_client * 3 / 2)
         .max(1);
     o.workload_think_time_ms = scale(rng, base.workload_think_time_ms, 0.5, 3.0);
-    // A call started when the faults heal must be able to outlast a whole failover.
-    o.user_rpc_retry_max_duration_ms = scale(rng, base.user_rpc_retry_max_duration_ms, 0.5, 2.0)
-        .max(o.failover_bound_ms() + o.user_rpc_attempt_timeout_ms);
+    o.user_rpc_retry_max_duration_ms = scale(rng, base.user_rpc_retry_max_duration_ms, 0.5, 2.0);
     o
 }
 

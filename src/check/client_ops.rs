@@ -83,6 +83,25 @@ pub struct ClientHistory {
     pub journal: Vec<u64>,
 }
 
+impl ClientHistory {
+    /// Each call's index, by operation id.
+    pub fn call_index(&self) -> BTreeMap<u64, usize> {
+        self.calls
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.op_id, i))
+            .collect()
+    }
+
+    /// Whether the journal can be replayed from the calls: it holds each operation once (a
+    /// duplicate is `no_lost_entries`' to report) and only operations a recorded call made.
+    /// Neither checker judges a history whose journal is not.
+    pub fn journal_is_replayable(&self, calls: &BTreeMap<u64, usize>) -> bool {
+        let distinct: std::collections::BTreeSet<u64> = self.journal.iter().copied().collect();
+        distinct.len() == self.journal.len() && self.journal.iter().all(|id| calls.contains_key(id))
+    }
+}
+
 /// Reads the calls and the journal order from a run's history; none when the run has no journal
 /// replay (nothing to check against).
 pub fn extract(events: &[Event]) -> Option<ClientHistory> {

@@ -28,7 +28,7 @@ use super::{Breach, Check, Property};
 use crate::history::Event;
 use crate::namespace::Namespace;
 use crate::options::Options;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// The property, as the table in [`super::PROPERTIES`] lists it.
 pub const PROPERTY: Property = Property {
@@ -116,16 +116,8 @@ pub fn is_linearizable(h: &ClientHistory) -> bool {
 
 fn anomalies(h: &ClientHistory) -> Vec<Anomaly> {
     let mut out = vec![];
-    let by_op: BTreeMap<u64, usize> = h
-        .calls
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.op_id, i))
-        .collect();
-    // The journal must hold each operation once (a duplicate is `no_lost_entries`' to report),
-    // and each entry must come from a recorded call, to be replayed from it.
-    let distinct: BTreeSet<u64> = h.journal.iter().copied().collect();
-    if distinct.len() != h.journal.len() || h.journal.iter().any(|id| !by_op.contains_key(id)) {
+    let by_op = h.call_index();
+    if !h.journal_is_replayable(&by_op) {
         return out;
     }
     let position: BTreeMap<u64, usize> = h

@@ -35,27 +35,17 @@ struct Entry {
 
 /// Whether the history is linearizable; none when the search ran out of `budget` steps.
 pub fn linearizable(h: &ClientHistory, budget: u64) -> Option<bool> {
+    let by_op = h.call_index();
+    if !h.journal_is_replayable(&by_op) {
+        // Not this checker's to judge (the journal-order checker judges no such history either).
+        return Some(true);
+    }
     let position: BTreeMap<u64, usize> = h
         .journal
         .iter()
         .enumerate()
         .map(|(p, id)| (*id, p))
         .collect();
-    if position.len() != h.journal.len() {
-        // A duplicated entry: the journal is broken, which `no_lost_entries` reports.
-        return Some(true);
-    }
-    let by_op: BTreeMap<u64, usize> = h
-        .calls
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.op_id, i))
-        .collect();
-    if h.journal.iter().any(|id| !by_op.contains_key(id)) {
-        // An entry no recorded call made: nothing to replay it from (the journal-order checker
-        // judges no such history either).
-        return Some(true);
-    }
     // The calls that take part, with their journal position if any.
     let mut part: Vec<usize> = vec![];
     for (i, c) in h.calls.iter().enumerate() {
@@ -162,8 +152,9 @@ pub fn linearizable(h: &ClientHistory, budget: u64) -> Option<bool> {
         if taken_count == part.len() {
             return Some(true);
         }
-        if cursor == end {
-            // Every remaining entry was tried: backtrack.
+        // Every remaining entry was tried, or a call was answered before it could take effect:
+        // undo the last choice and try the next candidate after it.
+        if cursor == end || entries[cursor].is_return {
             let Some((slot, before)) = stack.pop() else {
                 return Some(false);
             };
@@ -183,26 +174,6 @@ pub fn linearizable(h: &ClientHistory, budget: u64) -> Option<bool> {
             continue;
         }
         let e = entries[cursor];
-        if e.is_return {
-            // A call answered before it could take effect: undo the last choice.
-            let Some((slot, before)) = stack.pop() else {
-                return Some(false);
-            };
-            undo(
-                &mut taken,
-                &mut taken_count,
-                &mut journal_next,
-                &position,
-                h,
-                &part,
-                slot,
-            );
-            ns = before;
-            relink(&mut next, &mut prev, return_of[slot]);
-            relink(&mut next, &mut prev, invoke_of[slot]);
-            cursor = next[invoke_of[slot]];
-            continue;
-        }
         let c = &h.calls[part[e.call]];
         let journal_ok = match position.get(&c.op_id) {
             Some(&p) => p == journal_next,

@@ -109,8 +109,8 @@ impl Master {
         let o = &self.options;
         JournalWork {
             cpu: self.cpu.clone(),
-            replay_per_entry: Duration::from_micros(o.master_journal_replay_cpu_us_per_entry),
-            checkpoint_per_inode: Duration::from_micros(o.master_checkpoint_cpu_us_per_inode),
+            replay_us_per_entry: o.master_journal_replay_cpu_us_per_entry,
+            checkpoint_us_per_inode: o.master_checkpoint_cpu_us_per_inode,
             base_inodes: o.master_namespace_base_inodes,
             base_entries: o.master_journal_base_entries,
             from_zero: self.bug(Bug::StandardPolicyFlapping),
