@@ -15,7 +15,7 @@ const CATALOGUE: &[(Bug, &[&str], u64)] = &[
         &["one_leader", "no_lost_entries"],
         100,
     ),
-    (Bug::FlushThreadSurvivesDemotion, &["no_lost_entries"], 1000),
+    (Bug::FlushThreadSurvivesDemotion, &["no_lost_entries"], 500),
     (Bug::LeaderLookupLoopsForever, &["bounded_retry"], 500),
     (
         Bug::PersistentLeaderZnode,

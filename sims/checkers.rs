@@ -339,6 +339,50 @@ fn one_leader_an_old_primary_merely_believing_is_not_a_violation() {
 }
 
 #[test]
+fn coverage_counts_a_step_down_with_writes_in_flight_only_while_unflushed() {
+    // master-0 appends seq 2 and steps down before any flush makes it durable.
+    let step_down = |at| {
+        ev(
+            at,
+            "master-0",
+            EventKind::SteppedDown {
+                term: 1,
+                reason: "zookeeper connection Lost".into(),
+            },
+        )
+    };
+    let append = ev(
+        1600,
+        "master-0",
+        EventKind::JournalAppend {
+            term: 1,
+            seq: 2,
+            op_id: 12,
+        },
+    );
+    let flush = ev(
+        1650,
+        "master-0",
+        EventKind::JournalFlush {
+            term: 1,
+            from: 2,
+            to: 3,
+            ok: true,
+        },
+    );
+    let unflushed = insert(insert(clean(), append.clone()), step_down(1640));
+    assert_eq!(
+        check::coverage(&unflushed)["stepped-down-with-writes-in-flight"],
+        1
+    );
+    let flushed = insert(insert(insert(clean(), append), flush), step_down(1700));
+    assert_eq!(
+        check::coverage(&flushed)["stepped-down-with-writes-in-flight"],
+        0
+    );
+}
+
+#[test]
 fn one_leader_journal_terms_go_back() {
     let h = with_replay(replay(vec![(0, 2, 7), (1, 1, 8)], 0xbb, vec![]));
     let v = one_leader::PROPERTY

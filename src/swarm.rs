@@ -92,7 +92,10 @@ fn draw_options(rng: &mut ChaCha8Rng, base: &Options) -> Options {
     o.zookeeper_session_timeout_ms =
         scale(rng, base.zookeeper_session_timeout_ms, 0.5, 2.0).max(30);
     o.zookeeper_connection_timeout_ms = (o.zookeeper_session_timeout_ms / 2).max(1);
-    o.master_journal_flush_batch_time_ms = rng.gen_range(1..=20);
+    // Alluxio's default is 5 ms; operators raise it to batch more under write load. Drawn
+    // log-uniformly from 1 ms to 200 ms: a longer batch is a wider window in which a write waits,
+    // unflushed, while the primary may lose its leadership.
+    o.master_journal_flush_batch_time_ms = 10f64.powf(rng.gen_range(0.0..2.3)).round() as u64;
     o.master_journal_flush_timeout_ms = scale(rng, base.master_journal_flush_timeout_ms, 0.5, 2.0);
     o.master_journal_tailer_sleep_time_ms =
         scale(rng, base.master_journal_tailer_sleep_time_ms, 0.5, 2.0);

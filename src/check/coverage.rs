@@ -52,6 +52,14 @@ pub const TWO_MASTERS_BELIEVED_PRIMARY: Property = Property {
     check: Check::Sometimes(overlapping_beliefs),
 };
 
+/// A primary stepped down with journal entries appended but not yet durable: what happens to
+/// writes in flight at a demotion (dropped unacknowledged, never written after it) is where
+/// failover loses or forks the journal.
+pub const STEPPED_DOWN_WITH_WRITES_IN_FLIGHT: Property = Property {
+    name: "stepped-down-with-writes-in-flight",
+    check: Check::Sometimes(step_downs_with_writes_in_flight),
+};
+
 /// Events whose kind matches.
 fn count(events: &[Event], matches: impl Fn(&EventKind) -> bool) -> u64 {
     events.iter().filter(|e| matches(&e.kind)).count() as u64
@@ -88,6 +96,34 @@ fn overlapping_beliefs(events: &[Event]) -> u64 {
             n += 1;
         }
         believers_step(&mut believes, e);
+    }
+    n
+}
+
+fn step_downs_with_writes_in_flight(events: &[Event]) -> u64 {
+    // Per master: the next sequence number after its appends, and after its durable flushes.
+    let mut appended: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut durable: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut n = 0;
+    for e in events {
+        let node = e.node.as_str();
+        match &e.kind {
+            EventKind::BecamePrimary { next_seq, .. } => {
+                appended.insert(node, *next_seq);
+                durable.insert(node, *next_seq);
+            }
+            EventKind::JournalAppend { seq, .. } => {
+                appended.insert(node, seq + 1);
+            }
+            EventKind::JournalFlush { to, ok: true, .. } => {
+                let d = durable.entry(node).or_default();
+                *d = (*d).max(*to);
+            }
+            EventKind::SteppedDown { .. } => {
+                n += u64::from(appended.get(node) > durable.get(node));
+            }
+            _ => {}
+        }
     }
     n
 }

@@ -76,6 +76,7 @@ pub const PROPERTIES: &[Property] = &[
     coverage::WORKER_REREGISTERED,
     coverage::SESSION_EXPIRED_WHILE_PRIMARY_PAUSED,
     coverage::TWO_MASTERS_BELIEVED_PRIMARY,
+    coverage::STEPPED_DOWN_WITH_WRITES_IN_FLIGHT,
 ];
 
 impl Property {
