@@ -644,3 +644,36 @@ fn readme_lists_every_property_with_its_kind() {
         .collect();
     assert_eq!(rows, table);
 }
+
+#[test]
+fn worker_registry_a_worker_exits_only_after_its_heartbeat_timeout() {
+    use ftsim::check::worker_registry;
+    let o = options();
+    let timeout_us = o.worker_block_heartbeat_timeout_ms * 1000;
+    let registered = insert(
+        clean(),
+        ev(100, "worker-0", EventKind::WorkerGotId { worker_id: 7 }),
+    );
+    let exit = |at_ms: u64, silent_us: u64| {
+        insert(
+            registered.clone(),
+            ev(at_ms, "worker-0", EventKind::WorkerExit { silent_us }),
+        )
+    };
+    // Silent for longer than the timeout, and nothing registered in that time: a correct exit.
+    let at_ms = 100 + o.worker_block_heartbeat_timeout_ms + 50;
+    assert_eq!(
+        worker_registry::PROPERTY.violation(&exit(at_ms, timeout_us + 10_000), &o),
+        None
+    );
+    // Gave up within the timeout.
+    let v = worker_registry::PROPERTY
+        .violation(&exit(at_ms, timeout_us / 2), &o)
+        .expect("early exit");
+    assert!(v.detail.contains("within its heartbeat timeout"), "{}", v.detail);
+    // Claims a silence that its own registration contradicts.
+    let v = worker_registry::PROPERTY
+        .violation(&exit(at_ms, timeout_us + 200_000), &o)
+        .expect("silence contradicted");
+    assert!(v.detail.contains("but it registered"), "{}", v.detail);
+}

@@ -47,7 +47,7 @@ impl Cluster {
         let history = History::default();
         let handle = Handle::current();
         let zk_control = ZkControl::default();
-        let ufs_faults = UfsFaults::default();
+        let ufs_faults = UfsFaults::new(history.clone());
         let ufs = JournalStore::new(ufs_faults.clone());
         let mut nodes = BTreeMap::new();
 
@@ -191,7 +191,7 @@ impl Cluster {
             let (read, exited) = &mut *seen;
             for e in events.get(*read..).unwrap_or_default() {
                 match e.kind {
-                    EventKind::MasterExit { .. } | EventKind::WorkerExit => {
+                    EventKind::MasterExit { .. } | EventKind::WorkerExit { .. } => {
                         exited.insert(e.node.clone(), true);
                     }
                     EventKind::NodeRestart => {

@@ -111,8 +111,9 @@ pub enum EventKind {
     WorkerGotId { worker_id: u64 },
     /// The worker was told to register again (new primary).
     WorkerReregister { old_id: u64 },
-    /// The worker's heartbeats failed for the heartbeat timeout; it exits.
-    WorkerExit,
+    /// The worker's calls failed for longer than the heartbeat timeout; it exits.
+    /// `silent_us`: how long since its last successful registration or heartbeat.
+    WorkerExit { silent_us: u64 },
 
     // ---- ZooKeeper ----
     /// The server expired a session and deleted its ephemeral znodes.
@@ -121,6 +122,11 @@ pub enum EventKind {
     Connection { state: ConnState, session: u64 },
 
     // ---- harness ----
+    /// An injected fault changed what a component did: the UFS failed or delayed an operation,
+    /// ZooKeeper expired a session (`fault` is the fault's kind, `node` the node it hit). The
+    /// coverage facts `*-took-effect` count these, so a fault that is applied but does nothing
+    /// does not pass for coverage.
+    FaultTookEffect { fault: String, node: String },
     /// The harness crashed a node.
     NodeCrash,
     /// The harness restarted a node.

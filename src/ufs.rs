@@ -9,6 +9,7 @@
 //! The UFS knows nothing of what its files hold: it stores records of any type `R` (the journal
 //! chooses its own), so storage never depends on the journal built on it.
 use crate::deadline::call_within;
+use crate::history::{EventKind, History};
 use madsim::net::Endpoint;
 use madsim::time::sleep;
 use serde::de::DeserializeOwned;
@@ -98,9 +99,9 @@ impl<R: Content> madsim::net::rpc::Request for UfsRequest<R> {
     const ID: u64 = 0x8020;
 }
 
-/// Storage faults the nemesis switches on and off.
-#[derive(Clone, Default)]
-pub struct UfsFaults(Arc<Mutex<FaultState>>);
+/// Storage faults the nemesis switches on and off; the UFS records each time one takes effect.
+#[derive(Clone)]
+pub struct UfsFaults(Arc<Mutex<FaultState>>, History);
 
 #[derive(Default)]
 struct FaultState {
@@ -113,6 +114,21 @@ struct FaultState {
 }
 
 impl UfsFaults {
+    /// No faults yet; their effects are recorded in `history`.
+    pub fn new(history: History) -> Self {
+        UfsFaults(Arc::default(), history)
+    }
+
+    fn took_effect(&self, fault: &str, node: &str) {
+        self.1.record(
+            "ufs",
+            EventKind::FaultTookEffect {
+                fault: fault.into(),
+                node: node.into(),
+            },
+        );
+    }
+
     /// Flushes by `node` fail (`true`) or work again (`false`).
     pub fn set_flush_fail(&self, node: &str, on: bool) {
         let mut f = self.0.lock().unwrap();
@@ -217,6 +233,7 @@ impl<R: Content> UfsServer<R> {
                         .get(node_of(holder))
                         .copied();
                     if let Some(ms) = delay {
+                        store.faults.took_effect("flush-slow", node_of(holder));
                         sleep(Duration::from_millis(ms)).await;
                     }
                 }
@@ -302,6 +319,7 @@ impl<R: Content> UfsServer<R> {
                     return Err(UfsError::LeaseLost);
                 }
                 if failing {
+                    self.faults.took_effect("flush-fail", node_of(&holder));
                     // The write pipeline broke: what was buffered is gone.
                     file.pending.clear();
                     return Err(UfsError::Failed);
@@ -320,6 +338,8 @@ impl<R: Content> UfsServer<R> {
             }
             UfsOp::Rename { src, dst, holder } => {
                 if self.faults.0.lock().unwrap().rename_fail {
+                    self.faults
+                        .took_effect("rename-fail", holder.as_deref().map_or("", node_of));
                     return Err(UfsError::Failed);
                 }
                 st.check_holder(&src, holder.as_deref())?;

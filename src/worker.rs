@@ -44,7 +44,7 @@ pub async fn run(
                 break id;
             }
             if Instant::now() - last_ok > timeout {
-                return exit(&name, &history, &options).await;
+                return exit(&name, &history, &options, last_ok).await;
             }
         };
         let register = MasterOp::RegisterWorker {
@@ -72,7 +72,7 @@ pub async fn run(
                 }
                 Some(_) => last_ok = Instant::now(),
                 None if Instant::now() - last_ok > timeout => {
-                    return exit(&name, &history, &options).await
+                    return exit(&name, &history, &options, last_ok).await
                 }
                 None => {}
             }
@@ -81,10 +81,11 @@ pub async fn run(
 }
 
 /// The heartbeat timeout passed: the process exits (bug B13: it stays up, silent).
-async fn exit(name: &str, history: &History, options: &Options) {
+async fn exit(name: &str, history: &History, options: &Options, last_ok: Instant) {
     if options.bug == Some(Bug::SilentWorkerAfterTimeout) {
         std::future::pending::<()>().await;
     }
-    history.record(name, EventKind::WorkerExit);
+    let silent_us = (Instant::now() - last_ok).as_micros() as u64;
+    history.record(name, EventKind::WorkerExit { silent_us });
     madsim::runtime::Handle::current().kill(name);
 }

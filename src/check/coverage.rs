@@ -6,6 +6,21 @@ use super::{Check, Property};
 use crate::history::{Event, EventKind};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The Sometimes fact `name`: a component recorded that the fault kind `kind` took effect.
+macro_rules! took_effect {
+    ($name:literal, $kind:literal) => {
+        Property {
+            name: $name,
+            check: Check::Sometimes(|events| {
+                count(
+                    events,
+                    |k| matches!(k, EventKind::FaultTookEffect { fault, .. } if fault == $kind),
+                )
+            }),
+        }
+    };
+}
+
 /// A new primary took over from an earlier one.
 pub const FAILOVER: Property = Property {
     name: "failover",
@@ -59,6 +74,16 @@ pub const STEPPED_DOWN_WITH_WRITES_IN_FLIGHT: Property = Property {
     name: "stepped-down-with-writes-in-flight",
     check: Check::Sometimes(step_downs_with_writes_in_flight),
 };
+
+/// Each injected fault that only a component can apply (storage faults in the UFS, a forced
+/// session expiry in ZooKeeper) changed what that component did, as it recorded: a fault
+/// applied without effect would make the sweep's fault counts a false comfort.
+pub const FLUSH_FAIL_TOOK_EFFECT: Property = took_effect!("flush-fail-took-effect", "flush-fail");
+pub const FLUSH_SLOW_TOOK_EFFECT: Property = took_effect!("flush-slow-took-effect", "flush-slow");
+pub const RENAME_FAIL_TOOK_EFFECT: Property =
+    took_effect!("rename-fail-took-effect", "rename-fail");
+pub const SESSION_EXPIRY_TOOK_EFFECT: Property =
+    took_effect!("session-expiry-took-effect", "session-expiry");
 
 /// Events whose kind matches.
 fn count(events: &[Event], matches: impl Fn(&EventKind) -> bool) -> u64 {

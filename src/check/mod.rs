@@ -77,6 +77,10 @@ pub const PROPERTIES: &[Property] = &[
     coverage::SESSION_EXPIRED_WHILE_PRIMARY_PAUSED,
     coverage::TWO_MASTERS_BELIEVED_PRIMARY,
     coverage::STEPPED_DOWN_WITH_WRITES_IN_FLIGHT,
+    coverage::FLUSH_FAIL_TOOK_EFFECT,
+    coverage::FLUSH_SLOW_TOOK_EFFECT,
+    coverage::RENAME_FAIL_TOOK_EFFECT,
+    coverage::SESSION_EXPIRY_TOOK_EFFECT,
 ];
 
 impl Property {

@@ -6,6 +6,10 @@
 //! 2. At the end, every worker that did not exit is registered with the final primary in its
 //!    final term, and not marked lost since (a worker that stays up but silent, bug B13, or one
 //!    whose heartbeats are credited to another).
+//! 3. A worker exits only once it has gone without a successful registration or heartbeat for
+//!    longer than `worker.block.heartbeat.timeout`, and its account of that silence agrees with
+//!    the registrations it recorded (a worker that gives up early takes itself out of a cluster
+//!    that was about to recover).
 
 use super::{Breach, Check, Property};
 use crate::history::{Event, EventKind};
@@ -22,7 +26,9 @@ pub const PROPERTY: Property = Property {
 pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
     let fail = |i: usize, detail: String| Some(Breach::at(events, i, detail));
 
-    // Rule 1: per (master, term), worker id -> worker.
+    // Rule 1: per (master, term), worker id -> worker. Rule 3: per worker, its last registration.
+    let timeout_us = options.worker_block_heartbeat_timeout_ms * 1000;
+    let mut registered_at: BTreeMap<&str, u64> = BTreeMap::new();
     let mut term_of: BTreeMap<&str, u64> = BTreeMap::new();
     let mut ids: BTreeMap<(&str, u64, u64), &str> = BTreeMap::new();
     for (i, e) in events.iter().enumerate() {
@@ -39,6 +45,34 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
                         format!(
                             "{} registered worker id {worker_id} for {worker}, already {first}'s in term {term}",
                             e.node
+                        ),
+                    );
+                }
+            }
+            EventKind::WorkerGotId { .. } => {
+                registered_at.insert(&e.node, e.at_us);
+            }
+            EventKind::WorkerExit { silent_us } => {
+                let last = registered_at.get(e.node.as_str()).copied().unwrap_or(0);
+                if *silent_us <= timeout_us {
+                    return fail(
+                        i,
+                        format!(
+                            "{} exited after {:.3} ms without a successful call, within its heartbeat timeout of {} ms",
+                            e.node,
+                            *silent_us as f64 / 1000.0,
+                            options.worker_block_heartbeat_timeout_ms
+                        ),
+                    );
+                }
+                if e.at_us.saturating_sub(*silent_us) < last {
+                    return fail(
+                        i,
+                        format!(
+                            "{} exited saying it had been silent for {:.3} ms, but it registered {:.3} ms before",
+                            e.node,
+                            *silent_us as f64 / 1000.0,
+                            (e.at_us - last) as f64 / 1000.0
                         ),
                     );
                 }
@@ -68,7 +102,7 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
             .iter()
             .rev()
             .find_map(|e| match e.kind {
-                EventKind::WorkerExit if e.node == worker => Some(true),
+                EventKind::WorkerExit { .. } if e.node == worker => Some(true),
                 EventKind::NodeRestart if e.node == worker => Some(false),
                 _ => None,
             })

@@ -351,7 +351,7 @@ pub fn session_row(
                 close(&mut row, &mut current, e.at_us);
                 current = Some((e.at_us, *state, *session));
             }
-            EventKind::NodeCrash | EventKind::MasterExit { .. } | EventKind::WorkerExit => {
+            EventKind::NodeCrash | EventKind::MasterExit { .. } | EventKind::WorkerExit { .. } => {
                 close(&mut row, &mut current, e.at_us)
             }
             _ => {}

@@ -92,7 +92,7 @@ pub fn worker_rows(
                     ),
                 });
             }
-            EventKind::WorkerExit => set(
+            EventKind::WorkerExit { .. } => set(
                 &mut row,
                 at,
                 "r-ex".into(),

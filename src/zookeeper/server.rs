@@ -203,6 +203,15 @@ impl ZooKeeperServer {
             .collect();
         for id in expired {
             let owner = st.sessions[&id].owner.clone();
+            if forced.contains(&owner) {
+                self.history.record(
+                    "zookeeper",
+                    EventKind::FaultTookEffect {
+                        fault: "session-expiry".into(),
+                        node: owner.clone(),
+                    },
+                );
+            }
             st.close_session(id);
             self.history.record(
                 "zookeeper",
