@@ -670,10 +670,52 @@ fn worker_registry_a_worker_exits_only_after_its_heartbeat_timeout() {
     let v = worker_registry::PROPERTY
         .violation(&exit(at_ms, timeout_us / 2), &o)
         .expect("early exit");
-    assert!(v.detail.contains("within its heartbeat timeout"), "{}", v.detail);
+    assert!(
+        v.detail.contains("within its heartbeat timeout"),
+        "{}",
+        v.detail
+    );
     // Claims a silence that its own registration contradicts.
     let v = worker_registry::PROPERTY
         .violation(&exit(at_ms, timeout_us + 200_000), &o)
         .expect("silence contradicted");
     assert!(v.detail.contains("but it registered"), "{}", v.detail);
+}
+
+#[test]
+fn no_lost_entries_journal_gc_deletes_only_what_the_newest_checkpoint_covers() {
+    // The clean history's journal ends with no checkpoint (checkpoint_seq 0).
+    let gc = |deleted: &str, covered: u64| {
+        insert(
+            clean(),
+            ev(
+                1500,
+                "master-0",
+                EventKind::JournalGc {
+                    deleted: vec![deleted.into()],
+                    covered,
+                },
+            ),
+        )
+    };
+    let v = no_lost_entries::PROPERTY
+        .violation(&gc("/journal/logs/0x0-0x2", 0), &options())
+        .expect("an uncovered log deleted");
+    assert!(v.detail.contains("does not cover"), "{}", v.detail);
+    let v = no_lost_entries::PROPERTY
+        .violation(&gc("/journal/logs/0x0-0x2", 2), &options())
+        .expect("a checkpoint the journal does not end with");
+    assert!(v.detail.contains("counted on a checkpoint"), "{}", v.detail);
+    // A covered log: the journal ends with a checkpoint below seq 2.
+    let mut h = gc("/journal/logs/0x0-0x2", 2);
+    for e in &mut h {
+        if let EventKind::JournalReplay { checkpoint_seq, .. } = &mut e.kind {
+            *checkpoint_seq = 2;
+        }
+    }
+    let v = no_lost_entries::PROPERTY.violation(&h, &options());
+    assert!(
+        v.as_ref().is_none_or(|v| !v.detail.contains("journal GC")),
+        "{v:?}"
+    );
 }

@@ -29,6 +29,11 @@ pub fn plan(seed: u64, preset: &str, base: &Options) -> Plan {
         options.workload_read_only_clients = rng.gen_range(1..options.clients) as u32;
     }
     draw_work_costs(&mut rng, &mut options);
+    // Journal GC: how often the primary collects, and how old a covered log must be.
+    options.master_journal_gc_period_ms =
+        scale(&mut rng, base.master_journal_gc_period_ms, 0.25, 2.0);
+    options.master_journal_gc_threshold_ms =
+        scale(&mut rng, base.master_journal_gc_threshold_ms, 0.1, 2.0);
     // A call started when the faults heal must be able to outlast a whole failover, work
     // included (so this comes after every draw the failover bound depends on).
     options.user_rpc_retry_max_duration_ms = options
@@ -105,11 +110,13 @@ fn draw_options(rng: &mut ChaCha8Rng, base: &Options) -> Options {
         0.5,
         2.0,
     );
-    o.master_journal_checkpoint_period_entries =
-        scale(rng, base.master_journal_checkpoint_period_entries, 0.5, 4.0);
+    // A run journals a few dozen entries: periods from 4 to 158 (log-uniform) make standbys
+    // write checkpoints, and the primary collect logs behind them, in most runs.
+    o.master_journal_checkpoint_period_entries = 10f64.powf(rng.gen_range(0.6..2.2)).round() as u64;
+    // Logs of 2 to 63 entries (log-uniform): a run's few dozen entries span several logs, so
+    // rotation, completed logs and standbys' tailing of them are exercised in most runs.
     o.master_journal_log_size_bytes_max =
-        scale(rng, base.master_journal_log_size_bytes_max, 0.5, 4.0)
-            .max(o.journal_entry_size_bytes);
+        o.journal_entry_size_bytes * 10f64.powf(rng.gen_range(0.3..1.8)).round() as u64;
     o.master_worker_connect_wait_time_ms =
         scale(rng, base.master_worker_connect_wait_time_ms, 0.5, 2.0);
     o.master_worker_timeout_ms = scale(rng, base.master_worker_timeout_ms, 0.5, 2.0)

@@ -85,6 +85,17 @@ pub const RENAME_FAIL_TOOK_EFFECT: Property =
 pub const SESSION_EXPIRY_TOOK_EFFECT: Property =
     took_effect!("session-expiry-took-effect", "session-expiry");
 
+/// The primary's journal GC deleted logs (or old checkpoints) that a checkpoint covers.
+pub const JOURNAL_GC_DELETED: Property = Property {
+    name: "journal-gc-deleted",
+    check: Check::Sometimes(|events| {
+        count(
+            events,
+            |k| matches!(k, EventKind::JournalGc { deleted, .. } if !deleted.is_empty()),
+        )
+    }),
+};
+
 /// Events whose kind matches.
 fn count(events: &[Event], matches: impl Fn(&EventKind) -> bool) -> u64 {
     events.iter().filter(|e| matches(&e.kind)).count() as u64

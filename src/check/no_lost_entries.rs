@@ -6,9 +6,12 @@
 //! and a client's successful answer to a mutating call (its operation id). Standbys read only
 //! completed logs, so a standby's state is compared with the journal's state at its own applied
 //! sequence number, which the reader records; the primary must be at the end of the journal.
+//! Journal GC deletes only what the newest checkpoint covers (a log reaching past it is data a
+//! replay still needs), and that checkpoint must be one the journal still ends with or passed.
 
 use super::{Breach, Check, Property};
 use crate::history::{Event, EventKind};
+use crate::journal::{parse_range, CHECKPOINTS, LOGS};
 use crate::options::Options;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -49,6 +52,9 @@ pub fn check(events: &[Event], _options: &Options) -> Option<Breach> {
 
     if let Some(p) = problem {
         return fail(r, format!("the journal does not replay: {p}"));
+    }
+    if let Some(breach) = gc_deleted_only_covered(&events[..r], checkpoint_seq) {
+        return Some(breach);
     }
     let mut expected = checkpoint_seq;
     for &(seq, _, _) in entries {
@@ -166,9 +172,58 @@ pub fn check(events: &[Event], _options: &Options) -> Option<Breach> {
                         ),
                     )
                 }
+                // Within what the journal holds (from its checkpoint on) it can always tell.
+                None if applied_seq >= checkpoint_seq => {
+                    return fail(
+                        i,
+                        format!(
+                        "the journal holds entries {checkpoint_seq} to {end} but cannot tell the \
+                             state after {applied_seq}, which {} has applied",
+                        e.node
+                    ),
+                    )
+                }
                 // A standby behind a checkpoint whose logs were collected: the journal no longer
                 // tells its state at that point, so there is nothing to compare.
                 None => {}
+            }
+        }
+    }
+    None
+}
+
+/// The first journal GC that deleted a file the newest checkpoint did not cover, or that claimed
+/// a checkpoint newer than any the journal ends with (checkpoints only grow, and the newest is
+/// never deleted). `final_checkpoint`: the checkpoint the fresh reader started from.
+fn gc_deleted_only_covered(events: &[Event], final_checkpoint: u64) -> Option<Breach> {
+    for (i, e) in events.iter().enumerate() {
+        let EventKind::JournalGc { deleted, covered } = &e.kind else {
+            continue;
+        };
+        let fail = |detail: String| {
+            Some(Breach::at(
+                events,
+                i,
+                format!("{}'s journal GC {detail}", e.node),
+            ))
+        };
+        if *covered > final_checkpoint {
+            return fail(format!(
+                "counted on a checkpoint below seq {covered}, but the journal's newest is below {final_checkpoint}"
+            ));
+        }
+        for path in deleted {
+            let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+            let end = parse_range(name).map(|r| r.1);
+            let safe = match (dir, end) {
+                (LOGS, Some(end)) => end <= *covered,
+                (CHECKPOINTS, Some(end)) => end < *covered,
+                _ => false,
+            };
+            if !safe {
+                return fail(format!(
+                    "deleted {path}, which the newest checkpoint (below seq {covered}) does not cover"
+                ));
             }
         }
     }

@@ -18,10 +18,11 @@ pub async fn collect(ufs: &JournalUfs, threshold_ms: u64, node: &str, history: &
         .collect();
     ends.sort_unstable();
     let Some(&covered) = ends.last() else { return };
-    let mut deleted = 0;
+    let mut deleted = vec![];
     for end in &ends[..ends.len().saturating_sub(2)] {
-        if ufs.delete(&checkpoint_path(*end)).await.is_ok() {
-            deleted += 1;
+        let path = checkpoint_path(*end);
+        if ufs.delete(&path).await.is_ok() {
+            deleted.push(path);
         }
     }
     let Ok(logs) = ufs.list(LOGS).await else {
@@ -32,15 +33,16 @@ pub async fn collect(ufs: &JournalUfs, threshold_ms: u64, node: &str, history: &
         let Some((_, end)) = parse_range(&f.name) else {
             continue;
         };
+        let path = format!("{LOGS}/{}", f.name);
         if end != IN_PROGRESS
             && end <= covered
             && now_us.saturating_sub(f.mtime_us) >= threshold_ms * 1000
-            && ufs.delete(&format!("{LOGS}/{}", f.name)).await.is_ok()
+            && ufs.delete(&path).await.is_ok()
         {
-            deleted += 1;
+            deleted.push(path);
         }
     }
-    if deleted > 0 {
-        history.record(node, EventKind::JournalGc { deleted });
+    if !deleted.is_empty() {
+        history.record(node, EventKind::JournalGc { deleted, covered });
     }
 }

@@ -264,11 +264,9 @@ fn journal_event(node: &str, e: &Event, row: &mut Row, highlighted: &[u64]) {
             "gc",
             format!("loaded a checkpoint of entries below seq {seq}"),
         ),
-        EventKind::JournalGc { deleted } => mark(
-            "✂",
-            "gl",
-            format!("deleted {deleted} log(s) covered by a checkpoint"),
-        ),
+        EventKind::JournalGc { deleted, .. } => {
+            mark("✂", "gl", format!("deleted {}", deleted.join(", ")))
+        }
         _ => {}
     }
 }
