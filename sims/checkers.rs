@@ -719,3 +719,29 @@ fn no_lost_entries_journal_gc_deletes_only_what_the_newest_checkpoint_covers() {
         "{v:?}"
     );
 }
+
+#[test]
+fn coverage_counts_a_suspension_a_primary_rode_out_but_not_one_it_stepped_down_for() {
+    use ftsim::history::ConnState;
+    let conn = |at, state| ev(at, "master-0", EventKind::Connection { state, session: 5 });
+    let rode_out = insert(
+        insert(clean(), conn(1500, ConnState::Suspended)),
+        conn(1600, ConnState::Reconnected),
+    );
+    assert_eq!(check::coverage(&rode_out)["primary-rode-out-suspension"], 1);
+    let stepped_down = insert(
+        rode_out,
+        ev(
+            1550,
+            "master-0",
+            EventKind::SteppedDown {
+                term: 1,
+                reason: "zookeeper connection Suspended".into(),
+            },
+        ),
+    );
+    assert_eq!(
+        check::coverage(&stepped_down)["primary-rode-out-suspension"],
+        0
+    );
+}

@@ -3,7 +3,7 @@
 //! reports any at zero.
 
 use super::{Check, Property};
-use crate::history::{Event, EventKind};
+use crate::history::{ConnState, Event, EventKind};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The Sometimes fact `name`: a component recorded that the fault kind `kind` took effect.
@@ -96,6 +96,14 @@ pub const JOURNAL_GC_DELETED: Property = Property {
     }),
 };
 
+/// A primary's ZooKeeper connection was SUSPENDED and came back with the same session while it
+/// stayed primary: the SESSION connection-error policy (Alluxio's default) rides out a blip that
+/// the STANDARD policy would turn into a failover.
+pub const PRIMARY_RODE_OUT_SUSPENSION: Property = Property {
+    name: "primary-rode-out-suspension",
+    check: Check::Sometimes(suspensions_ridden_out),
+};
+
 /// Events whose kind matches.
 fn count(events: &[Event], matches: impl Fn(&EventKind) -> bool) -> u64 {
     events.iter().filter(|e| matches(&e.kind)).count() as u64
@@ -132,6 +140,36 @@ fn overlapping_beliefs(events: &[Event]) -> u64 {
             n += 1;
         }
         believers_step(&mut believes, e);
+    }
+    n
+}
+
+fn suspensions_ridden_out(events: &[Event]) -> u64 {
+    let mut believes = BTreeSet::new();
+    // Primaries whose connection is suspended, with the session they had.
+    let mut suspended: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut n = 0;
+    for e in events {
+        believers_step(&mut believes, e);
+        let node = e.node.as_str();
+        if !believes.contains(node) {
+            suspended.remove(node);
+            continue;
+        }
+        if let EventKind::Connection { state, session } = &e.kind {
+            match state {
+                ConnState::Suspended => {
+                    suspended.insert(node, *session);
+                }
+                ConnState::Reconnected if suspended.get(node) == Some(session) => {
+                    suspended.remove(node);
+                    n += 1;
+                }
+                _ => {
+                    suspended.remove(node);
+                }
+            }
+        }
     }
     n
 }

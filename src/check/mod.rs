@@ -82,6 +82,7 @@ pub const PROPERTIES: &[Property] = &[
     coverage::RENAME_FAIL_TOOK_EFFECT,
     coverage::SESSION_EXPIRY_TOOK_EFFECT,
     coverage::JOURNAL_GC_DELETED,
+    coverage::PRIMARY_RODE_OUT_SUSPENSION,
 ];
 
 impl Property {
