@@ -745,3 +745,52 @@ fn coverage_counts_a_suspension_a_primary_rode_out_but_not_one_it_stepped_down_f
         0
     );
 }
+
+#[test]
+fn bounded_retry_a_client_backs_off_by_the_policy_no_faster_and_no_slower() {
+    let o = options();
+    // Op 7 is invoked at 20 ms and first attempted at 21 ms; a second attempt at `at_ms`, then ok.
+    let retried = |at_ms: u64| {
+        let mut h = clean();
+        h.retain(|e| !matches!(e.kind, EventKind::Ok { op_id: 7, .. }));
+        h = insert(
+            h,
+            ev(
+                at_ms,
+                "client-0",
+                EventKind::Attempt {
+                    op_id: 7,
+                    attempt: 2,
+                    master: Some("master-0".into()),
+                    lookups: 1,
+                },
+            ),
+        );
+        insert(
+            h,
+            ev(
+                at_ms + 1,
+                "client-0",
+                EventKind::Ok {
+                    op_id: 7,
+                    by: "master-0".into(),
+                    reply: ok_reply(),
+                },
+            ),
+        )
+    };
+    let sleep = bounded_retry::backoff_sleep_ms(&o, 1);
+    assert_eq!(
+        bounded_retry::PROPERTY.violation(&retried(21 + sleep), &o),
+        None
+    );
+    let v = bounded_retry::PROPERTY
+        .violation(&retried(21 + sleep - 1), &o)
+        .expect("too soon");
+    assert!(v.detail.contains("the policy sleeps"), "{}", v.detail);
+    let longest = o.user_rpc_attempt_timeout_ms + sleep * 11 / 10 + o.leader_lookup_bound_ms() + 1;
+    let v = bounded_retry::PROPERTY
+        .violation(&retried(21 + longest + 1), &o)
+        .expect("too late");
+    assert!(v.detail.contains("waits at most"), "{}", v.detail);
+}

@@ -5,6 +5,13 @@
 //! The bound is `user.rpc.retry.max.duration` (no attempt starts after it) plus one attempt: a
 //! leader lookup (at most `zookeeper.leader.inquiry.retry` tries) and the RPC's deadline. Time a
 //! client node spent paused by the nemesis does not count: a frozen process cannot retry.
+//!
+//! The client also backs off: attempt k+1 starts at least the policy's k-th sleep
+//! (`user.rpc.retry.base.sleep` doubling up to `user.rpc.retry.max.sleep`) after attempt k, unless
+//! that sleep was cut short by the maximum duration. Retrying faster is the retry storm that a
+//! failover must not cause. Nor does it wait longer than attempt k's deadline, the sleep with its
+//! 10% jitter and attempt k+1's leader lookup (pauses excluded): a client idling past its
+//! schedule prolongs the outage it sees.
 
 use super::{Breach, Check, Property};
 use crate::history::{Event, EventKind};
@@ -27,6 +34,16 @@ pub fn max_attempts(o: &Options) -> u32 {
         sleep = (sleep * 2).min(o.user_rpc_retry_max_sleep_ms.max(1));
     }
     attempts
+}
+
+/// The policy's `k`-th backoff sleep (k from 1), without jitter: the base sleep doubled k-1 times,
+/// at most the maximum sleep.
+pub fn backoff_sleep_ms(o: &Options, k: u32) -> u64 {
+    let base = o.user_rpc_retry_base_sleep_ms;
+    let max = o.user_rpc_retry_max_sleep_ms;
+    (0..k.saturating_sub(1))
+        .fold(base, |s, _| (s * 2).min(max))
+        .min(max.max(base))
 }
 
 /// Microseconds of `[from, to)` during which `node` was paused.
@@ -67,6 +84,8 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
 
     // op_id -> (invoke index, invoke time)
     let mut open: BTreeMap<u64, (usize, u64)> = BTreeMap::new();
+    // op_id -> the latest attempt's start
+    let mut last_attempt: BTreeMap<u64, u64> = BTreeMap::new();
     for (i, e) in events.iter().enumerate() {
         match &e.kind {
             EventKind::Invoke { op_id, .. } => {
@@ -93,7 +112,48 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
                     ),
                 ));
             }
+            EventKind::Attempt { op_id, attempt, .. } => {
+                let previous = last_attempt.insert(*op_id, e.at_us);
+                let invoked = open.get(op_id).map(|o| o.1);
+                if let (Some(previous), Some(invoked), true) = (previous, invoked, *attempt >= 2) {
+                    let sleep_us = backoff_sleep_ms(options, *attempt - 1) * 1000;
+                    let cut_short =
+                        e.at_us >= invoked + options.user_rpc_retry_max_duration_ms * 1000;
+                    let longest_us = options.user_rpc_attempt_timeout_ms * 1000
+                        + sleep_us * 11 / 10
+                        + options.leader_lookup_bound_ms() * 1000
+                        + 1000;
+                    let waited = active(&e.node, previous, e.at_us);
+                    if waited > longest_us {
+                        return Some(Breach::at(
+                            events,
+                            i,
+                            format!(
+                                "{} made attempt {attempt} of call {op_id:#x} {:.3} ms after the \
+                                 previous one; the policy waits at most {} ms",
+                                e.node,
+                                waited as f64 / 1000.0,
+                                longest_us / 1000
+                            ),
+                        ));
+                    }
+                    if e.at_us - previous < sleep_us && !cut_short {
+                        return Some(Breach::at(
+                            events,
+                            i,
+                            format!(
+                                "{} made attempt {attempt} of call {op_id:#x} {:.3} ms after the \
+                                 previous one; the policy sleeps {} ms first",
+                                e.node,
+                                (e.at_us - previous) as f64 / 1000.0,
+                                sleep_us / 1000
+                            ),
+                        ));
+                    }
+                }
+            }
             EventKind::Ok { op_id, .. } | EventKind::Fail { op_id, .. } => {
+                last_attempt.remove(op_id);
                 if let Some((_, start)) = open.remove(op_id) {
                     let took = active(&e.node, start, e.at_us);
                     if took > bound_us {

@@ -416,10 +416,14 @@ impl Options {
         2 * us.div_ceil(1000)
     }
 
-    /// Longest a leader lookup can take before it gives up with Unavailable.
+    /// Longest a leader lookup can take before it gives up with Unavailable: each query waits up
+    /// to the connection timeout, plus the request already in flight when it runs out (one ping
+    /// interval, the ZooKeeper client's attempt deadline), then sleeps.
     pub fn leader_lookup_bound_ms(&self) -> u64 {
         (self.zookeeper_leader_inquiry_retry as u64 + 1)
-            * (self.zookeeper_leader_inquiry_sleep_ms + self.zookeeper_connection_timeout_ms)
+            * (self.zookeeper_leader_inquiry_sleep_ms
+                + self.zookeeper_connection_timeout_ms
+                + self.zookeeper_ping_interval_ms().max(10))
     }
 }
 
