@@ -124,7 +124,8 @@ pub enum EventKind {
 
     // ---- harness ----
     /// An injected fault changed what a component did: the UFS failed or delayed an operation,
-    /// ZooKeeper expired a session (`fault` is the fault's kind, `node` the node it hit). The
+    /// ZooKeeper expired a session, or restarted session timers after its quorum came back
+    /// (`fault` is the fault's kind, `node` the node it hit). The
     /// coverage facts `*-took-effect` count these, so a fault that is applied but does nothing
     /// does not pass for coverage.
     FaultTookEffect { fault: String, node: String },

@@ -84,6 +84,8 @@ pub const RENAME_FAIL_TOOK_EFFECT: Property =
     took_effect!("rename-fail-took-effect", "rename-fail");
 pub const SESSION_EXPIRY_TOOK_EFFECT: Property =
     took_effect!("session-expiry-took-effect", "session-expiry");
+pub const ZOOKEEPER_UNAVAILABLE_TOOK_EFFECT: Property =
+    took_effect!("zookeeper-unavailable-took-effect", "zookeeper-unavailable");
 
 /// The primary's journal GC deleted logs (or old checkpoints) that a checkpoint covers.
 pub const JOURNAL_GC_DELETED: Property = Property {

@@ -81,6 +81,7 @@ pub const PROPERTIES: &[Property] = &[
     coverage::FLUSH_SLOW_TOOK_EFFECT,
     coverage::RENAME_FAIL_TOOK_EFFECT,
     coverage::SESSION_EXPIRY_TOOK_EFFECT,
+    coverage::ZOOKEEPER_UNAVAILABLE_TOOK_EFFECT,
     coverage::JOURNAL_GC_DELETED,
     coverage::PRIMARY_RODE_OUT_SUSPENSION,
 ];

@@ -189,6 +189,14 @@ impl ZooKeeperServer {
             for s in st.sessions.values_mut() {
                 s.last_heard = now;
             }
+            // Quorum is back: no session expired while it was gone, and every timer starts over.
+            self.history.record(
+                "zookeeper",
+                EventKind::FaultTookEffect {
+                    fault: "zookeeper-unavailable".into(),
+                    node: "zookeeper".into(),
+                },
+            );
         }
         if unavailable {
             return;
