@@ -794,3 +794,43 @@ fn bounded_retry_a_client_backs_off_by_the_policy_no_faster_and_no_slower() {
         .expect("too late");
     assert!(v.detail.contains("waits at most"), "{}", v.detail);
 }
+
+#[test]
+fn zookeeper_session_lost_only_once_expired_or_suspended_for_the_session_timeout() {
+    use ftsim::check::zookeeper_session;
+    use ftsim::history::ConnState;
+    let o = options();
+    let timeout = o.zookeeper_session_timeout_ms;
+    let conn = |at, state, session| ev(at, "client-0", EventKind::Connection { state, session });
+    let suspended = |lost_at| {
+        let mut h = insert(clean(), conn(1000, ConnState::Connected, 9));
+        h = insert(h, conn(1100, ConnState::Suspended, 9));
+        insert(h, conn(lost_at, ConnState::Lost, 0))
+    };
+    assert_eq!(
+        zookeeper_session::PROPERTY.violation(&suspended(1100 + timeout), &o),
+        None
+    );
+    let early = suspended(1100 + timeout - 1);
+    let v = zookeeper_session::PROPERTY
+        .violation(&early, &o)
+        .expect("lost too early");
+    assert!(
+        v.detail.contains("within the session timeout"),
+        "{}",
+        v.detail
+    );
+    // The same early LOST is right once ZooKeeper has expired the session.
+    let expired = insert(
+        early,
+        ev(
+            1150,
+            "zookeeper",
+            EventKind::SessionExpired {
+                session: 9,
+                owner: "client-0".into(),
+            },
+        ),
+    );
+    assert_eq!(zookeeper_session::PROPERTY.violation(&expired, &o), None);
+}

@@ -13,6 +13,7 @@
 //! - [`liveness`] (Eventually): after the faults heal, a primary serves within a stated bound.
 //! - [`worker_registry`] (Eventually): the settled primary knows every live worker, each under
 //!   its own id.
+//! - [`zookeeper_session`] (Always): no client declares its session lost before it is.
 //! - [`coverage`] (Sometimes): the interesting situations a sweep must reach at least once.
 
 pub mod bounded_retry;
@@ -24,6 +25,7 @@ pub mod no_lost_entries;
 pub mod one_leader;
 pub mod wgl;
 pub mod worker_registry;
+pub mod zookeeper_session;
 
 use crate::history::Event;
 use crate::options::Options;
@@ -67,6 +69,7 @@ pub const PROPERTIES: &[Property] = &[
     no_lost_entries::PROPERTY,
     bounded_retry::PROPERTY,
     linearizable::PROPERTY,
+    zookeeper_session::PROPERTY,
     liveness::PROPERTY,
     worker_registry::PROPERTY,
     coverage::FAILOVER,

@@ -1,0 +1,76 @@
+//! ZooKeeper sessions (Always): a client declares its session LOST only when the session is
+//! really gone: ZooKeeper expired it, or the client was SUSPENDED for a whole session timeout
+//! (Curator's own expiry). A client that gives its session up early makes its process step down
+//! or give up a lock it still holds: a failover, or a retry storm, for nothing.
+
+use super::{Breach, Check, Property};
+use crate::history::{ConnState, Event, EventKind};
+use crate::options::Options;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The property, as the table in [`super::PROPERTIES`] lists it.
+pub const PROPERTY: Property = Property {
+    name: "zookeeper_session",
+    check: Check::Always(check),
+};
+
+pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
+    let timeout_us = options.zookeeper_session_timeout_ms * 1000;
+    let mut expired: BTreeSet<u64> = BTreeSet::new();
+    // Per node: the session it holds, and since when it is suspended.
+    let mut session: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut suspended: BTreeMap<&str, u64> = BTreeMap::new();
+    for (i, e) in events.iter().enumerate() {
+        let node = e.node.as_str();
+        match &e.kind {
+            EventKind::SessionExpired { session, .. } => {
+                expired.insert(*session);
+            }
+            EventKind::NodeCrash | EventKind::NodeRestart => {
+                session.remove(node);
+                suspended.remove(node);
+            }
+            EventKind::Connection {
+                state: ConnState::Lost,
+                ..
+            } => {
+                let Some(s) = session.remove(node) else {
+                    continue;
+                };
+                let since = suspended.remove(node);
+                let timed_out = since.is_some_and(|t| e.at_us - t >= timeout_us);
+                if !expired.contains(&s) && !timed_out {
+                    return Some(Breach::at(
+                        events,
+                        i,
+                        match since {
+                            Some(t) => format!(
+                                "{node} declared session {s} lost after {:.3} ms suspended, \
+                                 within the session timeout ({} ms), and ZooKeeper had not \
+                                 expired it",
+                                (e.at_us - t) as f64 / 1000.0,
+                                options.zookeeper_session_timeout_ms
+                            ),
+                            None => format!(
+                                "{node} declared session {s} lost without being suspended, and \
+                                 ZooKeeper had not expired it"
+                            ),
+                        },
+                    ));
+                }
+            }
+            EventKind::Connection { state, session: s } => {
+                if *s != 0 {
+                    session.insert(node, *s);
+                }
+                if *state == ConnState::Suspended {
+                    suspended.entry(node).or_insert(e.at_us);
+                } else {
+                    suspended.remove(node);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
