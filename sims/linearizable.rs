@@ -94,6 +94,7 @@ fn history(calls: Vec<Written>, journal: &[u64]) -> Vec<Event> {
         problem: None,
         digest_at: vec![],
         order: journal.to_vec(),
+        completed_end: 0,
     };
     events.push(ev(replay_ms, "reader", replay));
     events
