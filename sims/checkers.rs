@@ -726,8 +726,19 @@ fn coverage_counts_a_suspension_a_primary_rode_out_but_not_one_it_stepped_down_f
     use ftsim::history::ConnState;
     let conn = |at, state| ev(at, "master-0", EventKind::Connection { state, session: 5 });
     let rode_out = insert(
-        insert(clean(), conn(1500, ConnState::Suspended)),
-        conn(1600, ConnState::Reconnected),
+        insert(
+            insert(clean(), conn(1500, ConnState::Suspended)),
+            conn(1600, ConnState::Reconnected),
+        ),
+        ev(
+            1700,
+            "master-0",
+            EventKind::JournalAck {
+                term: 1,
+                seq: 2,
+                op_id: 12,
+            },
+        ),
     );
     assert_eq!(check::coverage(&rode_out)["primary-rode-out-suspension"], 1);
     let stepped_down = insert(
