@@ -39,6 +39,7 @@ fn replay(
         digest,
         problem: None,
         digest_at,
+        completed_end: 0,
     }
 }
 
@@ -725,8 +726,19 @@ fn coverage_counts_a_suspension_a_primary_rode_out_but_not_one_it_stepped_down_f
     use ftsim::history::ConnState;
     let conn = |at, state| ev(at, "master-0", EventKind::Connection { state, session: 5 });
     let rode_out = insert(
-        insert(clean(), conn(1500, ConnState::Suspended)),
-        conn(1600, ConnState::Reconnected),
+        insert(
+            insert(clean(), conn(1500, ConnState::Suspended)),
+            conn(1600, ConnState::Reconnected),
+        ),
+        ev(
+            1700,
+            "master-0",
+            EventKind::JournalAck {
+                term: 1,
+                seq: 2,
+                op_id: 12,
+            },
+        ),
     );
     assert_eq!(check::coverage(&rode_out)["primary-rode-out-suspension"], 1);
     let stepped_down = insert(
@@ -833,4 +845,30 @@ fn zookeeper_session_lost_only_once_expired_or_suspended_for_the_session_timeout
         ),
     );
     assert_eq!(zookeeper_session::PROPERTY.violation(&expired, &o), None);
+}
+
+#[test]
+fn liveness_every_standby_has_replayed_the_completed_logs_at_the_end() {
+    // master-1, a standby, has applied 1 entry at the end; the journal holds 2.
+    let completed_to = |end: u64| {
+        let mut h = clean();
+        for e in &mut h {
+            if let EventKind::JournalReplay { completed_end, .. } = &mut e.kind {
+                *completed_end = end;
+            }
+        }
+        h
+    };
+    assert_eq!(
+        liveness::PROPERTY.violation(&completed_to(1), &options()),
+        None
+    );
+    let v = liveness::PROPERTY
+        .violation(&completed_to(2), &options())
+        .expect("a standby left behind");
+    assert!(
+        v.detail.contains("standby master-1 has replayed 1"),
+        "{}",
+        v.detail
+    );
 }

@@ -94,6 +94,7 @@ fn history(calls: Vec<Written>, journal: &[u64]) -> Vec<Event> {
         problem: None,
         digest_at: vec![],
         order: journal.to_vec(),
+        completed_end: 0,
     };
     events.push(ev(replay_ms, "reader", replay));
     events
@@ -657,4 +658,20 @@ fn the_checkers_agree_on_random_small_histories() {
         "too few linearizable"
     );
     assert!(not * 10 >= u64::from(CASES), "too few non-linearizable");
+}
+
+/// The journal holds an operation no client invoked, or one operation twice: both are phantom
+/// writes, whatever the clients were told.
+#[test]
+fn phantom_write_a_journal_entry_no_call_explains() {
+    let calls = || vec![call("client-0", 1, mkdir("/d0"), [0, 10], dir(1))];
+    for (journal, why) in [
+        (&[1, 7][..], "which no client invoked"),
+        (&[1, 1][..], "a second time"),
+    ] {
+        let events = history(calls(), journal);
+        let breach = linearizable::check(&events, &Options::fast()).expect("a phantom write");
+        assert_eq!(breach.anomaly.as_deref(), Some("phantom-write"));
+        assert!(breach.detail.contains(why), "{}", breach.detail);
+    }
 }

@@ -95,12 +95,8 @@ impl MasterClient {
     }
 
     /// The primary's address from the leader path: the only child, or the newest by creation time.
-    /// With none, sleeps and asks again, `zookeeper.leader.inquiry.retry` times in all.
-    pub async fn lookup_leader(&self) -> Option<SocketAddr> {
-        self.lookup_leader_counted().await.0
-    }
-
-    /// As [`Self::lookup_leader`], with how many times ZooKeeper was asked.
+    /// With none, sleeps and asks again, `zookeeper.leader.inquiry.retry` times in all. Also
+    /// returns how many times ZooKeeper was asked.
     async fn lookup_leader_counted(&self) -> (Option<SocketAddr>, u32) {
         let mut queries = 0;
         let mut tries = 0;

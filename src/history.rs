@@ -161,6 +161,8 @@ pub enum EventKind {
         /// The operation id of every entry from sequence number 0, as the journal recorded them
         /// over the whole run (logs since collected included), up to the first gap.
         order: Vec<u64>,
+        /// Where the checkpoint and the completed logs end: what a standby can have replayed.
+        completed_end: u64,
     },
 }
 

@@ -273,6 +273,13 @@ pub async fn finish(cluster: Cluster) -> Vec<Event> {
             })
             .collect()
     });
+    let completed_end = files
+        .keys()
+        .filter_map(|path| path.strip_prefix(crate::journal::LOGS)?.strip_prefix('/'))
+        .filter_map(crate::journal::parse_range)
+        .map(|(_, end)| end)
+        .filter(|end| *end != crate::journal::IN_PROGRESS)
+        .fold(replay.checkpoint_seq, u64::max);
     let digest_at = applied
         .into_iter()
         .map(|seq| (seq, reader::digest_at(&files, seq)))
@@ -287,6 +294,7 @@ pub async fn finish(cluster: Cluster) -> Vec<Event> {
             problem: replay.problem,
             digest_at,
             order,
+            completed_end,
         },
     );
     cluster.shutdown().await;

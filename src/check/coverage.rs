@@ -98,9 +98,9 @@ pub const JOURNAL_GC_DELETED: Property = Property {
     }),
 };
 
-/// A primary's ZooKeeper connection was SUSPENDED and came back with the same session while it
-/// stayed primary: the SESSION connection-error policy (Alluxio's default) rides out a blip that
-/// the STANDARD policy would turn into a failover.
+/// A primary's ZooKeeper connection was SUSPENDED and came back with the same session, and the
+/// primary went on to acknowledge a write: the SESSION connection-error policy (Alluxio's
+/// default) rides out a blip that the STANDARD policy would turn into a failover.
 pub const PRIMARY_RODE_OUT_SUSPENSION: Property = Property {
     name: "primary-rode-out-suspension",
     check: Check::Sometimes(suspensions_ridden_out),
@@ -148,29 +148,39 @@ fn overlapping_beliefs(events: &[Event]) -> u64 {
 
 fn suspensions_ridden_out(events: &[Event]) -> u64 {
     let mut believes = BTreeSet::new();
-    // Primaries whose connection is suspended, with the session they had.
+    // Primaries whose connection is suspended, with the session they had; then those that came
+    // back with it, until they acknowledge a write as primary (which counts).
     let mut suspended: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut back: BTreeSet<&str> = BTreeSet::new();
     let mut n = 0;
     for e in events {
         believers_step(&mut believes, e);
         let node = e.node.as_str();
         if !believes.contains(node) {
             suspended.remove(node);
+            back.remove(node);
             continue;
         }
-        if let EventKind::Connection { state, session } = &e.kind {
-            match state {
-                ConnState::Suspended => {
-                    suspended.insert(node, *session);
-                }
-                ConnState::Reconnected if suspended.get(node) == Some(session) => {
-                    suspended.remove(node);
-                    n += 1;
-                }
-                _ => {
-                    suspended.remove(node);
-                }
+        match &e.kind {
+            EventKind::Connection {
+                state: ConnState::Suspended,
+                session,
+            } => {
+                suspended.insert(node, *session);
             }
+            EventKind::Connection {
+                state: ConnState::Reconnected,
+                session,
+            } if suspended.get(node) == Some(session) => {
+                suspended.remove(node);
+                back.insert(node);
+            }
+            EventKind::Connection { .. } => {
+                suspended.remove(node);
+                back.remove(node);
+            }
+            EventKind::JournalAck { .. } if back.remove(node) => n += 1,
+            _ => {}
         }
     }
     n

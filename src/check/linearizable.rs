@@ -47,10 +47,14 @@ pub const ANOMALIES: &[&str] = &[
     "lost-write",
     "real-time-order",
     "wrong-reply",
+    "phantom-write",
 ];
 
 pub fn check(events: &[Event], _options: &Options) -> Option<Breach> {
     let history = client_ops::extract(events)?;
+    if let Some(breach) = phantom_entry(events, &history) {
+        return Some(breach);
+    }
     let found = first_anomaly(&history);
     let mut breach = found.as_ref().map(|a| a.breach(events, &history));
     if history.calls.len() <= CROSS_CHECK_MAX_CALLS {
@@ -71,6 +75,32 @@ pub fn check(events: &[Event], _options: &Options) -> Option<Breach> {
         }
     }
     breach
+}
+
+/// A journal entry no client call explains: an operation no client invoked (a phantom write), or
+/// one the journal holds twice. Every journaled mutation comes from a recorded call.
+fn phantom_entry(events: &[Event], h: &ClientHistory) -> Option<Breach> {
+    let calls = h.call_index();
+    let mut seen = std::collections::BTreeSet::new();
+    let (pos, id, why) = h.journal.iter().enumerate().find_map(|(pos, id)| {
+        if !calls.contains_key(id) {
+            Some((pos, *id, "which no client invoked"))
+        } else if !seen.insert(*id) {
+            Some((pos, *id, "a second time"))
+        } else {
+            None
+        }
+    })?;
+    let at = events.len().saturating_sub(1);
+    Some(Breach {
+        anomaly: Some("phantom-write".into()),
+        ops: vec![id],
+        ..Breach::at(
+            events,
+            at,
+            format!("phantom-write: journal entry {pos} holds operation {id:#x}, {why}"),
+        )
+    })
 }
 
 /// One anomaly: its kind, the calls involved (indexes into the history's calls), the call whose

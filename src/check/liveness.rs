@@ -7,7 +7,9 @@
 //! 1. every client gets an answer from a primary to a call it made after H, by H + B;
 //! 2. no call made after H ends Unavailable;
 //! 3. at the end exactly one master is primary, and every master answers (its state is compared
-//!    with the journal by [`super::no_lost_entries`]).
+//!    with the journal by [`super::no_lost_entries`]);
+//! 4. at the end every standby has replayed the checkpoint and every completed log: a standby
+//!    left behind makes the next failover wait for its replay, or fail.
 
 use super::{Breach, Check, Property};
 use crate::history::{CallError, Event, EventKind};
@@ -106,6 +108,32 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
         .filter(|(_, (_, p))| *p)
         .map(|(m, _)| *m)
         .collect();
+    let completed_end = events.iter().rev().find_map(|e| match e.kind {
+        EventKind::JournalReplay { completed_end, .. } => Some(completed_end),
+        _ => None,
+    });
+    for (i, e) in events.iter().enumerate().skip(final_phase) {
+        if let (
+            EventKind::FinalState {
+                primary: false,
+                applied_seq,
+                ..
+            },
+            Some(end),
+        ) = (&e.kind, completed_end)
+        {
+            if *applied_seq < end {
+                return fail(
+                    i,
+                    format!(
+                        "standby {} has replayed {applied_seq} entries at the end of the run; \
+                         the checkpoint and completed logs hold {end}",
+                        e.node
+                    ),
+                );
+            }
+        }
+    }
     match primaries.as_slice() {
         [_] => None,
         [] => fail(
