@@ -686,29 +686,30 @@ fn worker_registry_a_worker_exits_only_after_its_heartbeat_timeout() {
 #[test]
 fn no_lost_entries_journal_gc_deletes_only_what_the_newest_checkpoint_covers() {
     // The clean history's journal ends with no checkpoint (checkpoint_seq 0).
-    let gc = |deleted: &str, covered: u64| {
+    let gc = |log: (u64, u64), covered: u64| {
         insert(
             clean(),
             ev(
                 1500,
                 "master-0",
                 EventKind::JournalGc {
-                    deleted: vec![deleted.into()],
+                    logs: vec![log],
+                    checkpoints: vec![],
                     covered,
                 },
             ),
         )
     };
     let v = no_lost_entries::PROPERTY
-        .violation(&gc("/journal/logs/0x0-0x2", 0), &options())
+        .violation(&gc((0, 2), 0), &options())
         .expect("an uncovered log deleted");
     assert!(v.detail.contains("does not cover"), "{}", v.detail);
     let v = no_lost_entries::PROPERTY
-        .violation(&gc("/journal/logs/0x0-0x2", 2), &options())
+        .violation(&gc((0, 2), 2), &options())
         .expect("a checkpoint the journal does not end with");
     assert!(v.detail.contains("counted on a checkpoint"), "{}", v.detail);
     // A covered log: the journal ends with a checkpoint below seq 2.
-    let mut h = gc("/journal/logs/0x0-0x2", 2);
+    let mut h = gc((0, 2), 2);
     for e in &mut h {
         if let EventKind::JournalReplay { checkpoint_seq, .. } = &mut e.kind {
             *checkpoint_seq = 2;

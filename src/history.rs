@@ -91,9 +91,13 @@ pub enum EventKind {
     CheckpointWritten { seq: u64 },
     /// A master loaded a checkpoint covering entries below `seq`.
     CheckpointLoaded { seq: u64 },
-    /// Journal GC deleted these files (logs a checkpoint covers, checkpoints older than the two
-    /// newest); `covered`: the newest checkpoint it found covers the entries below this seq.
-    JournalGc { deleted: Vec<String>, covered: u64 },
+    /// Journal GC deleted these logs (their ranges) and checkpoints (the seq each covers entries
+    /// below); `covered`: the newest checkpoint it found covers the entries below this seq.
+    JournalGc {
+        logs: Vec<(u64, u64)>,
+        checkpoints: Vec<u64>,
+        covered: u64,
+    },
     /// The master process exited on its own (flush timeout).
     MasterExit { reason: String },
     /// A worker registered with this primary.

@@ -93,7 +93,7 @@ pub const JOURNAL_GC_DELETED: Property = Property {
     check: Check::Sometimes(|events| {
         count(
             events,
-            |k| matches!(k, EventKind::JournalGc { deleted, .. } if !deleted.is_empty()),
+            |k| matches!(k, EventKind::JournalGc { logs, checkpoints, .. } if !logs.is_empty() || !checkpoints.is_empty()),
         )
     }),
 };

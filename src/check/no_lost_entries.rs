@@ -11,7 +11,6 @@
 
 use super::{Breach, Check, Property};
 use crate::history::{Event, EventKind};
-use crate::journal::{parse_range, CHECKPOINTS, LOGS};
 use crate::options::Options;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -197,7 +196,12 @@ pub fn check(events: &[Event], _options: &Options) -> Option<Breach> {
 /// never deleted). `final_checkpoint`: the checkpoint the fresh reader started from.
 fn gc_deleted_only_covered(events: &[Event], final_checkpoint: u64) -> Option<Breach> {
     for (i, e) in events.iter().enumerate() {
-        let EventKind::JournalGc { deleted, covered } = &e.kind else {
+        let EventKind::JournalGc {
+            logs,
+            checkpoints,
+            covered,
+        } = &e.kind
+        else {
             continue;
         };
         let fail = |detail: String| {
@@ -209,22 +213,20 @@ fn gc_deleted_only_covered(events: &[Event], final_checkpoint: u64) -> Option<Br
         };
         if *covered > final_checkpoint {
             return fail(format!(
-                "counted on a checkpoint below seq {covered}, but the journal's newest is below {final_checkpoint}"
+                "counted on a checkpoint below seq {covered}, but the journal's newest is below \
+                 {final_checkpoint}"
             ));
         }
-        for path in deleted {
-            let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
-            let end = parse_range(name).map(|r| r.1);
-            let safe = match (dir, end) {
-                (LOGS, Some(end)) => end <= *covered,
-                (CHECKPOINTS, Some(end)) => end < *covered,
-                _ => false,
-            };
-            if !safe {
-                return fail(format!(
-                    "deleted {path}, which the newest checkpoint (below seq {covered}) does not cover"
-                ));
-            }
+        if let Some((start, end)) = logs.iter().find(|(_, end)| end > covered) {
+            return fail(format!(
+                "deleted the log of entries {start} to {end}, which the newest checkpoint (below \
+                 seq {covered}) does not cover"
+            ));
+        }
+        if let Some(end) = checkpoints.iter().find(|end| *end >= covered) {
+            return fail(format!(
+                "deleted the checkpoint below seq {end}, the newest (below seq {covered})"
+            ));
         }
     }
     None

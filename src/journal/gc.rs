@@ -18,31 +18,37 @@ pub async fn collect(ufs: &JournalUfs, threshold_ms: u64, node: &str, history: &
         .collect();
     ends.sort_unstable();
     let Some(&covered) = ends.last() else { return };
-    let mut deleted = vec![];
+    let mut checkpoints = vec![];
     for end in &ends[..ends.len().saturating_sub(2)] {
-        let path = checkpoint_path(*end);
-        if ufs.delete(&path).await.is_ok() {
-            deleted.push(path);
+        if ufs.delete(&checkpoint_path(*end)).await.is_ok() {
+            checkpoints.push(*end);
         }
     }
-    let Ok(logs) = ufs.list(LOGS).await else {
+    let Ok(listing) = ufs.list(LOGS).await else {
         return;
     };
     let now_us = madsim::time::TimeHandle::current().elapsed().as_micros() as u64;
-    for f in logs {
-        let Some((_, end)) = parse_range(&f.name) else {
+    let mut logs = vec![];
+    for f in listing {
+        let Some((start, end)) = parse_range(&f.name) else {
             continue;
         };
-        let path = format!("{LOGS}/{}", f.name);
         if end != IN_PROGRESS
             && end <= covered
             && now_us.saturating_sub(f.mtime_us) >= threshold_ms * 1000
-            && ufs.delete(&path).await.is_ok()
+            && ufs.delete(&format!("{LOGS}/{}", f.name)).await.is_ok()
         {
-            deleted.push(path);
+            logs.push((start, end));
         }
     }
-    if !deleted.is_empty() {
-        history.record(node, EventKind::JournalGc { deleted, covered });
+    if !logs.is_empty() || !checkpoints.is_empty() {
+        history.record(
+            node,
+            EventKind::JournalGc {
+                logs,
+                checkpoints,
+                covered,
+            },
+        );
     }
 }

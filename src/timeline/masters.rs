@@ -264,8 +264,21 @@ fn journal_event(node: &str, e: &Event, row: &mut Row, highlighted: &[u64]) {
             "gc",
             format!("loaded a checkpoint of entries below seq {seq}"),
         ),
-        EventKind::JournalGc { deleted, .. } => {
-            mark("✂", "gl", format!("deleted {}", deleted.join(", ")))
+        EventKind::JournalGc {
+            logs, checkpoints, ..
+        } => {
+            let logs: Vec<String> = logs.iter().map(|(s, e)| format!("[{s}, {e})")).collect();
+            let checkpoints: Vec<String> =
+                checkpoints.iter().map(|c| format!("below {c}")).collect();
+            mark(
+                "✂",
+                "gl",
+                format!(
+                    "deleted logs {} and checkpoints {}",
+                    logs.join(", "),
+                    checkpoints.join(", ")
+                ),
+            )
         }
         _ => {}
     }
