@@ -41,9 +41,7 @@ pub fn max_attempts(o: &Options) -> u32 {
 pub fn backoff_sleep_ms(o: &Options, k: u32) -> u64 {
     let base = o.user_rpc_retry_base_sleep_ms;
     let max = o.user_rpc_retry_max_sleep_ms;
-    (0..k.saturating_sub(1))
-        .fold(base, |s, _| (s * 2).min(max))
-        .min(max.max(base))
+    (1..k).fold(base, |s, _| (s * 2).min(max))
 }
 
 /// Microseconds of `[from, to)` during which `node` was paused.

@@ -93,12 +93,26 @@ impl ClientHistory {
             .collect()
     }
 
-    /// Whether the journal can be replayed from the calls: it holds each operation once (a
-    /// duplicate is `no_lost_entries`' to report) and only operations a recorded call made.
-    /// Neither checker judges a history whose journal is not.
+    /// Whether the journal can be replayed from the calls: it holds each operation once and only
+    /// operations a recorded call made. Neither search judges a history whose journal is not;
+    /// `linearizable` reports it as a phantom write.
     pub fn journal_is_replayable(&self, calls: &BTreeMap<u64, usize>) -> bool {
-        let distinct: std::collections::BTreeSet<u64> = self.journal.iter().copied().collect();
-        distinct.len() == self.journal.len() && self.journal.iter().all(|id| calls.contains_key(id))
+        self.unexplained_entry(calls).is_none()
+    }
+
+    /// The first journal entry the calls do not explain: its position, its operation id, and
+    /// whether no call made it (`false`: the journal holds it a second time).
+    pub fn unexplained_entry(&self, calls: &BTreeMap<u64, usize>) -> Option<(usize, u64, bool)> {
+        let mut seen = std::collections::BTreeSet::new();
+        self.journal.iter().enumerate().find_map(|(pos, &id)| {
+            if !calls.contains_key(&id) {
+                Some((pos, id, true))
+            } else if !seen.insert(id) {
+                Some((pos, id, false))
+            } else {
+                None
+            }
+        })
     }
 }
 

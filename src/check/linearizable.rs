@@ -80,17 +80,12 @@ pub fn check(events: &[Event], _options: &Options) -> Option<Breach> {
 /// A journal entry no client call explains: an operation no client invoked (a phantom write), or
 /// one the journal holds twice. Every journaled mutation comes from a recorded call.
 fn phantom_entry(events: &[Event], h: &ClientHistory) -> Option<Breach> {
-    let calls = h.call_index();
-    let mut seen = std::collections::BTreeSet::new();
-    let (pos, id, why) = h.journal.iter().enumerate().find_map(|(pos, id)| {
-        if !calls.contains_key(id) {
-            Some((pos, *id, "which no client invoked"))
-        } else if !seen.insert(*id) {
-            Some((pos, *id, "a second time"))
-        } else {
-            None
-        }
-    })?;
+    let (pos, id, uninvoked) = h.unexplained_entry(&h.call_index())?;
+    let why = if uninvoked {
+        "which no client invoked"
+    } else {
+        "a second time"
+    };
     let at = events.len().saturating_sub(1);
     Some(Breach {
         anomaly: Some("phantom-write".into()),
