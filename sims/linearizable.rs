@@ -660,18 +660,21 @@ fn the_checkers_agree_on_random_small_histories() {
     assert!(not * 10 >= u64::from(CASES), "too few non-linearizable");
 }
 
-/// The journal holds an operation no client invoked, or one operation twice: both are phantom
-/// writes, whatever the clients were told.
+/// The journal holds an operation no client invoked: a phantom write, whatever the clients were
+/// told. An operation held twice is left to `no_lost_entries`.
 #[test]
 fn phantom_write_a_journal_entry_no_call_explains() {
     let calls = || vec![call("client-0", 1, mkdir("/d0"), [0, 10], dir(1))];
-    for (journal, why) in [
-        (&[1, 7][..], "which no client invoked"),
-        (&[1, 1][..], "a second time"),
-    ] {
-        let events = history(calls(), journal);
-        let breach = linearizable::check(&events, &Options::fast()).expect("a phantom write");
-        assert_eq!(breach.anomaly.as_deref(), Some("phantom-write"));
-        assert!(breach.detail.contains(why), "{}", breach.detail);
-    }
+    let events = history(calls(), &[1, 7]);
+    let breach = linearizable::check(&events, &Options::fast()).expect("a phantom write");
+    assert_eq!(breach.anomaly.as_deref(), Some("phantom-write"));
+    assert!(
+        breach.detail.contains("which no client invoked"),
+        "{}",
+        breach.detail
+    );
+    assert_eq!(
+        linearizable::check(&history(calls(), &[1, 1]), &Options::fast()),
+        None
+    );
 }
