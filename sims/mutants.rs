@@ -7,6 +7,13 @@
 //!   past [`WALL_LIMIT`] of real time fails too. With at least [`COVERAGE_SEEDS`] seeds the
 //!   sweep must also apply every fault kind and reach every Sometimes fact, as README's coverage
 //!   sweep does (`sims/swarm.rs`): a mutant that makes faults or failover tame is caught there.
+//! - `journal_barrier_sweep_passes`: the same sweep, shorter ([`BARRIER_SEEDS`]), with reads
+//!   fenced by a journal write barrier (`master_read_leadership: journal-barrier`), the safe
+//!   alternative to the default ZooKeeper check: its code runs in no default sweep.
+//! - `catalogue_bugs_are_caught`: every planted bug is still caught by its invariant within
+//!   twice the catalogue's budget (`sims/catalogue.rs`). The switches' code runs only with a
+//!   bug planted; a mutant that breaks a switch, or a checker's hold on it, is caught here. The
+//!   doubled budget keeps a mutant that merely moves a bug's window from counting as caught.
 //! - `pinned_schedules_pass`: every scripted fixture (`fixtures/schedules/`) and pinned
 //!   regression (`regressions/`) recorded against the correct model breaks no invariant.
 //!
@@ -21,8 +28,12 @@
 //! Both are `#[ignore]`d so that `cargo test` does not run them; run them by hand with
 //! `cargo test --release --test mutants -- --ignored`.
 
+#[path = "catalogue.rs"]
+mod catalogue;
+
+use ftsim::options::ReadLeadership;
 use ftsim::schedule::{json_files, ScheduleFile};
-use ftsim::Model;
+use ftsim::{Model, Options};
 use std::path::Path;
 use std::time::Duration;
 
@@ -32,6 +43,9 @@ const DEFAULT_SEEDS: u64 = 500;
 /// Seeds 1..=500 apply every fault kind and reach every Sometimes fact (`sims/swarm.rs`); a
 /// shorter sweep is not held to that.
 const COVERAGE_SEEDS: u64 = 500;
+
+/// Seeds swept with journal-barrier reads.
+const BARRIER_SEEDS: u64 = 200;
 
 /// A seed running this long in real time is a failure (a mutant that loops without advancing
 /// simulated time); far above any correct seed's cost (a few milliseconds).
@@ -46,40 +60,70 @@ fn seed_count() -> u64 {
     }
 }
 
-#[test]
-#[ignore = "mutation testing only: cargo mutants, or --ignored"]
-fn swarm_sweep_passes() {
-    let count = seed_count();
+/// Sweeps seeds `1..=count` of `model` and returns one line per broken invariant, and the fault
+/// kinds and Sometimes facts the sweep never applied or reached.
+fn sweep(model: &Model, count: u64) -> (Vec<String>, Vec<String>) {
     let seeds: Vec<u64> = (1..=count).collect();
     let sweep = ftsim::explore::explore(
         &seeds,
         std::thread::available_parallelism().map_or(2, |n| n.get()),
-        &Model::fast(),
+        model,
         Some(WALL_LIMIT),
         &|_| {},
     );
-    let lines: Vec<String> = sweep
-        .violations
-        .iter()
+    let broken = (sweep.violations.iter())
         .map(|f| format!("seed {}: {}: {}", f.seed, f.invariant, f.detail))
         .collect();
+    let never = (sweep.faults.iter())
+        .chain(&sweep.coverage)
+        .filter(|(_, n)| **n == 0)
+        .map(|(k, _)| k.clone())
+        .collect();
+    (broken, never)
+}
+
+#[test]
+#[ignore = "mutation testing only: cargo mutants, or --ignored"]
+fn swarm_sweep_passes() {
+    let count = seed_count();
+    let (broken, never) = sweep(&Model::fast(), count);
     assert!(
-        sweep.violations.is_empty(),
-        "{} of {count} seeds failed:\n{}",
-        sweep.failed_seeds.len(),
-        lines.join("\n")
+        broken.is_empty(),
+        "{} broken invariants in {count} seeds:\n{}",
+        broken.len(),
+        broken.join("\n")
     );
     if count >= COVERAGE_SEEDS {
-        let never: Vec<&String> = (sweep.faults.iter())
-            .chain(&sweep.coverage)
-            .filter(|(_, n)| **n == 0)
-            .map(|(k, _)| k)
-            .collect();
         assert!(
             never.is_empty(),
             "never applied or reached in {count} seeds: {never:?}"
         );
     }
+}
+
+#[test]
+#[ignore = "mutation testing only: cargo mutants, or --ignored"]
+fn journal_barrier_sweep_passes() {
+    let options = Options {
+        master_read_leadership: ReadLeadership::JournalBarrier,
+        ..Options::fast()
+    };
+    let path = std::env::temp_dir().join(format!(
+        "ftsim-mutants-journal-barrier-{}.json",
+        std::process::id()
+    ));
+    std::fs::write(&path, serde_json::to_string(&options).unwrap()).unwrap();
+    let model = Model::options_file(&path);
+    let _ = std::fs::remove_file(&path);
+    let (broken, _) = sweep(&model.unwrap(), BARRIER_SEEDS);
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
+}
+
+#[test]
+#[ignore = "mutation testing only: cargo mutants, or --ignored"]
+fn catalogue_bugs_are_caught() {
+    let misses = catalogue::misses(2);
+    assert!(misses.is_empty(), "{}", misses.join("\n"));
 }
 
 #[test]
