@@ -684,6 +684,38 @@ fn worker_registry_a_worker_exits_only_after_its_heartbeat_timeout() {
 }
 
 #[test]
+fn worker_registry_a_worker_past_its_heartbeat_timeout_does_not_stay_up() {
+    use ftsim::check::worker_registry;
+    let o = options();
+    let timeout_us = o.worker_block_heartbeat_timeout_ms * 1000;
+    let failed = |silent_us: u64| {
+        let registered = insert(
+            clean(),
+            ev(100, "worker-0", EventKind::WorkerGotId { worker_id: 7 }),
+        );
+        let at_ms = 100 + silent_us / 1000;
+        insert(
+            registered,
+            ev(at_ms, "worker-0", EventKind::WorkerCallFailed { silent_us }),
+        )
+    };
+    // A failed call within the timeout: the worker stays up, as it should.
+    assert_eq!(
+        worker_registry::PROPERTY.violation(&failed(timeout_us / 2), &o),
+        None
+    );
+    // A failed call past the timeout, and the worker stays up.
+    let v = worker_registry::PROPERTY
+        .violation(&failed(timeout_us + 10_000), &o)
+        .expect("a worker that outlived its timeout");
+    assert!(
+        v.detail.contains("past its heartbeat timeout"),
+        "{}",
+        v.detail
+    );
+}
+
+#[test]
 fn no_lost_entries_journal_gc_deletes_only_what_the_newest_checkpoint_covers() {
     // The clean history's journal ends with no checkpoint (checkpoint_seq 0).
     let gc = |log: (u64, u64), covered: u64| {

@@ -116,6 +116,9 @@ pub enum EventKind {
     WorkerGotId { worker_id: u64 },
     /// The worker was told to register again (new primary).
     WorkerReregister { old_id: u64 },
+    /// A worker's call to the primary failed and it stays up: it has been `silent_us` without a
+    /// successful registration or heartbeat, within its heartbeat timeout.
+    WorkerCallFailed { silent_us: u64 },
     /// The worker's calls failed for longer than the heartbeat timeout; it exits.
     /// `silent_us`: how long since its last successful registration or heartbeat.
     WorkerExit { silent_us: u64 },

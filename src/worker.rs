@@ -46,6 +46,7 @@ pub async fn run(
             if Instant::now() - last_ok > timeout {
                 return exit(&name, &history, &options, last_ok).await;
             }
+            call_failed(&name, &history, last_ok);
         };
         let register = MasterOp::RegisterWorker {
             worker_id: id,
@@ -74,10 +75,16 @@ pub async fn run(
                 None if Instant::now() - last_ok > timeout => {
                     return exit(&name, &history, &options, last_ok).await
                 }
-                None => {}
+                None => call_failed(&name, &history, last_ok),
             }
         }
     }
+}
+
+/// A call failed within the heartbeat timeout: the worker stays up and tries again.
+fn call_failed(name: &str, history: &History, last_ok: Instant) {
+    let silent_us = (Instant::now() - last_ok).as_micros() as u64;
+    history.record(name, EventKind::WorkerCallFailed { silent_us });
 }
 
 /// The heartbeat timeout passed: the process exits (bug B13: it stays up, silent).

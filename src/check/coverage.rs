@@ -106,6 +106,14 @@ pub const PRIMARY_RODE_OUT_SUSPENSION: Property = Property {
     check: Check::Sometimes(suspensions_ridden_out),
 };
 
+/// A primary's journal flush failed (a storage fault) and the same primary, in the same term,
+/// went on to acknowledge an entry at or past the failed batch: the writer recovered (completed
+/// its log at what is durable and wrote the batch again) instead of giving up its primacy.
+pub const PRIMARY_RECOVERED_FROM_FLUSH_FAILURE: Property = Property {
+    name: "primary-recovered-from-flush-failure",
+    check: Check::Sometimes(flush_failures_recovered),
+};
+
 /// Events whose kind matches.
 fn count(events: &[Event], matches: impl Fn(&EventKind) -> bool) -> u64 {
     events.iter().filter(|e| matches(&e.kind)).count() as u64
@@ -180,6 +188,42 @@ fn suspensions_ridden_out(events: &[Event]) -> u64 {
                 back.remove(node);
             }
             EventKind::JournalAck { .. } if back.remove(node) => n += 1,
+            _ => {}
+        }
+    }
+    n
+}
+
+fn flush_failures_recovered(events: &[Event]) -> u64 {
+    let mut believes = BTreeSet::new();
+    // Per primary: the term and first sequence number of its earliest failed flush not yet
+    // followed by an acknowledgement past it.
+    let mut failed: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+    let mut n = 0;
+    for e in events {
+        believers_step(&mut believes, e);
+        let node = e.node.as_str();
+        if !believes.contains(node) {
+            failed.remove(node);
+            continue;
+        }
+        match &e.kind {
+            EventKind::JournalFlush {
+                term,
+                from,
+                ok: false,
+                ..
+            } => {
+                failed.entry(node).or_insert((*term, *from));
+            }
+            EventKind::JournalAck { term, seq, .. }
+                if failed
+                    .get(node)
+                    .is_some_and(|&(t, from)| t == *term && *seq >= from) =>
+            {
+                failed.remove(node);
+                n += 1;
+            }
             _ => {}
         }
     }

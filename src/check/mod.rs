@@ -87,6 +87,7 @@ pub const PROPERTIES: &[Property] = &[
     coverage::ZOOKEEPER_UNAVAILABLE_TOOK_EFFECT,
     coverage::JOURNAL_GC_DELETED,
     coverage::PRIMARY_RODE_OUT_SUSPENSION,
+    coverage::PRIMARY_RECOVERED_FROM_FLUSH_FAILURE,
 ];
 
 impl Property {

@@ -10,6 +10,9 @@
 //!    longer than `worker.block.heartbeat.timeout`, and its account of that silence agrees with
 //!    the registrations it recorded (a worker that gives up early takes itself out of a cluster
 //!    that was about to recover).
+//! 4. A worker whose call fails and that stays up has been silent no longer than that timeout,
+//!    by the same account (a worker that outlives its timeout: the primary has long marked it
+//!    lost, and it serves blocks nobody can find).
 
 use super::{Breach, Check, Property};
 use crate::history::{Event, EventKind};
@@ -52,8 +55,23 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
             EventKind::WorkerGotId { .. } => {
                 registered_at.insert(&e.node, e.at_us);
             }
+            EventKind::WorkerCallFailed { silent_us } => {
+                if *silent_us > timeout_us {
+                    return fail(
+                        i,
+                        format!(
+                            "{} stayed up after {:.3} ms without a successful call, past its heartbeat timeout of {} ms",
+                            e.node,
+                            *silent_us as f64 / 1000.0,
+                            options.worker_block_heartbeat_timeout_ms
+                        ),
+                    );
+                }
+                if let Some(breach) = silence_disagrees(events, i, *silent_us, &registered_at) {
+                    return Some(breach);
+                }
+            }
             EventKind::WorkerExit { silent_us } => {
-                let last = registered_at.get(e.node.as_str()).copied().unwrap_or(0);
                 if *silent_us <= timeout_us {
                     return fail(
                         i,
@@ -65,16 +83,8 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
                         ),
                     );
                 }
-                if e.at_us.saturating_sub(*silent_us) < last {
-                    return fail(
-                        i,
-                        format!(
-                            "{} exited saying it had been silent for {:.3} ms, but it registered {:.3} ms before",
-                            e.node,
-                            *silent_us as f64 / 1000.0,
-                            (e.at_us - last) as f64 / 1000.0
-                        ),
-                    );
+                if let Some(breach) = silence_disagrees(events, i, *silent_us, &registered_at) {
+                    return Some(breach);
                 }
             }
             _ => {}
@@ -145,4 +155,28 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
         }
     }
     None
+}
+
+/// Rules 3 and 4: a worker's account of its silence must not reach back past its last
+/// registration.
+fn silence_disagrees(
+    events: &[Event],
+    i: usize,
+    silent_us: u64,
+    registered_at: &BTreeMap<&str, u64>,
+) -> Option<Breach> {
+    let e = &events[i];
+    let last = registered_at.get(e.node.as_str()).copied().unwrap_or(0);
+    (e.at_us.saturating_sub(silent_us) < last).then(|| {
+        Breach::at(
+            events,
+            i,
+            format!(
+                "{} said it had been silent for {:.3} ms, but it registered {:.3} ms before",
+                e.node,
+                silent_us as f64 / 1000.0,
+                (e.at_us - last) as f64 / 1000.0
+            ),
+        )
+    })
 }
