@@ -490,19 +490,38 @@ fn bounded_retry_call_too_long_too_many_attempts_or_never_ending() {
         .expect("violation");
     assert!(v.detail.contains("took"), "{}", v.detail);
 
-    let many = insert(
+    // One attempt more than the policy allows, each after its backoff sleep. The checker counts
+    // them itself: the events' own attempt numbers are left at 1.
+    let mut many = insert(
         clean(),
         ev(
-            29,
+            2,
             "client-0",
-            EventKind::Attempt {
-                op_id: 7,
-                attempt: bounded_retry::max_attempts(&o) + 1,
-                master: None,
-                lookups: 1,
+            EventKind::Invoke {
+                op_id: 77,
+                op: FsOp::Mkdir { path: "/m".into() },
             },
         ),
     );
+    let mut at_ms = 2;
+    for k in 1..=bounded_retry::max_attempts(&o) + 1 {
+        if k > 1 {
+            at_ms += bounded_retry::backoff_sleep_ms(&o, k - 1);
+        }
+        many = insert(
+            many,
+            ev(
+                at_ms,
+                "client-0",
+                EventKind::Attempt {
+                    op_id: 77,
+                    attempt: 1,
+                    master: None,
+                    lookups: 1,
+                },
+            ),
+        );
+    }
     let v = bounded_retry::PROPERTY
         .violation(&many, &o)
         .expect("violation");
@@ -904,4 +923,87 @@ fn liveness_every_standby_has_replayed_the_completed_logs_at_the_end() {
         "{}",
         v.detail
     );
+}
+
+#[test]
+fn journal_housekeeping_checkpoints_keep_their_period() {
+    use ftsim::check::journal_housekeeping;
+    let o = options();
+    let period = o.master_journal_checkpoint_period_entries;
+    let written = |seq: u64| {
+        insert(
+            clean(),
+            ev(900, "master-1", EventKind::CheckpointWritten { seq }),
+        )
+    };
+    assert_eq!(
+        journal_housekeeping::PROPERTY.violation(&written(period), &o),
+        None
+    );
+    let v = journal_housekeeping::PROPERTY
+        .violation(&written(period - 1), &o)
+        .expect("a checkpoint before its period");
+    assert!(v.detail.contains("checkpoint period"), "{}", v.detail);
+    // A checkpoint loaded since counts as the last one.
+    let loaded = insert(
+        written(period + 3),
+        ev(800, "master-1", EventKind::CheckpointLoaded { seq: 5 }),
+    );
+    assert!(journal_housekeeping::PROPERTY
+        .violation(&loaded, &o)
+        .is_some());
+}
+
+#[test]
+fn journal_housekeeping_gc_spares_logs_younger_than_its_threshold() {
+    use ftsim::check::journal_housekeeping;
+    let o = options();
+    let threshold_ms = o.master_journal_gc_threshold_ms;
+    let gc_at = |at_ms: u64| {
+        let h = insert(
+            clean(),
+            ev(
+                100,
+                "master-0",
+                EventKind::JournalAppend {
+                    term: 9,
+                    seq: 999,
+                    op_id: 1,
+                },
+            ),
+        );
+        let h = insert(
+            h,
+            ev(
+                105,
+                "master-0",
+                EventKind::JournalFlush {
+                    term: 9,
+                    from: 999,
+                    to: 1000,
+                    ok: true,
+                },
+            ),
+        );
+        insert(
+            h,
+            ev(
+                at_ms,
+                "master-0",
+                EventKind::JournalGc {
+                    logs: vec![(990, 1000)],
+                    checkpoints: vec![],
+                    covered: 1000,
+                },
+            ),
+        )
+    };
+    assert_eq!(
+        journal_housekeeping::PROPERTY.violation(&gc_at(100 + threshold_ms), &o),
+        None
+    );
+    let v = journal_housekeeping::PROPERTY
+        .violation(&gc_at(100 + threshold_ms - 1), &o)
+        .expect("a log collected too young");
+    assert!(v.detail.contains("gc.threshold"), "{}", v.detail);
 }

@@ -84,6 +84,8 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
     let mut open: BTreeMap<u64, (usize, u64)> = BTreeMap::new();
     // op_id -> the latest attempt's start
     let mut last_attempt: BTreeMap<u64, u64> = BTreeMap::new();
+    // op_id -> attempts so far
+    let mut attempts: BTreeMap<u64, u32> = BTreeMap::new();
     for (i, e) in events.iter().enumerate() {
         match &e.kind {
             EventKind::Invoke { op_id, .. } => {
@@ -100,21 +102,26 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
                     ),
                 ));
             }
-            EventKind::Attempt { op_id, attempt, .. } if *attempt > attempts_allowed => {
-                return Some(Breach::at(
-                    events,
-                    i,
-                    format!(
-                        "{} made attempt {attempt} of call {op_id:#x}; the policy allows {attempts_allowed}",
-                        e.node
-                    ),
-                ));
-            }
-            EventKind::Attempt { op_id, attempt, .. } => {
+            EventKind::Attempt { op_id, .. } => {
+                // Counted here, not read from the event: the client's own numbering is not
+                // evidence of how many attempts it made.
+                let attempt = attempts.entry(*op_id).or_insert(0);
+                *attempt += 1;
+                let attempt = *attempt;
+                if attempt > attempts_allowed {
+                    return Some(Breach::at(
+                        events,
+                        i,
+                        format!(
+                            "{} made attempt {attempt} of call {op_id:#x}; the policy allows {attempts_allowed}",
+                            e.node
+                        ),
+                    ));
+                }
                 let previous = last_attempt.insert(*op_id, e.at_us);
                 let invoked = open.get(op_id).map(|o| o.1);
-                if let (Some(previous), Some(invoked), true) = (previous, invoked, *attempt >= 2) {
-                    let sleep_us = backoff_sleep_ms(options, *attempt - 1) * 1000;
+                if let (Some(previous), Some(invoked), true) = (previous, invoked, attempt >= 2) {
+                    let sleep_us = backoff_sleep_ms(options, attempt - 1) * 1000;
                     let cut_short =
                         e.at_us >= invoked + options.user_rpc_retry_max_duration_ms * 1000;
                     let longest_us = options.user_rpc_attempt_timeout_ms * 1000
@@ -152,6 +159,7 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
             }
             EventKind::Ok { op_id, .. } | EventKind::Fail { op_id, .. } => {
                 last_attempt.remove(op_id);
+                attempts.remove(op_id);
                 if let Some((_, start)) = open.remove(op_id) {
                     let took = active(&e.node, start, e.at_us);
                     if took > bound_us {

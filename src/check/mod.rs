@@ -14,11 +14,13 @@
 //! - [`worker_registry`] (Eventually): the settled primary knows every live worker, each under
 //!   its own id.
 //! - [`zookeeper_session`] (Always): no client declares its session lost before it is.
+//! - [`journal_housekeeping`] (Always): checkpoints and journal GC keep to their settings.
 //! - [`coverage`] (Sometimes): the interesting situations a sweep must reach at least once.
 
 pub mod bounded_retry;
 pub mod client_ops;
 pub mod coverage;
+pub mod journal_housekeeping;
 pub mod linearizable;
 pub mod liveness;
 pub mod no_lost_entries;
@@ -70,6 +72,7 @@ pub const PROPERTIES: &[Property] = &[
     bounded_retry::PROPERTY,
     linearizable::PROPERTY,
     zookeeper_session::PROPERTY,
+    journal_housekeeping::PROPERTY,
     liveness::PROPERTY,
     worker_registry::PROPERTY,
     coverage::FAILOVER,
