@@ -1007,3 +1007,75 @@ fn journal_housekeeping_gc_spares_logs_younger_than_its_threshold() {
         .expect("a log collected too young");
     assert!(v.detail.contains("gc.threshold"), "{}", v.detail);
 }
+
+#[test]
+fn journal_housekeeping_logs_rotate_at_their_size() {
+    use ftsim::check::journal_housekeeping;
+    let o = options();
+    let size = o
+        .master_journal_log_size_bytes_max
+        .div_ceil(o.journal_entry_size_bytes);
+    // master-0 is primary in term 1 from seq 0 (the clean history) and completes its first log.
+    let completed = |end: u64| {
+        insert(
+            clean(),
+            ev(25, "master-0", EventKind::LogCompleted { start: 0, end }),
+        )
+    };
+    let append = |h: Vec<Event>, seq: u64| {
+        insert(
+            h,
+            ev(
+                26,
+                "master-0",
+                EventKind::JournalAppend {
+                    term: 1,
+                    seq,
+                    op_id: 70,
+                },
+            ),
+        )
+    };
+    let flush = |h: Vec<Event>, from: u64, ok: bool| {
+        insert(
+            h,
+            ev(
+                24,
+                "master-0",
+                EventKind::JournalFlush {
+                    term: 1,
+                    from,
+                    to: from + 1,
+                    ok,
+                },
+            ),
+        )
+    };
+    // A full log completed, and writing goes on: rotation.
+    assert_eq!(
+        journal_housekeeping::PROPERTY.violation(&append(completed(size), size), &o),
+        None
+    );
+    // A short log completed, and writing goes on.
+    let v = journal_housekeeping::PROPERTY
+        .violation(&append(completed(size - 1), size - 1), &o)
+        .expect("a log rotated early");
+    assert!(v.detail.contains("went on"), "{}", v.detail);
+    // ... unless a flush into it failed: then the writer starts over at what is durable.
+    assert_eq!(
+        journal_housekeeping::PROPERTY.violation(
+            &append(flush(completed(size - 1), size - 1, false), size - 1),
+            &o
+        ),
+        None
+    );
+    // A flush into a log that is already full.
+    let v = journal_housekeeping::PROPERTY
+        .violation(&flush(clean(), size, true), &o)
+        .expect("a log rotated late");
+    assert!(v.detail.contains("already"), "{}", v.detail);
+    assert_eq!(
+        journal_housekeeping::PROPERTY.violation(&flush(clean(), size - 1, true), &o),
+        None
+    );
+}

@@ -83,8 +83,11 @@ pub enum EventKind {
     JournalAck { term: u64, seq: u64, op_id: u64 },
     /// The old writer found its log taken over (lease recovered): it is fenced.
     Fenced { term: u64 },
-    /// A log file was completed (renamed to its final range).
-    LogCompleted { path: String },
+    /// The writer started a new in-progress log at `start`.
+    LogCreated { start: u64 },
+    /// The writer completed its log: renamed it to its final range `start..end` (deleted it
+    /// when empty).
+    LogCompleted { start: u64, end: u64 },
     /// A standby found a missing journal entry.
     JournalGap { expected: u64, found: u64 },
     /// A checkpoint covering entries below `seq` was written.

@@ -10,6 +10,10 @@
 //!    `master.journal.gc.threshold`. The history bounds the log's last modification from below
 //!    by the append of its last entry (the flush that made that entry durable was sent after
 //!    it), so a deletion sooner than the threshold after that append is certainly too early.
+//! 3. A primary's writer fills each log to `master.journal.log.size.bytes.max` and then starts
+//!    a new one: no flush goes into a log that already holds that much, and a log it completes
+//!    short of that size is its last in the term, unless a flush into it failed (the writer
+//!    then completes the log at what is durable and writes the batch again in a new one).
 
 use super::{Breach, Check, Property};
 use crate::history::{Event, EventKind};
@@ -31,11 +35,45 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
     // (time, term, end of the flushed range).
     let mut appended: BTreeMap<(u64, u64), u64> = BTreeMap::new();
     let mut flushed: Vec<(u64, u64, u64)> = vec![];
+    // Rule 3: entries per log, and per primary its term, the start of its current log, whether
+    // a flush into that log failed, and the short log it completed (with the event's index).
+    let log_entries = options
+        .master_journal_log_size_bytes_max
+        .div_ceil(options.journal_entry_size_bytes.max(1));
+    let mut writing: BTreeMap<&str, Writer> = BTreeMap::new();
     for (i, e) in events.iter().enumerate() {
         let node = e.node.as_str();
         match &e.kind {
             EventKind::NodeRestart => {
                 last_checkpoint.remove(node);
+                writing.remove(node);
+            }
+            EventKind::BecamePrimary { term, next_seq } => {
+                writing.insert(
+                    node,
+                    Writer {
+                        term: *term,
+                        log_start: *next_seq,
+                        flush_failed: false,
+                        short_log: None,
+                    },
+                );
+            }
+            EventKind::SteppedDown { .. } | EventKind::MasterExit { .. } | EventKind::NodeCrash => {
+                writing.remove(node);
+            }
+            EventKind::LogCreated { start } => {
+                if let Some(w) = writing.get_mut(node) {
+                    w.log_start = *start;
+                    w.flush_failed = false;
+                }
+            }
+            EventKind::LogCompleted { start, end } => {
+                if let Some(w) = writing.get_mut(node) {
+                    if end.saturating_sub(*start) < log_entries && !w.flush_failed {
+                        w.short_log = Some((*start, *end, i));
+                    }
+                }
             }
             EventKind::CheckpointLoaded { seq } => {
                 last_checkpoint.insert(node, *seq);
@@ -56,6 +94,42 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
             }
             EventKind::JournalAppend { term, seq, .. } => {
                 appended.insert((*term, *seq), e.at_us);
+                let short = writing
+                    .get(node)
+                    .filter(|w| w.term == *term)
+                    .and_then(|w| w.short_log);
+                if let Some((start, end, at)) = short.filter(|s| *seq >= s.1) {
+                    return Some(Breach::at(
+                        events,
+                        at,
+                        format!(
+                            "{node} completed log {start}..{end} with {} entries and went on \
+                             writing (seq {seq}); a log holds {log_entries} entries \
+                             (master.journal.log.size.bytes.max)",
+                            end - start
+                        ),
+                    ));
+                }
+            }
+            EventKind::JournalFlush { term, from, ok, .. }
+                if writing.get(node).is_some_and(|w| w.term == *term) =>
+            {
+                let w = writing.get_mut(node).expect("just checked");
+                if *ok && from.saturating_sub(w.log_start) >= log_entries {
+                    return Some(Breach::at(
+                        events,
+                        i,
+                        format!(
+                            "{node} flushed seq {from} into its log from seq {}, which already \
+                             held {log_entries} entries (master.journal.log.size.bytes.max)",
+                            w.log_start
+                        ),
+                    ));
+                }
+                w.flush_failed |= !*ok;
+                if let EventKind::JournalFlush { to, ok: true, .. } = &e.kind {
+                    flushed.push((e.at_us, *term, *to));
+                }
             }
             EventKind::JournalFlush {
                 term, to, ok: true, ..
@@ -85,4 +159,12 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
         }
     }
     None
+}
+
+/// A primary's log writer, as rule 3 follows it.
+struct Writer {
+    term: u64,
+    log_start: u64,
+    flush_failed: bool,
+    short_log: Option<(u64, u64, usize)>,
 }

@@ -278,6 +278,12 @@ impl LogWriter {
             let fencing = self.options.fencing();
             self.log = create_log(&self.ufs, &self.holder, self.flushed_end, fencing).await?;
             self.log_open = true;
+            self.history.record(
+                &self.node,
+                EventKind::LogCreated {
+                    start: self.log.start,
+                },
+            );
         }
         Ok(())
     }
@@ -309,12 +315,8 @@ impl LogWriter {
         };
         match result {
             Ok(()) => {
-                self.history.record(
-                    &self.node,
-                    EventKind::LogCompleted {
-                        path: log_path(start, end),
-                    },
-                );
+                self.history
+                    .record(&self.node, EventKind::LogCompleted { start, end });
                 Ok(())
             }
             Err(UfsError::NotFound) => {

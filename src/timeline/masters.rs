@@ -248,7 +248,9 @@ fn journal_event(node: &str, e: &Event, row: &mut Row, highlighted: &[u64]) {
             "gx",
             format!("was fenced off the journal (its term {term} log taken over)"),
         ),
-        EventKind::LogCompleted { path } => mark("◆", "gl", format!("completed log {path}")),
+        EventKind::LogCompleted { start, end } => {
+            mark("◆", "gl", format!("completed log {start}..{end}"))
+        }
         EventKind::JournalGap { expected, found } => mark(
             "!",
             "gx",
