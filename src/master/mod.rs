@@ -405,7 +405,8 @@ pub async fn run(setup: MasterSetup) {
         master.status.lock().unwrap().elected = None;
         primary::demote(&master, &reason).await;
         if reason == primary::EXITED {
-            zk.close().await;
+            // `demote` killed the process, as Alluxio's fatal error exits the JVM: the session
+            // is not closed, and its znodes stay until ZooKeeper expires it.
             return;
         }
         election.leave(&mine).await;

@@ -160,11 +160,6 @@ impl ZkClient {
         }
     }
 
-    /// Ends the session (deleting its ephemeral znodes) and stops pinging.
-    pub async fn close(&self) {
-        self.pinger.abort();
-        let _ = self.call(ZkOp::Close).await;
-    }
 }
 
 impl Drop for ZkClient {

@@ -51,8 +51,6 @@ pub enum ZkOp {
     Exists { path: String, watch: bool },
     /// A znode's children with their metadata, optionally leaving a one-shot child watch.
     GetChildren { path: String, watch: bool },
-    /// End the session now, deleting its ephemeral znodes.
-    Close,
 }
 
 /// A request: the session, a per-session request id (retries reuse it, and the server answers a
@@ -73,7 +71,6 @@ pub enum ZkReply {
     Deleted,
     Stat(Option<Stat>),
     Children(Vec<(String, Stat)>),
-    Closed,
 }
 
 /// A failed answer.

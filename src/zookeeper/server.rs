@@ -317,10 +317,6 @@ impl State {
         match op {
             ZkOp::Connect { .. } => unreachable!("handled before"),
             ZkOp::Ping => Ok(ZkReply::Pong),
-            ZkOp::Close => {
-                self.close_session(session);
-                Ok(ZkReply::Closed)
-            }
             ZkOp::Create {
                 path,
                 data: _,
