@@ -1079,3 +1079,68 @@ fn journal_housekeeping_logs_rotate_at_their_size() {
         None
     );
 }
+
+#[test]
+fn worker_registry_the_final_primary_lists_exactly_its_live_workers() {
+    use ftsim::check::worker_registry;
+    let o = Options {
+        workers: 1,
+        ..options()
+    };
+    // worker-0 registers with master-0 (primary from 10 ms) under id 5.
+    let base = insert(
+        clean(),
+        ev(
+            50,
+            "master-0",
+            EventKind::WorkerRegistered {
+                worker_id: 5,
+                worker: "worker-0".into(),
+            },
+        ),
+    );
+    let listing = |h: Vec<Event>, workers: Option<Vec<(u64, String)>>| {
+        insert(
+            h,
+            ev(2001, "master-0", EventKind::FinalWorkerList { workers }),
+        )
+    };
+    let worker0 = || vec![(5, "worker-0".to_string())];
+    assert_eq!(
+        worker_registry::PROPERTY.violation(&listing(base.clone(), Some(worker0())), &o),
+        None
+    );
+    // Listed under an id it never registered.
+    let v = worker_registry::PROPERTY
+        .violation(
+            &listing(base.clone(), Some(vec![(6, "worker-0".into())])),
+            &o,
+        )
+        .expect("an unregistered id");
+    assert!(v.detail.contains("never registered"), "{}", v.detail);
+    // A live, registered worker left out.
+    let v = worker_registry::PROPERTY
+        .violation(&listing(base.clone(), Some(vec![])), &o)
+        .expect("a missing worker");
+    assert!(v.detail.contains("lacks worker-0"), "{}", v.detail);
+    // Refused long after safe mode.
+    let v = worker_registry::PROPERTY
+        .violation(&listing(base.clone(), None), &o)
+        .expect("refused after safe mode");
+    assert!(
+        v.detail.contains("after its safe mode ended"),
+        "{}",
+        v.detail
+    );
+    // A worker that crashed long before the end is still listed (it restarted, unregistered).
+    let crashed = insert(base, ev(60, "worker-0", EventKind::NodeCrash));
+    let o_short = Options {
+        master_worker_timeout_ms: 100,
+        master_lost_worker_detection_interval_ms: 100,
+        ..o.clone()
+    };
+    let v = worker_registry::PROPERTY
+        .violation(&listing(crashed, Some(worker0())), &o_short)
+        .expect("a dead worker still listed");
+    assert!(v.detail.contains("down since"), "{}", v.detail);
+}

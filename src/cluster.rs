@@ -254,6 +254,21 @@ impl Cluster {
         }
     }
 
+    /// The workers master `index` knows (`GetWorkerList`, which Alluxio's clients ask before
+    /// writing blocks), or `None` if it refused or did not answer within `limit`.
+    pub async fn worker_list_within(
+        &self,
+        index: usize,
+        limit: Duration,
+    ) -> Option<Vec<(u64, String)>> {
+        let addr = Role::Master(index).addr();
+        let request = MasterRequest(MasterOp::GetWorkerList);
+        match call_within(&self.admin, addr, request, limit).await {
+            Ok(Ok(MasterReply::Workers(workers))) => Some(workers),
+            _ => None,
+        }
+    }
+
     /// The master that reports itself primary with the highest term, if any.
     pub async fn primary(&self) -> Option<usize> {
         let mut best: Option<(u64, usize)> = None;

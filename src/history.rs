@@ -114,6 +114,10 @@ pub enum EventKind {
         digest: u64,
     },
 
+    /// At the end of the run, a master that reported itself primary was asked for the workers it
+    /// knows: `None` when it refused (safe mode, no longer primary) or did not answer.
+    FinalWorkerList { workers: Option<Vec<(u64, String)>> },
+
     // ---- workers ----
     /// The worker got an id from the primary.
     WorkerGotId { worker_id: u64 },

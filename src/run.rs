@@ -259,6 +259,15 @@ pub async fn finish(cluster: Cluster) -> Vec<Event> {
                 digest: s.digest,
             };
             history.record(&Role::Master(index).name(), kind);
+            if s.primary {
+                // What a client writing a block would be told: `worker_registry` compares it
+                // with the registrations this primary recorded.
+                let workers = cluster.worker_list_within(index, limit).await;
+                history.record(
+                    &Role::Master(index).name(),
+                    EventKind::FinalWorkerList { workers },
+                );
+            }
         }
     }
     let files = cluster.journal_files();

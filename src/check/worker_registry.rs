@@ -154,6 +154,127 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
             );
         }
     }
+    final_list(events, options, primary, term_start, end)
+}
+
+/// Rule 5: the worker list the final primary gives at the end (what a client writing a block is
+/// told) once its safe mode is over: every worker in it registered with this primary in its
+/// final term under that id and not lost since, each once; every worker that is up is in it
+/// under the id it last registered; and no worker that went down (crashed or exited) more than
+/// `master.worker.timeout` and two lost-worker checks before, counted from the heal, is in it.
+fn final_list(
+    events: &[Event],
+    options: &Options,
+    primary: &str,
+    term_start: usize,
+    end: usize,
+) -> Option<Breach> {
+    let (at, listed) = events[end..]
+        .iter()
+        .enumerate()
+        .find_map(|(i, e)| match &e.kind {
+            EventKind::FinalWorkerList { workers } if e.node == primary => Some((end + i, workers)),
+            _ => None,
+        })?;
+    let fail = |detail: String| Some(Breach::at(events, at, detail));
+    let probe_us = events[at].at_us;
+    let safe_mode_end =
+        events[term_start].at_us + options.master_worker_connect_wait_time_ms * 1000;
+    let Some(listed) = listed else {
+        return (probe_us >= safe_mode_end).then(|| {
+            Breach::at(
+                events,
+                at,
+                format!(
+                    "the final primary {primary} refused its worker list {:.3} ms after its safe \
+                     mode ended",
+                    (probe_us - safe_mode_end) as f64 / 1000.0
+                ),
+            )
+        });
+    };
+    let term = &events[term_start..end];
+    // Per (id, worker): where this primary last registered it in the term, and whether it has
+    // marked that id lost since.
+    let registered = |id: u64, worker: &str| {
+        term.iter().rposition(|e| {
+            e.node == primary
+                && matches!(&e.kind, EventKind::WorkerRegistered { worker_id, worker: w } if *worker_id == id && w == worker)
+        })
+    };
+    let lost_after = |id: u64, from: usize| {
+        term[from..].iter().any(|e| {
+            e.node == primary
+                && matches!(e.kind, EventKind::WorkerLost { worker_id } if worker_id == id)
+        })
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    for (id, worker) in listed {
+        if !seen.insert(*id) {
+            return fail(format!("{primary}'s worker list holds id {id} twice"));
+        }
+        let Some(r) = registered(*id, worker) else {
+            return fail(format!(
+                "{primary}'s worker list holds {worker} under id {id}, which it never registered in its final term"
+            ));
+        };
+        if lost_after(*id, r) {
+            return fail(format!(
+                "{primary}'s worker list holds {worker} under id {id}, which it had marked lost"
+            ));
+        }
+        // Down since: the first crash or exit of the worker after this registration.
+        let down = term[r..].iter().find(|e| {
+            e.node == *worker
+                && matches!(e.kind, EventKind::NodeCrash | EventKind::WorkerExit { .. })
+        });
+        let heal = events
+            .iter()
+            .find(|e| matches!(&e.kind, EventKind::Phase { name } if name == "liveness"))
+            .map_or(0, |e| e.at_us);
+        if let Some(d) = down {
+            let due = d.at_us.max(heal)
+                + (options.master_worker_timeout_ms
+                    + 2 * options.master_lost_worker_detection_interval_ms)
+                    * 1000;
+            if probe_us > due {
+                return fail(format!(
+                    "{primary}'s worker list still holds {worker} under id {id}, down since \
+                     {:.3} ms: master.worker.timeout ({} ms) and two lost-worker checks have passed",
+                    d.at_us as f64 / 1000.0,
+                    options.master_worker_timeout_ms
+                ));
+            }
+        }
+    }
+    // Every worker that is up, under the id it last registered (rule 2 found it registered).
+    for worker in (0..options.workers).map(|i| Role::Worker(i).name()) {
+        let up = !events[..end]
+            .iter()
+            .rev()
+            .find_map(|e| match e.kind {
+                EventKind::WorkerExit { .. } | EventKind::NodeCrash if e.node == worker => {
+                    Some(true)
+                }
+                EventKind::NodeRestart if e.node == worker => Some(false),
+                _ => None,
+            })
+            .unwrap_or(false);
+        let last_id = term.iter().rev().find_map(|e| match &e.kind {
+            EventKind::WorkerRegistered {
+                worker_id,
+                worker: w,
+            } if e.node == primary && *w == worker => Some(*worker_id),
+            _ => None,
+        });
+        if let (true, Some(id)) = (up, last_id) {
+            if !listed.iter().any(|(i, w)| *i == id && *w == worker) {
+                return fail(format!(
+                    "{primary}'s worker list lacks {worker} (id {id}), which is up and registered"
+                ));
+            }
+        }
+    }
     None
 }
 

@@ -159,7 +159,6 @@ impl ZkClient {
             }
         }
     }
-
 }
 
 impl Drop for ZkClient {
