@@ -1144,3 +1144,57 @@ fn worker_registry_the_final_primary_lists_exactly_its_live_workers() {
         .expect("a dead worker still listed");
     assert!(v.detail.contains("down since"), "{}", v.detail);
 }
+
+#[test]
+fn zookeeper_session_primacy_survives_blips_under_the_session_policy() {
+    use ftsim::check::zookeeper_session;
+    use ftsim::history::ConnState;
+    let o = options();
+    let conn = |at_ms: u64, state: ConnState, session: u64| {
+        ev(at_ms, "master-0", EventKind::Connection { state, session })
+    };
+    let step_down = |at_ms: u64, reason: &str| {
+        ev(
+            at_ms,
+            "master-0",
+            EventKind::SteppedDown {
+                term: 1,
+                reason: reason.into(),
+            },
+        )
+    };
+    let with = |extra: Vec<Event>| extra.into_iter().fold(clean(), insert);
+    let connected = || conn(5, ConnState::Connected, 3);
+    // Reconnected to a new session: stepping down is right.
+    assert_eq!(
+        zookeeper_session::PROPERTY.violation(
+            &with(vec![
+                connected(),
+                conn(40, ConnState::Suspended, 3),
+                conn(41, ConnState::Reconnected, 4),
+                step_down(42, "zookeeper connection Reconnected"),
+            ]),
+            &o
+        ),
+        None
+    );
+    // Reconnected to its own session, or merely suspended: the policy rides it out.
+    for extra in [
+        vec![
+            connected(),
+            conn(40, ConnState::Suspended, 3),
+            conn(41, ConnState::Reconnected, 3),
+            step_down(42, "zookeeper connection Reconnected"),
+        ],
+        vec![
+            connected(),
+            conn(40, ConnState::Suspended, 3),
+            step_down(42, "zookeeper connection Suspended"),
+        ],
+    ] {
+        let v = zookeeper_session::PROPERTY
+            .violation(&with(extra), &o)
+            .expect("a needless step-down");
+        assert!(v.detail.contains("rides out"), "{}", v.detail);
+    }
+}

@@ -2,10 +2,14 @@
 //! really gone: ZooKeeper expired it, or the client was SUSPENDED for a whole session timeout
 //! (Curator's own expiry). A client that gives its session up early makes its process step down
 //! or give up a lock it still holds: a failover, or a retry storm, for nothing.
+//!
+//! Under the SESSION connection-error policy (the default), a primary also keeps its primacy
+//! through a SUSPENDED connection and through a RECONNECTED to the session it was elected with:
+//! it steps down for neither (the STANDARD policy, and bug B12, do).
 
 use super::{Breach, Check, Property};
 use crate::history::{ConnState, Event, EventKind};
-use crate::options::Options;
+use crate::options::{ConnectionErrorPolicy, Options};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The property, as the table in [`super::PROPERTIES`] lists it.
@@ -20,6 +24,11 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
     // Per node: the session it holds, and since when it is suspended.
     let mut session: BTreeMap<&str, u64> = BTreeMap::new();
     let mut suspended: BTreeMap<&str, u64> = BTreeMap::new();
+    // Per node: the session of its latest CONNECTED, and the session of a RECONNECTED that is
+    // its latest connection event.
+    let mut connected: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut reconnected: BTreeMap<&str, u64> = BTreeMap::new();
+    let session_policy = options.connection_error_policy() == ConnectionErrorPolicy::Session;
     for (i, e) in events.iter().enumerate() {
         let node = e.node.as_str();
         match &e.kind {
@@ -29,6 +38,31 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
             EventKind::NodeCrash | EventKind::NodeRestart => {
                 session.remove(node);
                 suspended.remove(node);
+                connected.remove(node);
+                reconnected.remove(node);
+            }
+            EventKind::SteppedDown { reason, .. } if session_policy => {
+                let blip = if reason.contains("Suspended") {
+                    Some("a SUSPENDED connection")
+                } else if reason.contains("Reconnected")
+                    && reconnected
+                        .get(node)
+                        .is_some_and(|s| connected.get(node) == Some(s))
+                {
+                    Some("a RECONNECTED to its own session")
+                } else {
+                    None
+                };
+                if let Some(blip) = blip {
+                    return Some(Breach::at(
+                        events,
+                        i,
+                        format!(
+                            "{node} stepped down for {blip}, which the SESSION connection-error \
+                             policy rides out"
+                        ),
+                    ));
+                }
             }
             EventKind::Connection {
                 state: ConnState::Lost,
@@ -62,6 +96,18 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
             EventKind::Connection { state, session: s } => {
                 if *s != 0 {
                     session.insert(node, *s);
+                }
+                match state {
+                    ConnState::Connected => {
+                        connected.insert(node, *s);
+                        reconnected.remove(node);
+                    }
+                    ConnState::Reconnected => {
+                        reconnected.insert(node, *s);
+                    }
+                    _ => {
+                        reconnected.remove(node);
+                    }
                 }
                 if *state == ConnState::Suspended {
                     suspended.entry(node).or_insert(e.at_us);
