@@ -1198,3 +1198,61 @@ fn zookeeper_session_primacy_survives_blips_under_the_session_policy() {
         assert!(v.detail.contains("rides out"), "{}", v.detail);
     }
 }
+
+#[test]
+fn zookeeper_session_timers_start_over_when_the_quorum_returns() {
+    use ftsim::check::zookeeper_session;
+    let o = options();
+    let timeout_ms = o.zookeeper_session_timeout_ms;
+    let fault = |at_ms: u64, healed: bool| {
+        ev(
+            at_ms,
+            "nemesis",
+            EventKind::Fault {
+                kind: "zookeeper-unavailable".into(),
+                fault: "zookeeper-unavailable".into(),
+                healed,
+            },
+        )
+    };
+    let expiry = |at_ms: u64| {
+        ev(
+            at_ms,
+            "zookeeper",
+            EventKind::SessionExpired {
+                session: 3,
+                owner: "client-0".into(),
+            },
+        )
+    };
+    let with = |extra: Vec<Event>| extra.into_iter().fold(clean(), insert);
+    assert_eq!(
+        zookeeper_session::PROPERTY.violation(
+            &with(vec![
+                fault(100, false),
+                fault(200, true),
+                expiry(201 + timeout_ms)
+            ]),
+            &o
+        ),
+        None
+    );
+    let v = zookeeper_session::PROPERTY
+        .violation(
+            &with(vec![
+                fault(100, false),
+                fault(200, true),
+                expiry(199 + timeout_ms),
+            ]),
+            &o,
+        )
+        .expect("an expiry before the restarted timer ran out");
+    assert!(v.detail.contains("must start over"), "{}", v.detail);
+    let v = zookeeper_session::PROPERTY
+        .violation(
+            &with(vec![fault(100, false), expiry(150), fault(200, true)]),
+            &o,
+        )
+        .expect("an expiry without quorum");
+    assert!(v.detail.contains("lost its quorum"), "{}", v.detail);
+}

@@ -6,6 +6,10 @@
 //! Under the SESSION connection-error policy (the default), a primary also keeps its primacy
 //! through a SUSPENDED connection and through a RECONNECTED to the session it was elected with:
 //! it steps down for neither (the STANDARD policy, and bug B12, do).
+//!
+//! And ZooKeeper itself expires no session while it has lost its quorum, and restarts every
+//! session's timer when the quorum comes back: no session expires within a session timeout of
+//! that (as ZooKeeper's new leader does), or every client would lose its session at once.
 
 use super::{Breach, Check, Property};
 use crate::history::{ConnState, Event, EventKind};
@@ -29,11 +33,50 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
     let mut connected: BTreeMap<&str, u64> = BTreeMap::new();
     let mut reconnected: BTreeMap<&str, u64> = BTreeMap::new();
     let session_policy = options.connection_error_policy() == ConnectionErrorPolicy::Session;
+    // ZooKeeper's quorum: injected outages in force, and when the last one ended.
+    let mut outages = 0u32;
+    let mut back_at: Option<u64> = None;
+    // An injected expiry just recorded: (owner, when).
+    let mut forced: Option<(&str, u64)> = None;
     for (i, e) in events.iter().enumerate() {
         let node = e.node.as_str();
         match &e.kind {
-            EventKind::SessionExpired { session, .. } => {
+            EventKind::Fault { kind, healed, .. } if kind == "zookeeper-unavailable" => {
+                if *healed {
+                    outages = outages.saturating_sub(1);
+                    if outages == 0 {
+                        back_at = Some(e.at_us);
+                    }
+                } else {
+                    outages += 1;
+                }
+            }
+            EventKind::FaultTookEffect { fault, node: owner } if fault == "session-expiry" => {
+                forced = Some((owner.as_str(), e.at_us));
+            }
+            EventKind::SessionExpired { session, owner } => {
                 expired.insert(*session);
+                let injected = forced == Some((owner.as_str(), e.at_us));
+                let early = back_at.filter(|b| e.at_us < b + timeout_us && !injected);
+                if outages > 0 || early.is_some() {
+                    return Some(Breach::at(
+                        events,
+                        i,
+                        match early {
+                            Some(b) if outages == 0 => format!(
+                                "ZooKeeper expired {owner}'s session {session} {:.3} ms after its \
+                                 quorum came back, within the session timeout ({} ms): the \
+                                 timers must start over",
+                                (e.at_us - b) as f64 / 1000.0,
+                                options.zookeeper_session_timeout_ms
+                            ),
+                            _ => format!(
+                                "ZooKeeper expired {owner}'s session {session} while it had lost \
+                                 its quorum"
+                            ),
+                        },
+                    ));
+                }
             }
             EventKind::NodeCrash | EventKind::NodeRestart => {
                 session.remove(node);
