@@ -1,19 +1,9 @@
 //! The command line, end to end: the binary is run as a user runs it. A failure's printed replay
 //! command must reproduce the same failure; bad input is a usage error (exit 2), never a panic.
 
-use std::process::Command;
-
-fn ftsim(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_ftsim"))
-        .args(args)
-        .output()
-        .expect("the ftsim binary runs");
-    (
-        out.status.code().expect("exited, not killed by a signal"),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+#[path = "process.rs"]
+mod process;
+use process::ftsim;
 
 fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))

@@ -3,6 +3,10 @@
 //! faults, the violation marked at its first breaking event with its operations highlighted, the
 //! replay command, and the same bytes from two runs of one seed.
 
+#[path = "process.rs"]
+mod process;
+use process::ftsim;
+
 use ftsim::reproduction::Reproduction;
 use ftsim::run::Outcome;
 use ftsim::schedule::ScheduleFile;
@@ -126,18 +130,6 @@ fn the_same_seed_gives_the_same_file_byte_for_byte() {
     let x = timeline::rerun(7, &model).unwrap();
     let y = timeline::rerun(7, &model).unwrap();
     assert!(x == y, "two runs of swarm seed 7 drew different pages");
-}
-
-fn ftsim(args: &[&str]) -> (i32, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ftsim"))
-        .args(args)
-        .output()
-        .expect("the ftsim binary runs");
-    (
-        out.status.code().expect("exited, not killed by a signal"),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 /// `run --timeline` writes one page, `explore --timelines` one per failed seed, and a path that
