@@ -13,7 +13,8 @@
 //! - `catalogue_bugs_are_caught`: every planted bug is still caught by its invariant within
 //!   twice the catalogue's budget (`sims/catalogue.rs`). The switches' code runs only with a
 //!   bug planted; a mutant that breaks a switch, or a checker's hold on it, is caught here. The
-//!   doubled budget keeps a mutant that merely moves a bug's window from counting as caught.
+//!   doubled budget makes it unlikely that a mutant which merely moves a bug's window (a bug
+//!   found later than its budget) counts as caught.
 //! - `pinned_schedules_pass`: every scripted fixture (`fixtures/schedules/`) and pinned
 //!   regression (`regressions/`) recorded against the correct model breaks no invariant.
 //!
