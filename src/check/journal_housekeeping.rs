@@ -106,7 +106,7 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
                             "{node} completed log {start}..{end} with {} entries and went on \
                              writing (seq {seq}); a log holds {log_entries} entries \
                              (master.journal.log.size.bytes.max)",
-                            end - start
+                            end.saturating_sub(start)
                         ),
                     ));
                 }
