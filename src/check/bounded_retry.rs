@@ -82,10 +82,8 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
 
     // op_id -> (invoke index, invoke time)
     let mut open: BTreeMap<u64, (usize, u64)> = BTreeMap::new();
-    // op_id -> the latest attempt's start
-    let mut last_attempt: BTreeMap<u64, u64> = BTreeMap::new();
-    // op_id -> attempts so far
-    let mut attempts: BTreeMap<u64, u32> = BTreeMap::new();
+    // op_id -> (attempts so far, the latest one's start)
+    let mut attempts: BTreeMap<u64, (u32, u64)> = BTreeMap::new();
     for (i, e) in events.iter().enumerate() {
         match &e.kind {
             EventKind::Invoke { op_id, .. } => {
@@ -105,9 +103,10 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
             EventKind::Attempt { op_id, .. } => {
                 // Counted here, not read from the event: the client's own numbering is not
                 // evidence of how many attempts it made.
-                let attempt = attempts.entry(*op_id).or_insert(0);
-                *attempt += 1;
-                let attempt = *attempt;
+                let (count, latest) = attempts.entry(*op_id).or_insert((0, e.at_us));
+                let previous = (*count > 0).then_some(*latest);
+                (*count, *latest) = (*count + 1, e.at_us);
+                let attempt = *count;
                 if attempt > attempts_allowed {
                     return Some(Breach::at(
                         events,
@@ -118,9 +117,8 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
                         ),
                     ));
                 }
-                let previous = last_attempt.insert(*op_id, e.at_us);
                 let invoked = open.get(op_id).map(|o| o.1);
-                if let (Some(previous), Some(invoked), true) = (previous, invoked, attempt >= 2) {
+                if let (Some(previous), Some(invoked)) = (previous, invoked) {
                     let sleep_us = backoff_sleep_ms(options, attempt - 1) * 1000;
                     let cut_short =
                         e.at_us >= invoked + options.user_rpc_retry_max_duration_ms * 1000;
@@ -158,7 +156,6 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
                 }
             }
             EventKind::Ok { op_id, .. } | EventKind::Fail { op_id, .. } => {
-                last_attempt.remove(op_id);
                 attempts.remove(op_id);
                 if let Some((_, start)) = open.remove(op_id) {
                     let took = active(&e.node, start, e.at_us);

@@ -141,6 +141,15 @@ fn believers_step<'a>(believes: &mut BTreeSet<&'a str>, e: &'a Event) {
     }
 }
 
+/// Each event, with whether its node believes it is primary once the event has happened.
+fn with_belief(events: &[Event]) -> impl Iterator<Item = (&Event, bool)> {
+    let mut believes = BTreeSet::new();
+    events.iter().map(move |e| {
+        believers_step(&mut believes, e);
+        (e, believes.contains(e.node.as_str()))
+    })
+}
+
 fn overlapping_beliefs(events: &[Event]) -> u64 {
     let mut believes = BTreeSet::new();
     let mut n = 0;
@@ -156,16 +165,14 @@ fn overlapping_beliefs(events: &[Event]) -> u64 {
 }
 
 fn suspensions_ridden_out(events: &[Event]) -> u64 {
-    let mut believes = BTreeSet::new();
     // Primaries whose connection is suspended, with the session they had; then those that came
     // back with it, until they acknowledge a write as primary (which counts).
     let mut suspended: BTreeMap<&str, u64> = BTreeMap::new();
     let mut back: BTreeSet<&str> = BTreeSet::new();
     let mut n = 0;
-    for e in events {
-        believers_step(&mut believes, e);
+    for (e, primary) in with_belief(events) {
         let node = e.node.as_str();
-        if !believes.contains(node) {
+        if !primary {
             suspended.remove(node);
             back.remove(node);
             continue;
@@ -196,15 +203,13 @@ fn suspensions_ridden_out(events: &[Event]) -> u64 {
 }
 
 fn flush_failures_recovered(events: &[Event]) -> u64 {
-    let mut believes = BTreeSet::new();
     // Per primary: the term and first sequence number of its earliest failed flush not yet
     // followed by an acknowledgement past it.
     let mut failed: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
     let mut n = 0;
-    for e in events {
-        believers_step(&mut believes, e);
+    for (e, primary) in with_belief(events) {
         let node = e.node.as_str();
-        if !believes.contains(node) {
+        if !primary {
             failed.remove(node);
             continue;
         }

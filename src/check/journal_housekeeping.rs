@@ -111,10 +111,13 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
                     ));
                 }
             }
-            EventKind::JournalFlush { term, from, ok, .. }
-                if writing.get(node).is_some_and(|w| w.term == *term) =>
-            {
-                let w = writing.get_mut(node).expect("just checked");
+            EventKind::JournalFlush { term, from, to, ok } => {
+                if *ok {
+                    flushed.push((e.at_us, *term, *to));
+                }
+                let Some(w) = writing.get_mut(node).filter(|w| w.term == *term) else {
+                    continue;
+                };
                 if *ok && from.saturating_sub(w.log_start) >= log_entries {
                     return Some(Breach::at(
                         events,
@@ -127,13 +130,7 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
                     ));
                 }
                 w.flush_failed |= !*ok;
-                if let EventKind::JournalFlush { to, ok: true, .. } = &e.kind {
-                    flushed.push((e.at_us, *term, *to));
-                }
             }
-            EventKind::JournalFlush {
-                term, to, ok: true, ..
-            } => flushed.push((e.at_us, *term, *to)),
             EventKind::JournalGc { logs, .. } => {
                 for &(start, end) in logs {
                     let last_append = (flushed.iter().rev())

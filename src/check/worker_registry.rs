@@ -3,9 +3,9 @@
 //!
 //! 1. Within one primary's term no worker id is registered by two different workers (an id
 //!    credited to the wrong worker: bug B7's sequential ids restarting at a new primary).
-//! 2. At the end, every worker that did not exit is registered with the final primary in its
-//!    final term, and not marked lost since (a worker that stays up but silent, bug B13, or one
-//!    whose heartbeats are credited to another).
+//! 2. At the end, every worker that is up (it has not exited or crashed since it last started)
+//!    is registered with the final primary in its final term, and not marked lost since (a
+//!    worker that stays up but silent, bug B13, or one whose heartbeats are credited to another).
 //! 3. A worker exits only once it has gone without a successful registration or heartbeat for
 //!    longer than `worker.block.heartbeat.timeout`, and its account of that silence agrees with
 //!    the registrations it recorded (a worker that gives up early takes itself out of a cluster
@@ -107,17 +107,22 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
     let term_start = events[..end]
         .iter()
         .rposition(|e| e.node == primary && matches!(e.kind, EventKind::BecamePrimary { .. }))?;
+    // The workers that are up (neither exited nor crashed since their last start), with the id
+    // the final primary registered them under: rule 5 looks for them in its worker list.
+    let mut live: Vec<(String, u64)> = vec![];
     for worker in (0..options.workers).map(|i| Role::Worker(i).name()) {
-        let exited = events
+        let down = events[..end]
             .iter()
             .rev()
             .find_map(|e| match e.kind {
-                EventKind::WorkerExit { .. } if e.node == worker => Some(true),
+                EventKind::WorkerExit { .. } | EventKind::NodeCrash if e.node == worker => {
+                    Some(true)
+                }
                 EventKind::NodeRestart if e.node == worker => Some(false),
                 _ => None,
             })
             .unwrap_or(false);
-        if exited {
+        if down {
             continue;
         }
         let registered = events[term_start..end]
@@ -140,21 +145,24 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
                 .skip(at.unwrap_or(0))
                 .any(|e| e.node == primary && matches!(e.kind, EventKind::WorkerLost { worker_id } if worker_id == id))
         });
-        if registered.is_none() || lost_since {
-            return fail(
-                final_phase,
-                format!(
-                    "{worker} is up but {} with the final primary {primary}",
-                    if lost_since {
-                        "was marked lost since it registered"
-                    } else {
-                        "never registered"
-                    }
-                ),
-            );
+        match registered {
+            Some(id) if !lost_since => live.push((worker, id)),
+            _ => {
+                return fail(
+                    final_phase,
+                    format!(
+                        "{worker} is up but {} with the final primary {primary}",
+                        if lost_since {
+                            "was marked lost since it registered"
+                        } else {
+                            "never registered"
+                        }
+                    ),
+                )
+            }
         }
     }
-    final_list(events, options, primary, term_start, end)
+    final_list(events, options, primary, term_start, end, &live)
 }
 
 /// Rule 5: the worker list the final primary gives at the end (what a client writing a block is
@@ -168,6 +176,7 @@ fn final_list(
     primary: &str,
     term_start: usize,
     end: usize,
+    live: &[(String, u64)],
 ) -> Option<Breach> {
     let (at, listed) = events[end..]
         .iter()
@@ -208,6 +217,10 @@ fn final_list(
                 && matches!(e.kind, EventKind::WorkerLost { worker_id } if worker_id == id)
         })
     };
+    let heal = events
+        .iter()
+        .find(|e| matches!(&e.kind, EventKind::Phase { name } if name == "liveness"))
+        .map_or(0, |e| e.at_us);
     let mut seen = std::collections::BTreeSet::new();
     for (id, worker) in listed {
         if !seen.insert(*id) {
@@ -228,10 +241,6 @@ fn final_list(
             e.node == *worker
                 && matches!(e.kind, EventKind::NodeCrash | EventKind::WorkerExit { .. })
         });
-        let heal = events
-            .iter()
-            .find(|e| matches!(&e.kind, EventKind::Phase { name } if name == "liveness"))
-            .map_or(0, |e| e.at_us);
         if let Some(d) = down {
             let due = d.at_us.max(heal)
                 + (options.master_worker_timeout_ms
@@ -247,33 +256,14 @@ fn final_list(
             }
         }
     }
-    // Every worker that is up, under the id it last registered (rule 2 found it registered).
-    for worker in (0..options.workers).map(|i| Role::Worker(i).name()) {
-        let up = !events[..end]
-            .iter()
-            .rev()
-            .find_map(|e| match e.kind {
-                EventKind::WorkerExit { .. } | EventKind::NodeCrash if e.node == worker => {
-                    Some(true)
-                }
-                EventKind::NodeRestart if e.node == worker => Some(false),
-                _ => None,
-            })
-            .unwrap_or(false);
-        let last_id = term.iter().rev().find_map(|e| match &e.kind {
-            EventKind::WorkerRegistered {
-                worker_id,
-                worker: w,
-            } if e.node == primary && *w == worker => Some(*worker_id),
-            _ => None,
-        });
-        if let (true, Some(id)) = (up, last_id) {
-            if !listed.iter().any(|(i, w)| *i == id && *w == worker) {
-                return fail(format!(
-                    "{primary}'s worker list lacks {worker} (id {id}), which is up and registered"
-                ));
-            }
-        }
+    // Every worker that is up, under the id it registered (rule 2 found it registered).
+    if let Some((worker, id)) = live
+        .iter()
+        .find(|(w, id)| !listed.iter().any(|(i, l)| i == id && l == w))
+    {
+        return fail(format!(
+            "{primary}'s worker list lacks {worker} (id {id}), which is up and registered"
+        ));
     }
     None
 }
