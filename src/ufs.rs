@@ -232,7 +232,7 @@ impl<R: Content> UfsServer<R> {
                         .flush_delay_ms
                         .get(node_of(holder))
                         .copied();
-                    if let Some(ms) = delay.filter(|ms| *ms > 0) {
+                    if let Some(ms) = delay {
                         store.faults.took_effect("flush-slow", node_of(holder));
                         sleep(Duration::from_millis(ms)).await;
                     }

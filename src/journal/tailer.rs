@@ -232,7 +232,9 @@ impl Tailer {
                     return Err(UfsError::Failed);
                 }
                 if recover_lease {
-                    let done = if replica.next_seq.max(before) == start && records.is_empty() {
+                    // Nothing in it the replica lacked (it was empty: records would have moved the
+                    // replica past `start`): delete it; else complete it where the replica ends.
+                    let done = if replica.next_seq.max(before) == start {
                         self.ufs.delete(&path).await
                     } else {
                         let end = replica.next_seq;

@@ -60,7 +60,6 @@ async fn still_leads(zk: &ZkClient, mine: &str) -> bool {
     let Ok(ZkReply::Children(children)) = zk
         .call(ZkOp::GetChildren {
             path: ELECTION_PATH.into(),
-            watch: false,
         })
         .await
     else {

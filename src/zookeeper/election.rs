@@ -54,7 +54,6 @@ impl Election {
             .zk
             .call(ZkOp::GetChildren {
                 path: self.path.clone(),
-                watch: false,
             })
             .await?
         {
@@ -95,7 +94,6 @@ impl Election {
             .zk
             .call(ZkOp::GetChildren {
                 path: self.path.clone(),
-                watch: false,
             })
             .await?
         else {
@@ -146,7 +144,6 @@ pub async fn leader_candidates(
     match zk
         .call(ZkOp::GetChildren {
             path: leader_path.to_string(),
-            watch: false,
         })
         .await
     {

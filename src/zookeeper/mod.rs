@@ -20,8 +20,6 @@ pub use server::{ZkControl, ZooKeeperServer};
 pub struct Stat {
     /// Creation time on the server's clock, in simulated microseconds.
     pub ctime_us: u64,
-    /// The transaction id that created it.
-    pub czxid: u64,
     /// The session owning it, for an ephemeral znode.
     pub ephemeral_owner: Option<u64>,
 }
@@ -50,7 +48,7 @@ pub enum ZkOp {
     /// A znode's metadata, optionally leaving a one-shot watch for its creation or deletion.
     Exists { path: String, watch: bool },
     /// A znode's children with their metadata, optionally leaving a one-shot child watch.
-    GetChildren { path: String, watch: bool },
+    GetChildren { path: String },
 }
 
 /// A request: the session, a per-session request id (retries reuse it, and the server answers a
@@ -92,7 +90,6 @@ crate::net::rpc_request!(ZkRequest => Result<ZkReply, ZkError>, 0x2181);
 pub enum WatchKind {
     NodeCreated,
     NodeDeleted,
-    ChildrenChanged,
 }
 
 /// A watch notification, pushed by the server to the session's notify address.

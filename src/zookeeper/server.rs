@@ -7,6 +7,7 @@ use madsim::net::Endpoint;
 use madsim::time::{sleep, Instant};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
+use std::ops::Bound;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -34,14 +35,11 @@ struct Znode {
 
 #[derive(Default)]
 struct State {
-    zxid: u64,
     next_session: u64,
     sessions: BTreeMap<u64, Session>,
     nodes: BTreeMap<String, Znode>,
     /// path -> sessions watching it for creation or deletion.
     node_watches: BTreeMap<String, BTreeSet<u64>>,
-    /// path -> sessions watching its children.
-    child_watches: BTreeMap<String, BTreeSet<u64>>,
     /// Notifications to push, filled under the lock and sent after it.
     outbox: Vec<(SocketAddr, WatchEvent)>,
 }
@@ -94,7 +92,6 @@ impl ZooKeeperServer {
             Znode {
                 stat: Stat {
                     ctime_us: 0,
-                    czxid: 0,
                     ephemeral_owner: None,
                 },
                 next_seq: 0,
@@ -251,11 +248,7 @@ impl ZooKeeperServer {
 
 impl State {
     fn fire(&mut self, path: &str, kind: WatchKind) {
-        let watches = match kind {
-            WatchKind::ChildrenChanged => &mut self.child_watches,
-            _ => &mut self.node_watches,
-        };
-        let Some(sessions) = watches.remove(path) else {
+        let Some(sessions) = self.node_watches.remove(path) else {
             return;
         };
         for id in sessions {
@@ -279,9 +272,7 @@ impl State {
                     s.ephemerals.remove(path);
                 }
             }
-            self.zxid += 1;
             self.fire(path, WatchKind::NodeDeleted);
-            self.fire(parent(path), WatchKind::ChildrenChanged);
         }
     }
 
@@ -291,13 +282,13 @@ impl State {
                 self.delete_node(&path);
             }
         }
-        for watches in [&mut self.node_watches, &mut self.child_watches] {
-            for set in watches.values_mut() {
-                set.remove(&id);
-            }
-            watches.retain(|_, s| !s.is_empty());
+        for set in self.node_watches.values_mut() {
+            set.remove(&id);
         }
+        self.node_watches.retain(|_, s| !s.is_empty());
     }
+    /// The nodes one level below `path`, by name (the range starts after `prefix`, which the root
+    /// itself equals).
 
     fn children(&self, path: &str) -> Vec<(String, Stat)> {
         let prefix = if path == "/" {
@@ -306,9 +297,9 @@ impl State {
             format!("{path}/")
         };
         self.nodes
-            .range(prefix.clone()..)
+            .range::<String, _>((Bound::Excluded(prefix.clone()), Bound::Unbounded))
             .take_while(|(p, _)| p.starts_with(&prefix))
-            .filter(|(p, _)| !p[prefix.len()..].contains('/') && p.len() > prefix.len())
+            .filter(|(p, _)| !p[prefix.len()..].contains('/'))
             .map(|(p, n)| (p[prefix.len()..].to_string(), n.stat.clone()))
             .collect()
     }
@@ -337,10 +328,8 @@ impl State {
                 if self.nodes.contains_key(&path) {
                     return Err(ZkError::NodeExists);
                 }
-                self.zxid += 1;
                 let stat = Stat {
                     ctime_us: ZooKeeperServer::now_us(),
-                    czxid: self.zxid,
                     ephemeral_owner: ephemeral.then_some(session),
                 };
                 self.nodes.insert(path.clone(), Znode { stat, next_seq: 0 });
@@ -352,7 +341,6 @@ impl State {
                         .insert(path.clone());
                 }
                 self.fire(&path, WatchKind::NodeCreated);
-                self.fire(&par, WatchKind::ChildrenChanged);
                 Ok(ZkReply::Created(path))
             }
             ZkOp::Delete { path } => {
@@ -374,15 +362,9 @@ impl State {
                 }
                 Ok(ZkReply::Stat(self.nodes.get(&path).map(|n| n.stat.clone())))
             }
-            ZkOp::GetChildren { path, watch } => {
+            ZkOp::GetChildren { path } => {
                 if !self.nodes.contains_key(&path) {
                     return Err(ZkError::NoNode);
-                }
-                if watch {
-                    self.child_watches
-                        .entry(path.clone())
-                        .or_default()
-                        .insert(session);
                 }
                 Ok(ZkReply::Children(self.children(&path)))
             }
