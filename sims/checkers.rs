@@ -40,6 +40,8 @@ fn replay(
         problem: None,
         digest_at,
         completed_end: 0,
+        deleted_logs: vec![],
+        deleted_checkpoints: vec![],
     }
 }
 
@@ -744,6 +746,7 @@ fn no_lost_entries_journal_gc_deletes_only_what_the_newest_checkpoint_covers() {
                 1500,
                 "master-0",
                 EventKind::JournalGc {
+                    started_us: 0,
                     logs: vec![log],
                     checkpoints: vec![],
                     covered,
@@ -957,7 +960,11 @@ fn journal_housekeeping_checkpoints_keep_their_period() {
 #[test]
 fn journal_housekeeping_gc_spares_logs_younger_than_its_threshold() {
     use ftsim::check::journal_housekeeping;
-    let o = options();
+    // A GC period short enough that rule 4 (the period) holds for every pass here.
+    let o = Options {
+        master_journal_gc_period_ms: 1,
+        ..options()
+    };
     let threshold_ms = o.master_journal_gc_threshold_ms;
     let gc_at = |at_ms: u64| {
         let h = insert(
@@ -991,6 +998,7 @@ fn journal_housekeeping_gc_spares_logs_younger_than_its_threshold() {
                 at_ms,
                 "master-0",
                 EventKind::JournalGc {
+                    started_us: at_ms * 1000,
                     logs: vec![(990, 1000)],
                     checkpoints: vec![],
                     covered: 1000,
@@ -1255,4 +1263,108 @@ fn zookeeper_session_timers_start_over_when_the_quorum_returns() {
         )
         .expect("an expiry without quorum");
     assert!(v.detail.contains("lost its quorum"), "{}", v.detail);
+}
+
+#[test]
+fn journal_housekeeping_gc_keeps_its_period() {
+    use ftsim::check::journal_housekeeping;
+    // master-0 became primary at 10 ms; its GC passes must begin a period apart, the first a
+    // period after that. A pass records checkpoints and logs apart, under one start.
+    let o = options();
+    let period_ms = o.master_journal_gc_period_ms;
+    let pass = |started_ms: u64, logs: Vec<(u64, u64)>, checkpoints: Vec<u64>| {
+        ev(
+            started_ms + 1,
+            "master-0",
+            EventKind::JournalGc {
+                started_us: started_ms * 1000,
+                logs,
+                checkpoints,
+                covered: 0,
+            },
+        )
+    };
+    let first = 10 + period_ms;
+    let ok = [
+        pass(first, vec![], vec![0]),
+        pass(first, vec![(0, 0)], vec![]),
+        pass(first + period_ms, vec![(0, 0)], vec![]),
+    ]
+    .into_iter()
+    .fold(clean(), insert);
+    assert_eq!(journal_housekeeping::PROPERTY.violation(&ok, &o), None);
+    let early_first = insert(clean(), pass(first - 1, vec![(0, 0)], vec![]));
+    let v = journal_housekeeping::PROPERTY
+        .violation(&early_first, &o)
+        .expect("a first pass within a period of promotion");
+    assert!(
+        v.detail.contains("master.journal.gc.period"),
+        "{}",
+        v.detail
+    );
+    let early_next = [
+        pass(first, vec![(0, 0)], vec![]),
+        pass(first + period_ms - 1, vec![(0, 0)], vec![]),
+    ]
+    .into_iter()
+    .fold(clean(), insert);
+    assert!(journal_housekeeping::PROPERTY
+        .violation(&early_next, &o)
+        .is_some());
+}
+
+#[test]
+fn no_lost_entries_every_deletion_the_storage_made_was_journal_gc() {
+    // The reader saw the storage delete log 0..1 and the checkpoint below seq 0; the journal ends
+    // with a checkpoint below seq 1, so GC may delete both.
+    let with_deleted = |h: Vec<Event>| {
+        let mut h = h;
+        for e in &mut h {
+            if let EventKind::JournalReplay {
+                checkpoint_seq,
+                deleted_logs,
+                deleted_checkpoints,
+                ..
+            } = &mut e.kind
+            {
+                *checkpoint_seq = 1;
+                *deleted_logs = vec![(0, 1)];
+                *deleted_checkpoints = vec![0];
+            }
+        }
+        h
+    };
+    let gc = |logs: Vec<(u64, u64)>, checkpoints: Vec<u64>| {
+        ev(
+            1500,
+            "master-0",
+            EventKind::JournalGc {
+                started_us: 1_500_000,
+                logs,
+                checkpoints,
+                covered: 1,
+            },
+        )
+    };
+    let unclaimed = with_deleted(clean());
+    let v = no_lost_entries::PROPERTY
+        .violation(&unclaimed, &options())
+        .expect("a deletion no GC pass made");
+    assert!(
+        v.detail.contains("completed log of entries 0 to 1"),
+        "{}",
+        v.detail
+    );
+    let logs_only = with_deleted(insert(clean(), gc(vec![(0, 1)], vec![])));
+    let v = no_lost_entries::PROPERTY
+        .violation(&logs_only, &options())
+        .expect("a checkpoint deletion no GC pass made");
+    assert!(v.detail.contains("checkpoint below seq 0"), "{}", v.detail);
+    let both = with_deleted(insert(clean(), gc(vec![(0, 1)], vec![0])));
+    let v = no_lost_entries::PROPERTY.violation(&both, &options());
+    assert!(
+        v.as_ref()
+            .is_none_or(|v| !v.detail.contains("no journal GC")),
+        "{v:?}"
+    );
 }

@@ -95,6 +95,8 @@ fn history(calls: Vec<Written>, journal: &[u64]) -> Vec<Event> {
         digest_at: vec![],
         order: journal.to_vec(),
         completed_end: 0,
+        deleted_logs: vec![],
+        deleted_checkpoints: vec![],
     };
     events.push(ev(replay_ms, "reader", replay));
     events

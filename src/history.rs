@@ -94,9 +94,12 @@ pub enum EventKind {
     CheckpointWritten { seq: u64 },
     /// A master loaded a checkpoint covering entries below `seq`.
     CheckpointLoaded { seq: u64 },
-    /// Journal GC deleted these logs (their ranges) and checkpoints (the seq each covers entries
-    /// below); `covered`: the newest checkpoint it found covers the entries below this seq.
+    /// Journal GC is about to delete these logs (their ranges) and checkpoints (the seq each
+    /// covers entries below); `covered`: the newest checkpoint it found covers the entries below
+    /// this seq; `started_us`: when the pass began (a pass records its checkpoints and its logs
+    /// apart, each only if there are any).
     JournalGc {
+        started_us: u64,
         logs: Vec<(u64, u64)>,
         checkpoints: Vec<u64>,
         covered: u64,
@@ -177,6 +180,10 @@ pub enum EventKind {
         order: Vec<u64>,
         /// Where the checkpoint and the completed logs end: what a standby can have replayed.
         completed_end: u64,
+        /// The completed logs (ranges) and checkpoints (the seq each covers entries below) that
+        /// the storage itself deleted during the run, whoever asked, in order.
+        deleted_logs: Vec<(u64, u64)>,
+        deleted_checkpoints: Vec<u64>,
     },
 }
 

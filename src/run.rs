@@ -272,7 +272,24 @@ pub async fn finish(cluster: Cluster) -> Vec<Event> {
     }
     let files = cluster.journal_files();
     let replay = reader::replay(&files);
-    let order = reader::entry_order(&files, &cluster.deleted_journal_files());
+    let deleted = cluster.deleted_journal_files();
+    let order = reader::entry_order(&files, &deleted);
+    // What the storage deleted, by name: `no_lost_entries` holds journal GC to account for it.
+    let deleted_in = |dir: &str| -> Vec<(u64, u64)> {
+        deleted
+            .iter()
+            .filter_map(|(path, _)| path.strip_prefix(dir)?.strip_prefix('/'))
+            .filter_map(crate::journal::parse_range)
+            .collect()
+    };
+    let deleted_logs = deleted_in(crate::journal::LOGS)
+        .into_iter()
+        .filter(|(_, end)| *end != crate::journal::IN_PROGRESS)
+        .collect();
+    let deleted_checkpoints = deleted_in(crate::journal::CHECKPOINTS)
+        .into_iter()
+        .map(|(_, end)| end)
+        .collect();
     let applied: BTreeSet<u64> = history.with_events(|events| {
         events
             .iter()
@@ -304,6 +321,8 @@ pub async fn finish(cluster: Cluster) -> Vec<Event> {
             digest_at,
             order,
             completed_end,
+            deleted_logs,
+            deleted_checkpoints,
         },
     );
     cluster.shutdown().await;

@@ -14,6 +14,8 @@
 //!    a new one: no flush goes into a log that already holds that much, and a log it completes
 //!    short of that size is its last in the term, unless a flush into it failed (the writer
 //!    then completes the log at what is durable and writes the batch again in a new one).
+//! 4. A primary runs journal GC every `master.journal.gc.period`, the first pass one period after
+//!    it became primary: no pass begins sooner than that after its previous one.
 
 use super::{Breach, Check, Property};
 use crate::history::{Event, EventKind};
@@ -41,6 +43,10 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
         .master_journal_log_size_bytes_max
         .div_ceil(options.journal_entry_size_bytes.max(1));
     let mut writing: BTreeMap<&str, Writer> = BTreeMap::new();
+    // Rule 4: per primary, when its last GC pass began (`true`) or, before its first, when it
+    // became primary (`false`): one period before the earliest its next pass may begin.
+    let gc_period_us = options.master_journal_gc_period_ms * 1000;
+    let mut gc_last: BTreeMap<&str, (u64, bool)> = BTreeMap::new();
     for (i, e) in events.iter().enumerate() {
         let node = e.node.as_str();
         match &e.kind {
@@ -49,6 +55,7 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
                 writing.remove(node);
             }
             EventKind::BecamePrimary { term, next_seq } => {
+                gc_last.insert(node, (e.at_us, false));
                 writing.insert(
                     node,
                     Writer {
@@ -131,7 +138,29 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
                 }
                 w.flush_failed |= !*ok;
             }
-            EventKind::JournalGc { logs, .. } => {
+            EventKind::JournalGc {
+                logs, started_us, ..
+            } => {
+                // A pass records its checkpoints and its logs apart, under one start.
+                let last = gc_last.get(node).copied();
+                if last != Some((*started_us, true)) {
+                    let due = last.map(|(at, _)| at + gc_period_us);
+                    if let Some(due) = due.filter(|&due| *started_us < due) {
+                        return Some(Breach::at(
+                            events,
+                            i,
+                            format!(
+                                "{node}'s journal GC pass began at {:.3} ms, before {:.3} ms: \
+                                 one master.journal.gc.period ({} ms) after it became primary or \
+                                 began its previous pass",
+                                *started_us as f64 / 1000.0,
+                                due as f64 / 1000.0,
+                                options.master_journal_gc_period_ms
+                            ),
+                        ));
+                    }
+                    gc_last.insert(node, (*started_us, true));
+                }
                 for &(start, end) in logs {
                     let last_append = (flushed.iter().rev())
                         .find(|&&(_, _, to)| to == end)

@@ -7,7 +7,9 @@
 //! completed logs, so a standby's state is compared with the journal's state at its own applied
 //! sequence number, which the reader records; the primary must be at the end of the journal.
 //! Journal GC deletes only what the newest checkpoint covers (a log reaching past it is data a
-//! replay still needs), and that checkpoint must be one the journal still ends with or passed.
+//! replay still needs), and that checkpoint must be one the journal still ends with or passed;
+//! and every completed log and checkpoint the storage lost during the run was deleted by a GC
+//! pass that says so (the reader records what the storage deleted, whoever asked).
 
 use super::{Breach, Check, Property};
 use crate::history::{Event, EventKind};
@@ -22,38 +24,45 @@ pub const PROPERTY: Property = Property {
 
 pub fn check(events: &[Event], _options: &Options) -> Option<Breach> {
     let fail = |i: usize, detail: String| Some(Breach::at(events, i, detail));
-    let (r, (checkpoint_seq, checkpoint_ops, entries, digest, problem, digest_at)) = events
-        .iter()
-        .enumerate()
-        .rev()
-        .find_map(|(i, e)| match &e.kind {
-            EventKind::JournalReplay {
-                checkpoint_seq,
-                checkpoint_ops,
-                entries,
-                digest,
-                problem,
-                digest_at,
-                ..
-            } => Some((
-                i,
-                (
-                    *checkpoint_seq,
+    let (r, (checkpoint_seq, checkpoint_ops, entries, digest, problem, digest_at, deleted)) =
+        events
+            .iter()
+            .enumerate()
+            .rev()
+            .find_map(|(i, e)| match &e.kind {
+                EventKind::JournalReplay {
+                    checkpoint_seq,
                     checkpoint_ops,
                     entries,
-                    *digest,
+                    digest,
                     problem,
                     digest_at,
-                ),
-            )),
-            _ => None,
-        })?;
+                    deleted_logs,
+                    deleted_checkpoints,
+                    ..
+                } => Some((
+                    i,
+                    (
+                        *checkpoint_seq,
+                        checkpoint_ops,
+                        entries,
+                        *digest,
+                        problem,
+                        digest_at,
+                        (deleted_logs, deleted_checkpoints),
+                    ),
+                )),
+                _ => None,
+            })?;
 
     if let Some(p) = problem {
         return fail(r, format!("the journal does not replay: {p}"));
     }
     if let Some(breach) = gc_deleted_only_covered(&events[..r], checkpoint_seq) {
         return Some(breach);
+    }
+    if let Some(detail) = unaccounted_deletion(&events[..r], deleted.0, deleted.1) {
+        return fail(r, detail);
     }
     let mut expected = checkpoint_seq;
     for &(seq, _, _) in entries {
@@ -200,6 +209,7 @@ fn gc_deleted_only_covered(events: &[Event], final_checkpoint: u64) -> Option<Br
             logs,
             checkpoints,
             covered,
+            ..
         } = &e.kind
         else {
             continue;
@@ -228,6 +238,52 @@ fn gc_deleted_only_covered(events: &[Event], final_checkpoint: u64) -> Option<Br
                 "deleted the checkpoint below seq {end}, the newest (below seq {covered})"
             ));
         }
+    }
+    None
+}
+
+/// The first completed log or checkpoint that the storage deleted but no journal GC pass
+/// recorded deleting (each deletion is accounted for once): data gone without the checkpoint
+/// check that GC makes.
+fn unaccounted_deletion(
+    events: &[Event],
+    deleted_logs: &[(u64, u64)],
+    deleted_checkpoints: &[u64],
+) -> Option<String> {
+    let mut logs: BTreeMap<(u64, u64), usize> = BTreeMap::new();
+    let mut checkpoints: BTreeMap<u64, usize> = BTreeMap::new();
+    for e in events {
+        if let EventKind::JournalGc {
+            logs: l,
+            checkpoints: c,
+            ..
+        } = &e.kind
+        {
+            l.iter().for_each(|r| *logs.entry(*r).or_default() += 1);
+            c.iter()
+                .for_each(|s| *checkpoints.entry(*s).or_default() += 1);
+        }
+    }
+    let claimed = |count: Option<&mut usize>| match count {
+        Some(n) if *n > 0 => {
+            *n -= 1;
+            true
+        }
+        _ => false,
+    };
+    if let Some((start, end)) = deleted_logs.iter().find(|r| !claimed(logs.get_mut(r))) {
+        return Some(format!(
+            "the storage deleted the completed log of entries {start} to {end}, which no journal \
+             GC pass deleted"
+        ));
+    }
+    if let Some(end) = deleted_checkpoints
+        .iter()
+        .find(|s| !claimed(checkpoints.get_mut(s)))
+    {
+        return Some(format!(
+            "the storage deleted the checkpoint below seq {end}, which no journal GC pass deleted"
+        ));
     }
     None
 }

@@ -2,12 +2,15 @@
 //! two checkpoints, and delete completed logs that the newest checkpoint covers once they are
 //! older than `master.journal.gc.threshold`.
 
-use super::{checkpoint_path, parse_range, CHECKPOINTS, IN_PROGRESS, LOGS};
+use super::{checkpoint_path, log_path, parse_range, CHECKPOINTS, IN_PROGRESS, LOGS};
 use crate::history::{EventKind, History};
 use crate::journal::JournalUfs;
 
-/// One collection pass. Errors are ignored: the next pass tries again.
+/// One collection pass. Errors are ignored: the next pass tries again. Before deleting, the pass
+/// records what it is about to delete (checkpoints first, then logs), so that the history
+/// accounts for everything the storage lost even when the pass is cut short.
 pub async fn collect(ufs: &JournalUfs, threshold_ms: u64, node: &str, history: &History) {
+    let started_us = madsim::time::TimeHandle::current().elapsed().as_micros() as u64;
     let Ok(checkpoints) = ufs.list(CHECKPOINTS).await else {
         return;
     };
@@ -18,37 +21,38 @@ pub async fn collect(ufs: &JournalUfs, threshold_ms: u64, node: &str, history: &
         .collect();
     ends.sort_unstable();
     let Some(&covered) = ends.last() else { return };
-    let mut checkpoints = vec![];
-    for end in &ends[..ends.len().saturating_sub(2)] {
-        if ufs.delete(&checkpoint_path(*end)).await.is_ok() {
-            checkpoints.push(*end);
-        }
+    let record = |logs: Vec<(u64, u64)>, checkpoints: Vec<u64>| {
+        history.record(
+            node,
+            EventKind::JournalGc {
+                started_us,
+                logs,
+                checkpoints,
+                covered,
+            },
+        )
+    };
+    let old = &ends[..ends.len().saturating_sub(2)];
+    if !old.is_empty() {
+        record(vec![], old.to_vec());
+    }
+    for end in old {
+        let _ = ufs.delete(&checkpoint_path(*end)).await;
     }
     let Ok(listing) = ufs.list(LOGS).await else {
         return;
     };
     let now_us = madsim::time::TimeHandle::current().elapsed().as_micros() as u64;
-    let mut logs = vec![];
-    for f in listing {
-        let Some((start, end)) = parse_range(&f.name) else {
-            continue;
-        };
-        if end != IN_PROGRESS
-            && end <= covered
-            && now_us.saturating_sub(f.mtime_us) >= threshold_ms * 1000
-            && ufs.delete(&format!("{LOGS}/{}", f.name)).await.is_ok()
-        {
-            logs.push((start, end));
-        }
+    let logs: Vec<(u64, u64)> = listing
+        .iter()
+        .filter(|f| now_us.saturating_sub(f.mtime_us) >= threshold_ms * 1000)
+        .filter_map(|f| parse_range(&f.name))
+        .filter(|&(_, end)| end != IN_PROGRESS && end <= covered)
+        .collect();
+    if !logs.is_empty() {
+        record(logs.clone(), vec![]);
     }
-    if !logs.is_empty() || !checkpoints.is_empty() {
-        history.record(
-            node,
-            EventKind::JournalGc {
-                logs,
-                checkpoints,
-                covered,
-            },
-        );
+    for (start, end) in logs {
+        let _ = ufs.delete(&log_path(start, end)).await;
     }
 }
