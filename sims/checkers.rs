@@ -342,6 +342,33 @@ fn one_leader_an_old_primary_merely_believing_is_not_a_violation() {
 }
 
 #[test]
+fn one_leader_a_step_down_as_fenced_needs_the_fencing() {
+    // master-0 steps down from term 1 as fenced; its writer must have found itself fenced in
+    // term 1 first (a fencing in another term does not count).
+    let step_down = ev(
+        1700,
+        "master-0",
+        EventKind::SteppedDown {
+            term: 1,
+            reason: "fenced: another primary took the journal".into(),
+        },
+    );
+    let fenced = |term| ev(1600, "master-0", EventKind::Fenced { term });
+    let unexplained = insert(clean(), step_down.clone());
+    let v = one_leader::PROPERTY
+        .violation(&unexplained, &options())
+        .expect("a step-down as fenced without a fencing");
+    assert!(v.detail.contains("had not found itself fenced"), "{}", v.detail);
+    assert_eq!(v.at_ms, 1700.0);
+    let other_term = insert(insert(clean(), fenced(0)), step_down.clone());
+    assert!(one_leader::PROPERTY
+        .violation(&other_term, &options())
+        .is_some());
+    let explained = insert(insert(clean(), fenced(1)), step_down);
+    assert_eq!(one_leader::PROPERTY.violation(&explained, &options()), None);
+}
+
+#[test]
 fn coverage_counts_a_step_down_with_writes_in_flight_only_while_unflushed() {
     // master-0 appends seq 2 and steps down before any flush makes it durable.
     let step_down = |at| {

@@ -1,12 +1,15 @@
 //! At most one leader (Always): no two masters ever both acknowledge writes as primary at once,
 //! and the journal is one history written by one primary per term.
 //!
-//! Three rules, over acknowledged entries only (an entry a deposed primary appended but could not
-//! make durable harms nobody):
+//! Three rules over acknowledged entries only (an entry a deposed primary appended but could not
+//! make durable harms nobody), and one over step-downs:
 //! 1. every acknowledgement in a term comes from one master;
 //! 2. an acknowledged entry was accepted (appended) before any later term began: once a master
 //!    has become primary in term T, no master acknowledges an entry it accepted in an older term;
-//! 3. the journal, read in sequence order, has non-decreasing terms.
+//! 3. the journal, read in sequence order, has non-decreasing terms;
+//! 4. a primary steps down as fenced off the journal only after its writer found itself fenced
+//!    in that term (the storage refused its lease, or a newer primary's log was there): a
+//!    step-down that claims fencing without it is a failover for nothing.
 //!
 //! Two masters that merely *believe* they lead at once (a paused old primary) break none of these;
 //! [`super::coverage`] counts that as a Sometimes fact.
@@ -84,6 +87,29 @@ pub fn check(events: &[Event], _options: &Options) -> Option<Breach> {
                     );
                 }
             }
+        }
+    }
+
+    // Rule 4: the fencings each master's writer found, by term.
+    let mut fenced: BTreeSet<(&str, u64)> = BTreeSet::new();
+    for (i, e) in events.iter().enumerate() {
+        match &e.kind {
+            EventKind::Fenced { term } => {
+                fenced.insert((&e.node, *term));
+            }
+            EventKind::SteppedDown { term, reason }
+                if reason.starts_with("fenced") && !fenced.contains(&(&e.node, *term)) =>
+            {
+                return fail(
+                    i,
+                    format!(
+                        "{} stepped down from term {term} as fenced off the journal ({reason}), \
+                         but its writer had not found itself fenced",
+                        e.node
+                    ),
+                );
+            }
+            _ => {}
         }
     }
     None
