@@ -520,7 +520,7 @@ fn bounded_retry_call_too_long_too_many_attempts_or_never_ending() {
     assert!(v.detail.contains("took"), "{}", v.detail);
 
     // One attempt more than the policy allows, each after its backoff sleep. The checker counts
-    // them itself: the events' own attempt numbers are left at 1.
+    // them itself, and the events' own attempt numbers must agree.
     let mut many = insert(
         clean(),
         ev(
@@ -544,7 +544,7 @@ fn bounded_retry_call_too_long_too_many_attempts_or_never_ending() {
                 "client-0",
                 EventKind::Attempt {
                     op_id: 77,
-                    attempt: 1,
+                    attempt: k,
                     master: None,
                     lookups: 1,
                 },
@@ -555,6 +555,27 @@ fn bounded_retry_call_too_long_too_many_attempts_or_never_ending() {
         .violation(&many, &o)
         .expect("violation");
     assert!(v.detail.contains("the policy allows"), "{}", v.detail);
+    let misnumbered: Vec<Event> = many
+        .iter()
+        .cloned()
+        .map(|mut e| {
+            if let EventKind::Attempt {
+                op_id: 77, attempt, ..
+            } = &mut e.kind
+            {
+                *attempt = 1;
+            }
+            e
+        })
+        .collect();
+    let v = bounded_retry::PROPERTY
+        .violation(&misnumbered, &o)
+        .expect("violation");
+    assert!(
+        v.detail.contains("numbered attempt 2 of call 0x4d as attempt 1"),
+        "{}",
+        v.detail
+    );
 
     let mut open = clean();
     open.retain(|e| !matches!(e.kind, EventKind::Ok { op_id: 8, .. }));

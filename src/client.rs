@@ -72,10 +72,11 @@ impl MasterClient {
             crate::seed::rng(seed, Stream::ZooKeeperClient { process: &process }),
         )
         .await;
+        // Namespace call ids carry the client's number (from 1) in their high half, unique across
+        // clients; workers make no namespace calls.
         let index = match role {
             Role::Client(i) => i as u64 + 1,
-            Role::Worker(i) => 100 + i as u64,
-            _ => 200,
+            _ => 0,
         };
         Arc::new(MasterClient {
             node: role.name(),

@@ -6,7 +6,8 @@
 //! leader lookup (at most `zookeeper.leader.inquiry.retry` tries) and the RPC's deadline. Time a
 //! client node spent paused by the nemesis does not count: a frozen process cannot retry.
 //!
-//! The client also backs off: attempt k+1 starts at least the policy's k-th sleep
+//! The client numbers each call's attempts 1, 2, ... as it makes them (what the trace and the
+//! timeline show). It also backs off: attempt k+1 starts at least the policy's k-th sleep
 //! (`user.rpc.retry.base.sleep` doubling up to `user.rpc.retry.max.sleep`) after attempt k, unless
 //! that sleep was cut short by the maximum duration. Retrying faster is the retry storm that a
 //! failover must not cause. Nor does it wait longer than attempt k's deadline, the sleep with its
@@ -100,13 +101,28 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
                     ),
                 ));
             }
-            EventKind::Attempt { op_id, .. } => {
+            EventKind::Attempt {
+                op_id,
+                attempt: numbered,
+                ..
+            } => {
                 // Counted here, not read from the event: the client's own numbering is not
-                // evidence of how many attempts it made.
+                // evidence of how many attempts it made; it must agree, as the timeline and
+                // the trace show it.
                 let (count, latest) = attempts.entry(*op_id).or_insert((0, e.at_us));
                 let previous = (*count > 0).then_some(*latest);
                 (*count, *latest) = (*count + 1, e.at_us);
                 let attempt = *count;
+                if *numbered != attempt {
+                    return Some(Breach::at(
+                        events,
+                        i,
+                        format!(
+                            "{} numbered attempt {attempt} of call {op_id:#x} as attempt {numbered}",
+                            e.node
+                        ),
+                    ));
+                }
                 if attempt > attempts_allowed {
                     return Some(Breach::at(
                         events,
