@@ -1416,3 +1416,15 @@ fn no_lost_entries_every_deletion_the_storage_made_was_journal_gc() {
         "{v:?}"
     );
 }
+
+#[test]
+fn coverage_counts_a_worker_riding_out_failed_calls_only_without_an_exit() {
+    let failed = ev(1000, "worker-0", EventKind::WorkerCallFailed { silent_us: 500 });
+    let got_id = ev(1200, "worker-0", EventKind::WorkerGotId { worker_id: 5 });
+    let exit = ev(1100, "worker-0", EventKind::WorkerExit { silent_us: 9_000 });
+    let fact = |h: Vec<Event>| check::coverage(&h)["worker-rode-out-failed-calls"];
+    assert_eq!(fact(insert(insert(clean(), failed.clone()), got_id.clone())), 1);
+    assert_eq!(fact(insert(clean(), got_id.clone())), 0);
+    let exited = insert(insert(insert(clean(), failed), exit), got_id);
+    assert_eq!(fact(exited), 0);
+}

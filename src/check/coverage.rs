@@ -115,6 +115,14 @@ pub const PRIMARY_RECOVERED_FROM_FLUSH_FAILURE: Property = Property {
     check: Check::Sometimes(flush_failures_recovered),
 };
 
+/// A worker's call to the primary failed, and the worker stayed up and registered again without
+/// exiting or crashing in between: it rode out the failover within its heartbeat timeout (what
+/// `worker_registry`'s rule on failed calls judges).
+pub const WORKER_RODE_OUT_FAILED_CALLS: Property = Property {
+    name: "worker-rode-out-failed-calls",
+    check: Check::Sometimes(failed_calls_ridden_out),
+};
+
 /// Events whose kind matches.
 fn count(events: &[Event], matches: impl Fn(&EventKind) -> bool) -> u64 {
     events.iter().filter(|e| matches(&e.kind)).count() as u64
@@ -310,6 +318,24 @@ fn retries_across_failover(events: &[Event]) -> u64 {
             }
             EventKind::Fail { op_id, .. } => {
                 attempts.remove(op_id);
+            }
+            _ => {}
+        }
+    }
+    n
+}
+
+fn failed_calls_ridden_out(events: &[Event]) -> u64 {
+    let mut failing: BTreeSet<&str> = BTreeSet::new();
+    let mut n = 0;
+    for e in events {
+        match e.kind {
+            EventKind::WorkerCallFailed { .. } => {
+                failing.insert(&e.node);
+            }
+            EventKind::WorkerGotId { .. } if failing.remove(e.node.as_str()) => n += 1,
+            EventKind::WorkerExit { .. } | EventKind::NodeCrash | EventKind::NodeRestart => {
+                failing.remove(e.node.as_str());
             }
             _ => {}
         }

@@ -91,6 +91,7 @@ pub const PROPERTIES: &[Property] = &[
     coverage::JOURNAL_GC_DELETED,
     coverage::PRIMARY_RODE_OUT_SUSPENSION,
     coverage::PRIMARY_RECOVERED_FROM_FLUSH_FAILURE,
+    coverage::WORKER_RODE_OUT_FAILED_CALLS,
 ];
 
 impl Property {
