@@ -34,13 +34,13 @@ pub const LEADER_PATH: &str = "/alluxio/leader";
 /// Deadline of one call to the UFS.
 pub const UFS_CALL_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Where a master is in its life cycle.
+/// Where a master is in its life cycle. Only a primary serves; demotion makes a master a standby
+/// at its first step (it stops serving before it closes its writers).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stage {
     Standby,
     Promoting,
     Primary,
-    Demoting,
 }
 
 /// What the primary's flush writer is asked to do.
@@ -115,10 +115,6 @@ impl Master {
             base_entries: o.master_journal_base_entries,
             from_zero: self.bug(Bug::StandardPolicyFlapping),
         }
-    }
-
-    fn set_stage(&self, stage: Stage) {
-        self.status.lock().unwrap().stage = stage;
     }
 
     /// Serves one RPC. Only the primary answers; standbys refuse with Unavailable.

@@ -127,7 +127,7 @@ pub async fn lead(
     // Demotion: stop serving first, then the flush writer, then the log writer.
     {
         let mut s = master.status.lock().unwrap();
-        s.stage = Stage::Demoting;
+        s.stage = Stage::Standby;
         s.journal = None;
     }
     master.writable.store(false, Ordering::SeqCst);
@@ -168,7 +168,6 @@ pub async fn demote(master: &Arc<Master>, reason: &str) {
     // The worker registry too (Alluxio resets the block master's state): workers register
     // again with whichever master is primary next, this one included.
     *master.registry.lock().unwrap() = Default::default();
-    master.set_stage(Stage::Standby);
 }
 
 /// gainPrimacy: drain the tailer until quiet, read the old primary's in-progress log, fence it,
