@@ -358,7 +358,11 @@ fn one_leader_a_step_down_as_fenced_needs_the_fencing() {
     let v = one_leader::PROPERTY
         .violation(&unexplained, &options())
         .expect("a step-down as fenced without a fencing");
-    assert!(v.detail.contains("had not found itself fenced"), "{}", v.detail);
+    assert!(
+        v.detail.contains("had not found itself fenced"),
+        "{}",
+        v.detail
+    );
     assert_eq!(v.at_ms, 1700.0);
     let other_term = insert(insert(clean(), fenced(0)), step_down.clone());
     assert!(one_leader::PROPERTY
@@ -572,7 +576,8 @@ fn bounded_retry_call_too_long_too_many_attempts_or_never_ending() {
         .violation(&misnumbered, &o)
         .expect("violation");
     assert!(
-        v.detail.contains("numbered attempt 2 of call 0x4d as attempt 1"),
+        v.detail
+            .contains("numbered attempt 2 of call 0x4d as attempt 1"),
         "{}",
         v.detail
     );
@@ -864,15 +869,16 @@ fn coverage_counts_a_suspension_a_primary_rode_out_but_not_one_it_stepped_down_f
 #[test]
 fn bounded_retry_a_client_backs_off_by_the_policy_no_faster_and_no_slower() {
     let o = options();
-    // Op 7 is invoked at 20 ms and first attempted at 21 ms; a second attempt at `at_ms`, then ok.
-    let retried = |at_ms: u64| {
+    // Op 7 is invoked at 20 ms and first attempted at 21 ms; that attempt fails at `failed_ms`,
+    // the backoff ends at `retry_ms`, a second attempt goes out 1 ms later and succeeds.
+    let retried = |failed_ms: u64, retry_ms: u64| {
         let mut h = clean();
         h.retain(|e| !matches!(e.kind, EventKind::Ok { op_id: 7, .. }));
-        h = insert(
-            h,
-            ev(
-                at_ms,
-                "client-0",
+        let steps = [
+            (failed_ms, EventKind::AttemptFailed { op_id: 7 }),
+            (retry_ms, EventKind::Retrying { op_id: 7 }),
+            (
+                retry_ms + 1,
                 EventKind::Attempt {
                     op_id: 7,
                     attempt: 2,
@@ -880,34 +886,55 @@ fn bounded_retry_a_client_backs_off_by_the_policy_no_faster_and_no_slower() {
                     lookups: 1,
                 },
             ),
-        );
-        insert(
-            h,
-            ev(
-                at_ms + 1,
-                "client-0",
+            (
+                retry_ms + 2,
                 EventKind::Ok {
                     op_id: 7,
                     by: "master-0".into(),
                     reply: ok_reply(),
                 },
             ),
-        )
+        ];
+        for (at, kind) in steps {
+            h = insert(h, ev(at, "client-0", kind));
+        }
+        h
     };
+    let check = |h: &Vec<Event>| bounded_retry::PROPERTY.violation(h, &o);
     let sleep = bounded_retry::backoff_sleep_ms(&o, 1);
-    assert_eq!(
-        bounded_retry::PROPERTY.violation(&retried(21 + sleep), &o),
-        None
+    let longest = sleep + sleep / 10 + 1; // the jitter, and 1 ms for timers firing late
+    assert_eq!(check(&retried(30, 30 + sleep)), None);
+    assert_eq!(check(&retried(30, 30 + longest)), None);
+    let v = check(&retried(30, 30 + sleep - 1)).expect("too soon");
+    let first = format!("the policy sleeps {sleep}.000 ms first");
+    assert!(v.detail.contains(&first), "{}", v.detail);
+    assert!(v.detail.contains("after attempt 1 failed"), "{}", v.detail);
+    let v = check(&retried(30, 30 + longest + 1)).expect("too late");
+    assert!(v.detail.contains("sleeps at most"), "{}", v.detail);
+    // Time the client spent paused does not count against it.
+    let paused = [
+        ev(31, "client-0", EventKind::NodePause),
+        ev(31 + 500, "client-0", EventKind::NodeResume),
+    ]
+    .into_iter()
+    .fold(retried(30, 30 + longest + 500), insert);
+    assert_eq!(check(&paused), None);
+    // The maximum duration cuts the sleep short: 5 ms were left when attempt 1 failed.
+    let cut = 20 + o.user_rpc_retry_max_duration_ms - 5;
+    assert_eq!(check(&retried(cut, cut + 5)), None);
+    assert!(
+        check(&retried(cut, cut + 7)).is_some(),
+        "retried past the maximum duration"
     );
-    let v = bounded_retry::PROPERTY
-        .violation(&retried(21 + sleep - 1), &o)
-        .expect("too soon");
-    assert!(v.detail.contains("the policy sleeps"), "{}", v.detail);
-    let longest = o.user_rpc_attempt_timeout_ms + sleep * 11 / 10 + o.leader_lookup_bound_ms() + 1;
-    let v = bounded_retry::PROPERTY
-        .violation(&retried(21 + longest + 1), &o)
-        .expect("too late");
-    assert!(v.detail.contains("waits at most"), "{}", v.detail);
+    // A retry needs a failed attempt before it.
+    let mut unfailed = retried(30, 30 + sleep);
+    unfailed.retain(|e| !matches!(e.kind, EventKind::AttemptFailed { .. }));
+    let v = check(&unfailed).expect("a retry without a failure");
+    assert!(
+        v.detail.contains("without a failed attempt"),
+        "{}",
+        v.detail
+    );
 }
 
 #[test]
@@ -1419,11 +1446,18 @@ fn no_lost_entries_every_deletion_the_storage_made_was_journal_gc() {
 
 #[test]
 fn coverage_counts_a_worker_riding_out_failed_calls_only_without_an_exit() {
-    let failed = ev(1000, "worker-0", EventKind::WorkerCallFailed { silent_us: 500 });
+    let failed = ev(
+        1000,
+        "worker-0",
+        EventKind::WorkerCallFailed { silent_us: 500 },
+    );
     let got_id = ev(1200, "worker-0", EventKind::WorkerGotId { worker_id: 5 });
     let exit = ev(1100, "worker-0", EventKind::WorkerExit { silent_us: 9_000 });
     let fact = |h: Vec<Event>| check::coverage(&h)["worker-rode-out-failed-calls"];
-    assert_eq!(fact(insert(insert(clean(), failed.clone()), got_id.clone())), 1);
+    assert_eq!(
+        fact(insert(insert(clean(), failed.clone()), got_id.clone())),
+        1
+    );
     assert_eq!(fact(insert(clean(), got_id.clone())), 0);
     let exited = insert(insert(insert(clean(), failed), exit), got_id);
     assert_eq!(fact(exited), 0);

@@ -30,6 +30,21 @@ enum Attempt {
     Retry,
 }
 
+/// What a call reports as it goes (a namespace call records each step in the history).
+pub enum CallStep {
+    /// Attempt `attempt` goes to `master` (none when the lookup found no leader) after a leader
+    /// lookup that asked ZooKeeper `lookups` times.
+    Attempt {
+        attempt: u32,
+        master: Option<String>,
+        lookups: u32,
+    },
+    /// The attempt got no answer to keep: the call backs off, or ends past its maximum duration.
+    Failed,
+    /// The backoff is over: the next attempt's leader lookup begins.
+    Retrying,
+}
+
 /// A process's connection to "the master", wherever the primary is.
 pub struct MasterClient {
     node: String,
@@ -163,12 +178,12 @@ impl MasterClient {
     /// Calls the primary with `ExponentialTimeBoundedRetry`: the first attempt at once, then sleeps
     /// from `user.rpc.retry.base.sleep` doubling to `user.rpc.retry.max.sleep` with up to 10%
     /// jitter, and no new attempt after `user.rpc.retry.max.duration`. Only Unavailable and
-    /// transport errors are retried. `on_attempt` sees each attempt's number, the master it goes
-    /// to (none when the lookup found no leader) and how often the lookup asked ZooKeeper.
+    /// transport errors are retried. `on_step` sees each attempt (its number, the master it goes
+    /// to, how often the lookup asked ZooKeeper), each failed attempt, and each backoff's end.
     pub async fn call(
         &self,
         op: MasterOp,
-        mut on_attempt: impl FnMut(u32, Option<String>, u32),
+        mut on_step: impl FnMut(CallStep),
     ) -> Result<(MasterReply, SocketAddr), Refused> {
         let started = Instant::now();
         let max_duration = Duration::from_millis(self.options.user_rpc_retry_max_duration_ms);
@@ -177,14 +192,19 @@ impl MasterClient {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            if let Attempt::Done(result, addr) = self
-                .attempt(&op, |master, lookups| on_attempt(attempt, master, lookups))
-                .await
-            {
+            let report = |master, lookups| {
+                on_step(CallStep::Attempt {
+                    attempt,
+                    master,
+                    lookups,
+                })
+            };
+            if let Attempt::Done(result, addr) = self.attempt(&op, report).await {
                 return result
                     .map(|reply| (reply, addr))
                     .map_err(|e| Refused(e, Some(addr)));
             }
+            on_step(CallStep::Failed);
             let elapsed = Instant::now() - started;
             if elapsed >= max_duration {
                 return Err(Refused(MasterError::Unavailable, None));
@@ -197,6 +217,7 @@ impl MasterClient {
             sleep((next_sleep + Duration::from_millis(jitter_ms)).min(max_duration - elapsed))
                 .await;
             next_sleep = (next_sleep * 2).min(max_sleep);
+            on_step(CallStep::Retrying);
         }
     }
 
@@ -235,16 +256,22 @@ impl MasterClient {
         }
         let is_mutation = op.is_mutation();
         let result = self
-            .call(MasterOp::Fs { op_id, op }, |attempt, master, lookups| {
-                self.history.record(
-                    &self.node,
-                    EventKind::Attempt {
+            .call(MasterOp::Fs { op_id, op }, |step| {
+                let kind = match step {
+                    CallStep::Attempt {
+                        attempt,
+                        master,
+                        lookups,
+                    } => EventKind::Attempt {
                         op_id,
                         attempt,
                         master,
                         lookups,
                     },
-                );
+                    CallStep::Failed => EventKind::AttemptFailed { op_id },
+                    CallStep::Retrying => EventKind::Retrying { op_id },
+                };
+                self.history.record(&self.node, kind);
             })
             .await;
         match result {

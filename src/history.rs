@@ -45,6 +45,11 @@ pub enum EventKind {
         master: Option<String>,
         lookups: u32,
     },
+    /// The attempt got no answer the call can keep (Unavailable, or none in time): the client
+    /// backs off, or ends the call past `user.rpc.retry.max.duration`.
+    AttemptFailed { op_id: u64 },
+    /// The backoff after a failed attempt is over: the next attempt's leader lookup begins.
+    Retrying { op_id: u64 },
     /// The call succeeded; `by` answered it.
     Ok {
         op_id: u64,

@@ -37,7 +37,7 @@ pub async fn run(
                     MasterOp::GetWorkerId {
                         worker: name.clone(),
                     },
-                    |_, _, _| {},
+                    |_| {},
                 )
                 .await
             {
@@ -53,7 +53,7 @@ pub async fn run(
             worker: name.clone(),
             blocks: blocks.clone(),
         };
-        if client.call(register, |_, _, _| {}).await.is_err() {
+        if client.call(register, |_| {}).await.is_err() {
             continue;
         }
         if let Some(old_id) = old_id.take() {

@@ -7,12 +7,12 @@
 //! client node spent paused by the nemesis does not count: a frozen process cannot retry.
 //!
 //! The client numbers each call's attempts 1, 2, ... as it makes them (what the trace and the
-//! timeline show). It also backs off: attempt k+1 starts at least the policy's k-th sleep
-//! (`user.rpc.retry.base.sleep` doubling up to `user.rpc.retry.max.sleep`) after attempt k, unless
-//! that sleep was cut short by the maximum duration. Retrying faster is the retry storm that a
-//! failover must not cause. Nor does it wait longer than attempt k's deadline, the sleep with its
-//! 10% jitter and attempt k+1's leader lookup (pauses excluded): a client idling past its
-//! schedule prolongs the outage it sees.
+//! timeline show). It also backs off: after attempt k fails, the next attempt's leader lookup
+//! begins the policy's k-th sleep later (`user.rpc.retry.base.sleep` doubling up to
+//! `user.rpc.retry.max.sleep`), plus at most 10% jitter, the sleep cut short where the maximum
+//! duration ends (pauses excluded from the longest wait). Retrying faster is the retry storm that
+//! a failover must not cause; retrying later, or after the maximum duration, prolongs the
+//! outage the client sees.
 
 use super::{Breach, Check, Property};
 use crate::history::{Event, EventKind};
@@ -83,8 +83,9 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
 
     // op_id -> (invoke index, invoke time)
     let mut open: BTreeMap<u64, (usize, u64)> = BTreeMap::new();
-    // op_id -> (attempts so far, the latest one's start)
-    let mut attempts: BTreeMap<u64, (u32, u64)> = BTreeMap::new();
+    // op_id -> attempts so far; and when its latest attempt failed, until the retry.
+    let mut attempts: BTreeMap<u64, u32> = BTreeMap::new();
+    let mut failed: BTreeMap<u64, u64> = BTreeMap::new();
     for (i, e) in events.iter().enumerate() {
         match &e.kind {
             EventKind::Invoke { op_id, .. } => {
@@ -109,9 +110,8 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
                 // Counted here, not read from the event: the client's own numbering is not
                 // evidence of how many attempts it made; it must agree, as the timeline and
                 // the trace show it.
-                let (count, latest) = attempts.entry(*op_id).or_insert((0, e.at_us));
-                let previous = (*count > 0).then_some(*latest);
-                (*count, *latest) = (*count + 1, e.at_us);
+                let count = attempts.entry(*op_id).or_insert(0);
+                *count += 1;
                 let attempt = *count;
                 if *numbered != attempt {
                     return Some(Breach::at(
@@ -133,46 +133,62 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
                         ),
                     ));
                 }
-                let invoked = open.get(op_id).map(|o| o.1);
-                if let (Some(previous), Some(invoked)) = (previous, invoked) {
-                    let sleep_us = backoff_sleep_ms(options, attempt - 1) * 1000;
-                    let cut_short =
-                        e.at_us >= invoked + options.user_rpc_retry_max_duration_ms * 1000;
-                    let longest_us = options.user_rpc_attempt_timeout_ms * 1000
-                        + sleep_us * 11 / 10
-                        + options.leader_lookup_bound_ms() * 1000
-                        + 1000;
-                    let waited = active(&e.node, previous, e.at_us);
-                    if waited > longest_us {
-                        return Some(Breach::at(
-                            events,
-                            i,
-                            format!(
-                                "{} made attempt {attempt} of call {op_id:#x} {:.3} ms after the \
-                                 previous one; the policy waits at most {} ms",
-                                e.node,
-                                waited as f64 / 1000.0,
-                                longest_us / 1000
-                            ),
-                        ));
-                    }
-                    if e.at_us - previous < sleep_us && !cut_short {
-                        return Some(Breach::at(
-                            events,
-                            i,
-                            format!(
-                                "{} made attempt {attempt} of call {op_id:#x} {:.3} ms after the \
-                                 previous one; the policy sleeps {} ms first",
-                                e.node,
-                                (e.at_us - previous) as f64 / 1000.0,
-                                sleep_us / 1000
-                            ),
-                        ));
-                    }
+            }
+            EventKind::AttemptFailed { op_id } => {
+                failed.insert(*op_id, e.at_us);
+            }
+            EventKind::Retrying { op_id } => {
+                let (Some(failed_at), Some(&(_, invoked)), Some(&done)) =
+                    (failed.remove(op_id), open.get(op_id), attempts.get(op_id))
+                else {
+                    return Some(Breach::at(
+                        events,
+                        i,
+                        format!(
+                            "{} retried call {op_id:#x} without a failed attempt",
+                            e.node
+                        ),
+                    ));
+                };
+                // The sleep after attempt `done`, with its jitter, cut at the maximum duration.
+                let sleep_ms = backoff_sleep_ms(options, done);
+                let left_us = (invoked + options.user_rpc_retry_max_duration_ms * 1000)
+                    .saturating_sub(failed_at);
+                let shortest_us = (sleep_ms * 1000).min(left_us);
+                // Timers fire up to a microsecond late on the recorded clock: 1 ms of slack.
+                let longest_us = ((sleep_ms + sleep_ms / 10) * 1000).min(left_us) + 1000;
+                let slept = e.at_us - failed_at;
+                if slept < shortest_us {
+                    return Some(Breach::at(
+                        events,
+                        i,
+                        format!(
+                            "{} retried call {op_id:#x} {:.3} ms after attempt {done} failed; the \
+                             policy sleeps {:.3} ms first",
+                            e.node,
+                            slept as f64 / 1000.0,
+                            shortest_us as f64 / 1000.0
+                        ),
+                    ));
+                }
+                let awake = active(&e.node, failed_at, e.at_us);
+                if awake > longest_us {
+                    return Some(Breach::at(
+                        events,
+                        i,
+                        format!(
+                            "{} retried call {op_id:#x} {:.3} ms after attempt {done} failed; the \
+                             policy sleeps at most {:.3} ms",
+                            e.node,
+                            awake as f64 / 1000.0,
+                            longest_us as f64 / 1000.0
+                        ),
+                    ));
                 }
             }
             EventKind::Ok { op_id, .. } | EventKind::Fail { op_id, .. } => {
                 attempts.remove(op_id);
+                failed.remove(op_id);
                 if let Some((_, start)) = open.remove(op_id) {
                     let took = active(&e.node, start, e.at_us);
                     if took > bound_us {
