@@ -87,8 +87,9 @@ pub const SESSION_EXPIRY_TOOK_EFFECT: Property =
 pub const ZOOKEEPER_UNAVAILABLE_TOOK_EFFECT: Property =
     took_effect!("zookeeper-unavailable-took-effect", "zookeeper-unavailable");
 
-/// The primary's journal GC deleted completed logs that a checkpoint covers: what GC is for
-/// (keeping the two newest checkpoints alone does not count).
+/// The primary's journal GC went to delete completed logs that a checkpoint covers (it records
+/// them just before deleting): what GC is for (keeping the two newest checkpoints alone does not
+/// count).
 pub const JOURNAL_GC_DELETED: Property = Property {
     name: "journal-gc-deleted",
     check: Check::Sometimes(|events| {
