@@ -241,6 +241,14 @@ impl EventKind {
     }
 }
 
+/// Simulated time since the run began, in microseconds: the clock every event is stamped with
+/// (0 outside a simulation).
+pub fn now_us() -> u64 {
+    madsim::time::TimeHandle::try_current()
+        .map(|t| t.elapsed().as_micros() as u64)
+        .unwrap_or(0)
+}
+
 /// A shared, append-only event log. Cloning shares it.
 #[derive(Clone, Default)]
 pub struct History(Arc<Mutex<Vec<Event>>>);
@@ -248,11 +256,8 @@ pub struct History(Arc<Mutex<Vec<Event>>>);
 impl History {
     /// Records an event at the current simulated time.
     pub fn record(&self, node: &str, kind: EventKind) {
-        let at_us = madsim::time::TimeHandle::try_current()
-            .map(|t| t.elapsed().as_micros() as u64)
-            .unwrap_or(0);
         let event = Event {
-            at_us,
+            at_us: now_us(),
             node: node.to_string(),
             kind,
         };

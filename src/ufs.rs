@@ -252,10 +252,6 @@ impl<R: Content> UfsServer<R> {
         })
     }
 
-    fn now_us() -> u64 {
-        madsim::time::TimeHandle::current().elapsed().as_micros() as u64
-    }
-
     /// Every path with its durable records, for the reader that checks the journal after a run.
     pub fn snapshot(&self) -> BTreeMap<String, Vec<Arc<R>>> {
         let st = self.state.lock().unwrap();
@@ -272,7 +268,7 @@ impl<R: Content> UfsServer<R> {
 
     fn apply(&self, op: UfsOp<R>) -> Result<UfsReply<R>, UfsError> {
         let mut st = self.state.lock().unwrap();
-        let now = Self::now_us();
+        let now = crate::history::now_us();
         match op {
             UfsOp::Create { path, holder } => {
                 // A retried create by the same lease holder of a still-empty file answers as the

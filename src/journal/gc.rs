@@ -3,14 +3,14 @@
 //! older than `master.journal.gc.threshold`.
 
 use super::{checkpoint_path, log_path, parse_range, CHECKPOINTS, IN_PROGRESS, LOGS};
-use crate::history::{EventKind, History};
+use crate::history::{now_us, EventKind, History};
 use crate::journal::JournalUfs;
 
 /// One collection pass. Errors are ignored: the next pass tries again. Before deleting, the pass
 /// records what it is about to delete (checkpoints first, then logs), so that the history
 /// accounts for everything the storage lost even when the pass is cut short.
 pub async fn collect(ufs: &JournalUfs, threshold_ms: u64, node: &str, history: &History) {
-    let started_us = madsim::time::TimeHandle::current().elapsed().as_micros() as u64;
+    let started_us = now_us();
     let Ok(checkpoints) = ufs.list(CHECKPOINTS).await else {
         return;
     };
@@ -42,10 +42,10 @@ pub async fn collect(ufs: &JournalUfs, threshold_ms: u64, node: &str, history: &
     let Ok(listing) = ufs.list(LOGS).await else {
         return;
     };
-    let now_us = madsim::time::TimeHandle::current().elapsed().as_micros() as u64;
+    let now = now_us();
     let logs: Vec<(u64, u64)> = listing
         .iter()
-        .filter(|f| now_us.saturating_sub(f.mtime_us) >= threshold_ms * 1000)
+        .filter(|f| now.saturating_sub(f.mtime_us) >= threshold_ms * 1000)
         .filter_map(|f| parse_range(&f.name))
         .filter(|&(_, end)| end != IN_PROGRESS && end <= covered)
         .collect();

@@ -122,10 +122,6 @@ impl ZooKeeperServer {
         }
     }
 
-    fn now_us() -> u64 {
-        madsim::time::TimeHandle::current().elapsed().as_micros() as u64
-    }
-
     fn handle(&self, req: ZkRequest) -> Result<ZkReply, ZkError> {
         let mut st = self.state.lock().unwrap();
         let now = Instant::now();
@@ -329,7 +325,7 @@ impl State {
                     return Err(ZkError::NodeExists);
                 }
                 let stat = Stat {
-                    ctime_us: ZooKeeperServer::now_us(),
+                    ctime_us: crate::history::now_us(),
                     ephemeral_owner: ephemeral.then_some(session),
                 };
                 self.nodes.insert(path.clone(), Znode { stat, next_seq: 0 });
