@@ -16,15 +16,19 @@ pub const CATALOGUE: &[(Bug, &[&str], u64)] = &[
         &["one_leader", "no_lost_entries"],
         100,
     ),
-    (Bug::FlushThreadSurvivesDemotion, &["no_lost_entries"], 500),
+    (Bug::FlushThreadSurvivesDemotion, &["no_lost_entries"], 1000),
     (Bug::LeaderLookupLoopsForever, &["bounded_retry"], 500),
     (
         Bug::PersistentLeaderZnode,
-        &["liveness", "worker_registry"],
+        &["liveness", "worker_registry", "one_leader"],
         500,
     ),
     (Bug::SequentialWorkerIds, &["worker_registry"], 100),
-    (Bug::StandardPolicyFlapping, &["liveness"], 100),
+    (
+        Bug::StandardPolicyFlapping,
+        &["liveness", "standby_catch_up"],
+        100,
+    ),
     (
         Bug::UninterruptiblePromotion,
         &["liveness", "no_lost_entries"],
@@ -35,7 +39,11 @@ pub const CATALOGUE: &[(Bug, &[&str], u64)] = &[
         &["no_lost_entries"],
         100,
     ),
-    (Bug::IncompleteLogAfterFlushFailure, &["liveness"], 500),
+    (
+        Bug::IncompleteLogAfterFlushFailure,
+        &["liveness", "standby_catch_up"],
+        500,
+    ),
     (
         Bug::NonIdempotentRetry,
         &["no_lost_entries", "linearizable"],

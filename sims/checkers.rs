@@ -1462,3 +1462,63 @@ fn coverage_counts_a_worker_riding_out_failed_calls_only_without_an_exit() {
     let exited = insert(insert(insert(clean(), failed), exit), got_id);
     assert_eq!(fact(exited), 0);
 }
+
+#[test]
+fn standby_catch_up_a_candidate_has_replayed_every_completed_log() {
+    use ftsim::check::standby_catch_up;
+    let o = options();
+    let completed = ev(5, "master-0", EventKind::LogCompleted { start: 0, end: 4 });
+    let caught_up = |began_ms: u64, from_seq: u64, to_seq: u64| {
+        ev(
+            began_ms + 1,
+            "master-1",
+            EventKind::CaughtUp {
+                began_us: began_ms * 1000,
+                from_seq,
+                to_seq,
+            },
+        )
+    };
+    let join = |at_ms: u64| ev(at_ms, "master-1", EventKind::JoiningElection);
+    let promoting = ev(20, "master-1", EventKind::Promoting { term: 2 });
+    let ok = vec![
+        completed.clone(),
+        caught_up(10, 4, 4),
+        join(12),
+        promoting.clone(),
+        caught_up(30, 4, 4),
+        join(32),
+    ];
+    assert_eq!(standby_catch_up::PROPERTY.violation(&ok, &o), None);
+    // A log completed after the pass began may be missing from it.
+    let late = vec![caught_up(4, 0, 0), completed.clone(), join(12)];
+    assert_eq!(standby_catch_up::PROPERTY.violation(&late, &o), None);
+
+    let before = vec![join(1), completed.clone(), caught_up(10, 4, 4)];
+    let v = standby_catch_up::PROPERTY
+        .violation(&before, &o)
+        .expect("joined before catching up");
+    assert!(
+        v.detail.contains("before its standby had caught up"),
+        "{}",
+        v.detail
+    );
+    // A promotion ends the stint: the next join needs a new catch-up.
+    let stale = vec![caught_up(10, 0, 0), join(12), promoting, join(32)];
+    assert_eq!(
+        standby_catch_up::PROPERTY
+            .violation(&stale, &o)
+            .map(|v| v.event),
+        Some(Some(3))
+    );
+    let applied = vec![completed.clone(), caught_up(10, 0, 4), join(12)];
+    let v = standby_catch_up::PROPERTY
+        .violation(&applied, &o)
+        .expect("a pass that applied entries");
+    assert!(v.detail.contains("applied entries 0..4"), "{}", v.detail);
+    let behind = vec![completed, caught_up(10, 2, 2), join(12)];
+    let v = standby_catch_up::PROPERTY
+        .violation(&behind, &o)
+        .expect("caught up below a completed log");
+    assert!(v.detail.contains("log 0..4"), "{}", v.detail);
+}

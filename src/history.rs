@@ -75,6 +75,15 @@ pub enum EventKind {
     PromotionFailed { term: u64, reason: String },
     /// The master stopped acting as primary.
     SteppedDown { term: u64, reason: String },
+    /// The standby declared itself caught up (once per standby stint): a catch-up pass that began
+    /// at `began_us` with its replica at `from_seq` applied nothing, ending at `to_seq`.
+    CaughtUp {
+        began_us: u64,
+        from_seq: u64,
+        to_seq: u64,
+    },
+    /// The master is about to join the election (create its candidate znode).
+    JoiningElection,
     /// An entry was appended to the writer's buffer (not yet durable).
     JournalAppend { term: u64, seq: u64, op_id: u64 },
     /// A flush of entries `from..to` finished; `ok` is whether they are durable.

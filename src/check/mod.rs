@@ -15,6 +15,7 @@
 //!   its own id.
 //! - [`zookeeper_session`] (Always): no client declares its session lost before it is.
 //! - [`journal_housekeeping`] (Always): checkpoints and journal GC keep to their settings.
+//! - [`standby_catch_up`] (Always): a master joins the election only once its standby caught up.
 //! - [`coverage`] (Sometimes): the interesting situations a sweep must reach at least once.
 
 pub mod bounded_retry;
@@ -25,6 +26,7 @@ pub mod linearizable;
 pub mod liveness;
 pub mod no_lost_entries;
 pub mod one_leader;
+pub mod standby_catch_up;
 pub mod wgl;
 pub mod worker_registry;
 pub mod zookeeper_session;
@@ -73,6 +75,7 @@ pub const PROPERTIES: &[Property] = &[
     linearizable::PROPERTY,
     zookeeper_session::PROPERTY,
     journal_housekeeping::PROPERTY,
+    standby_catch_up::PROPERTY,
     liveness::PROPERTY,
     worker_registry::PROPERTY,
     coverage::FAILOVER,

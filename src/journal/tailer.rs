@@ -140,7 +140,13 @@ impl Tailer {
             }
             let records = match self.ufs.read(&log_path(start, end)).await {
                 Ok(r) => r,
-                Err(UfsError::NotFound) => break,
+                // Collected since the listing: a newer checkpoint covers it.
+                Err(UfsError::NotFound) => {
+                    if self.load_newer_checkpoint(replica).await? {
+                        return Ok(applied + 1);
+                    }
+                    break;
+                }
                 Err(e) => return Err(e),
             };
             match replica.apply_log(start, end, &records) {

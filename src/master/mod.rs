@@ -383,6 +383,9 @@ pub async fn run(setup: MasterSetup) {
         if !master.bug(Bug::StandardPolicyFlapping) {
             standby::caught_up(&master).await;
         }
+        master
+            .history
+            .record(&master.name, EventKind::JoiningElection);
         let Ok((mine, term)) = election.join().await else {
             sleep(Duration::from_millis(options.zookeeper_ping_interval_ms())).await;
             continue;

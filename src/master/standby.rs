@@ -2,6 +2,7 @@
 //! and says when it has caught up (Alluxio 2.6 joins the election only then).
 
 use super::Master;
+use crate::history::{now_us, EventKind};
 use crate::journal::Tailer;
 use madsim::task::JoinHandle;
 use madsim::time::sleep;
@@ -12,6 +13,8 @@ use std::time::Duration;
 /// Starts standby work: reset to the newest checkpoint, then tail completed logs and write
 /// checkpoints.
 pub(super) fn start(m: Arc<Master>) -> JoinHandle<()> {
+    // Cleared before the task first runs: the master may ask whether it is caught up at once.
+    m.caught_up.store(false, Ordering::SeqCst);
     madsim::task::spawn(async move {
         let mut tailer = Tailer::new(
             m.ufs.clone(),
@@ -20,7 +23,6 @@ pub(super) fn start(m: Arc<Master>) -> JoinHandle<()> {
             m.options.master_journal_checkpoint_period_entries,
         )
         .charging(m.journal_work());
-        m.caught_up.store(false, Ordering::SeqCst);
         let sleep_time = Duration::from_millis(m.options.master_journal_tailer_sleep_time_ms);
         // Demotion resets in-memory state: replay from the newest checkpoint as a standby.
         loop {
@@ -35,9 +37,17 @@ pub(super) fn start(m: Arc<Master>) -> JoinHandle<()> {
         loop {
             {
                 let mut replica = m.replica.lock().await;
+                let (began_us, from_seq) = (now_us(), replica.next_seq);
                 if let Ok(applied) = tailer.catch_up(&mut replica).await {
-                    if applied == 0 {
-                        m.caught_up.store(true, Ordering::SeqCst);
+                    if applied == 0 && !m.caught_up.swap(true, Ordering::SeqCst) {
+                        m.history.record(
+                            &m.name,
+                            EventKind::CaughtUp {
+                                began_us,
+                                from_seq,
+                                to_seq: replica.next_seq,
+                            },
+                        );
                     }
                     tailer.maybe_checkpoint(&mut replica).await;
                 }

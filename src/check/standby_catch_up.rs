@@ -1,0 +1,80 @@
+//! Standby catch-up (Always): a master joins the election only once its standby has caught up
+//! (Alluxio 2.6's remedy for B12). A candidate that joins behind makes its promotion start with
+//! a long replay, during which no master serves; with slow replay that starves its ZooKeeper
+//! session and leadership flaps.
+//!
+//! A standby stint runs from a master's start, or its promotion, to its next promotion or crash.
+//! 1. A master joins the election only after its standby declared itself caught up in this stint.
+//! 2. Caught up means a catch-up pass applied nothing: the pass that says so begins and ends at
+//!    the same sequence number.
+//! 3. That pass replayed every completed log: every log whose completion was recorded before the
+//!    pass began ends at or below where the standby stands.
+
+use super::{Breach, Check, Property};
+use crate::history::{Event, EventKind};
+use crate::options::Options;
+use std::collections::BTreeSet;
+
+/// The property, as the table in [`super::PROPERTIES`] lists it.
+pub const PROPERTY: Property = Property {
+    name: "standby_catch_up",
+    check: Check::Always(check),
+};
+
+pub fn check(events: &[Event], _options: &Options) -> Option<Breach> {
+    let fail = |i: usize, detail: String| Some(Breach::at(events, i, detail));
+    // Masters whose standby declared itself caught up in the current stint.
+    let mut caught_up: BTreeSet<&str> = BTreeSet::new();
+    // Completed logs holding entries, as (when recorded, start, end), in time order.
+    let mut completed: Vec<(u64, u64, u64)> = vec![];
+    for (i, e) in events.iter().enumerate() {
+        let node = e.node.as_str();
+        match &e.kind {
+            EventKind::NodeRestart | EventKind::NodeCrash | EventKind::Promoting { .. } => {
+                caught_up.remove(node);
+            }
+            EventKind::LogCompleted { start, end } if end > start => {
+                completed.push((e.at_us, *start, *end));
+            }
+            EventKind::JoiningElection if !caught_up.contains(node) => {
+                return fail(
+                    i,
+                    format!("{node} joined the election before its standby had caught up"),
+                );
+            }
+            EventKind::CaughtUp {
+                began_us,
+                from_seq,
+                to_seq,
+            } => {
+                if from_seq != to_seq {
+                    return fail(
+                        i,
+                        format!(
+                            "{node}'s standby declared itself caught up after a pass that applied \
+                             entries {from_seq}..{to_seq}; caught up means a pass found nothing new"
+                        ),
+                    );
+                }
+                let missed = (completed.iter())
+                    .filter(|&&(at, _, _)| at < *began_us)
+                    .find(|&&(_, _, end)| end > *to_seq);
+                if let Some(&(at, start, end)) = missed {
+                    return fail(
+                        i,
+                        format!(
+                            "{node}'s standby declared itself caught up at seq {to_seq}, in a pass \
+                             that began at {:.3} ms, but log {start}..{end} was completed at \
+                             {:.3} ms, before the pass",
+                            *began_us as f64 / 1000.0,
+                            at as f64 / 1000.0
+                        ),
+                    );
+                }
+                caught_up.insert(node);
+            }
+            _ => {}
+        }
+    }
+    None
+}
