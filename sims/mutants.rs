@@ -15,6 +15,10 @@
 //!   bug planted; a mutant that breaks a switch, or a checker's hold on it, is caught here. The
 //!   doubled budget makes it unlikely that a mutant which merely moves a bug's window (a bug
 //!   found later than its budget) counts as caught.
+//! - `work_costs_time`: the stories of `sims/work_costs.rs` (README "Work costs time"): replay
+//!   lengthens a failover by its cost, and a checkpoint that holds the CPU past the session
+//!   timeout costs the standby its session. No sweep judges what work costs: the checkers'
+//!   bounds allow for it, and in the default model no piece of work starves a session.
 //! - `pinned_schedules_pass`: every scripted fixture (`fixtures/schedules/`) and pinned
 //!   regression (`regressions/`) recorded against the correct model breaks no invariant.
 //!
@@ -31,6 +35,8 @@
 
 #[path = "catalogue.rs"]
 mod catalogue;
+#[path = "work_costs.rs"]
+mod work_costs;
 
 use ftsim::options::ReadLeadership;
 use ftsim::schedule::{json_files, ScheduleFile};
@@ -162,4 +168,15 @@ fn pinned_schedules_pass() {
         "only {ran} schedules recorded against the correct model"
     );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+#[ignore]
+fn work_costs_time() {
+    let stories: [fn() -> Result<String, String>; 2] = [
+        work_costs::replay_lengthens_the_failover,
+        work_costs::long_checkpoint_costs_the_session,
+    ];
+    let broken: Vec<String> = stories.iter().filter_map(|story| story().err()).collect();
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
 }

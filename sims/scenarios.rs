@@ -9,6 +9,9 @@ use ftsim::{simulate, Cluster, FsOp, FsReply, Options, Role};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+#[path = "work_costs.rs"]
+mod work_costs;
+
 fn status_id(reply: FsReply) -> u64 {
     match reply {
         FsReply::Status { id, .. } => id,
@@ -310,59 +313,15 @@ fn readme_example_runs() {
     .unwrap();
 }
 
-/// Journal entries the long-journal story writes before the primary fails.
-const LONG_JOURNAL_ENTRIES: u64 = 2_000;
-
-/// The primary writes [`LONG_JOURNAL_ENTRIES`] entries into one in-progress log (which standbys
-/// do not tail), then is killed. Returns the simulated time from the kill until a client call
-/// succeeds through the new primary, and the failover bound of the options.
-fn long_journal_failover(replay_us_per_entry: u64) -> (Duration, Duration) {
-    let options = Options {
-        masters: 2,
-        workers: 0,
-        clients: 1,
-        zookeeper_session_timeout_ms: 10_000,
-        master_journal_log_size_bytes_max: 64 << 20,
-        master_journal_checkpoint_period_entries: 1 << 20,
-        master_journal_replay_cpu_us_per_entry: replay_us_per_entry,
-        user_rpc_retry_max_duration_ms: 120_000,
-        workload_ops_per_client: LONG_JOURNAL_ENTRIES as u32,
-        ..Options::fast()
-    };
-    let bound = Duration::from_millis(options.failover_bound_ms());
-    let failover = simulate(17, None, move || async move {
-        let cluster = Cluster::start(17, options).await;
-        for i in 0..LONG_JOURNAL_ENTRIES {
-            let path = format!("/d{i}");
-            cluster.fs(0, FsOp::Mkdir { path }).await.expect("mkdir");
-        }
-        let primary = cluster.primary().await.expect("a primary serves");
-        let killed = madsim::time::Instant::now();
-        cluster.kill(Role::Master(primary));
-        let path = format!("/d{}", LONG_JOURNAL_ENTRIES - 1);
-        cluster
-            .fs(0, FsOp::GetStatus { path })
-            .await
-            .expect("the new primary serves the last write");
-        madsim::time::Instant::now() - killed
-    })
-    .expect("the story runs");
-    (failover, bound)
-}
-
-/// Promotion replays the old primary's whole in-progress log on the new primary's CPU: at 500 µs
-/// an entry, 2,000 entries add a second to the failover clients see, and the failover stays
-/// within the bound README states (which counts that replay).
 #[test]
 fn a_long_journal_makes_the_failover_longer_by_its_replay_time() {
-    let (free, _) = long_journal_failover(0);
-    let (slow, bound) = long_journal_failover(500);
-    let replay = Duration::from_micros(500 * LONG_JOURNAL_ENTRIES);
-    let extra = slow.saturating_sub(free);
-    assert!(
-        extra >= replay * 9 / 10 && extra <= replay * 3 / 2,
-        "failover {free:?} without replay cost, {slow:?} with it: {extra:?} more, expected about {replay:?}"
-    );
-    assert!(slow <= bound, "failover {slow:?} past the bound {bound:?}");
-    eprintln!("failover {free:?} -> {slow:?} (bound {bound:?})");
+    let measured = work_costs::replay_lengthens_the_failover().unwrap_or_else(|e| panic!("{e}"));
+    eprintln!("{measured}");
+}
+
+#[test]
+fn a_checkpoint_longer_than_the_session_timeout_costs_the_standby_its_session() {
+    let measured =
+        work_costs::long_checkpoint_costs_the_session().unwrap_or_else(|e| panic!("{e}"));
+    eprintln!("{measured}");
 }
