@@ -1522,3 +1522,42 @@ fn standby_catch_up_a_candidate_has_replayed_every_completed_log() {
         .expect("caught up below a completed log");
     assert!(v.detail.contains("log 0..4"), "{}", v.detail);
 }
+
+#[test]
+fn worker_registry_a_primary_answers_its_worker_list_only_after_safe_mode() {
+    use ftsim::check::worker_registry;
+    let o = options();
+    // master-0 became primary at 10 ms; its safe mode lasts the connect wait.
+    let wait_ms = o.master_worker_connect_wait_time_ms;
+    let asked = |at_ms: u64, workers: Option<Vec<(u64, String)>>| {
+        insert(
+            clean(),
+            ev(at_ms, "master-0", EventKind::HealWorkerList { workers }),
+        )
+    };
+    assert_eq!(
+        worker_registry::PROPERTY.violation(&asked(10 + wait_ms, Some(vec![])), &o),
+        None
+    );
+    assert_eq!(
+        worker_registry::PROPERTY.violation(&asked(10 + wait_ms - 1, None), &o),
+        None
+    );
+    let v = worker_registry::PROPERTY
+        .violation(&asked(10 + wait_ms - 1, Some(vec![])), &o)
+        .expect("a worker list answered in safe mode");
+    assert!(v.detail.contains("in its safe mode"), "{}", v.detail);
+    // The fact counts a refusal by a master that still believes it is primary.
+    let fact = |h: Vec<Event>| check::coverage(&h)["worker-list-refused-in-safe-mode"];
+    assert_eq!(fact(asked(20, None)), 1);
+    assert_eq!(fact(asked(20, Some(vec![]))), 0);
+    let stepped_down = ev(
+        15,
+        "master-0",
+        EventKind::SteppedDown {
+            term: 1,
+            reason: "test".into(),
+        },
+    );
+    assert_eq!(fact(insert(asked(20, None), stepped_down)), 0);
+}

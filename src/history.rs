@@ -135,6 +135,11 @@ pub enum EventKind {
     /// knows: `None` when it refused (safe mode, no longer primary) or did not answer.
     FinalWorkerList { workers: Option<Vec<(u64, String)>> },
 
+    /// When the faults healed, the first master found primary was asked for its worker list, as
+    /// a client writing a block would: `None` when it refused or did not answer. A primary just
+    /// promoted is in safe mode and must refuse.
+    HealWorkerList { workers: Option<Vec<(u64, String)>> },
+
     // ---- workers ----
     /// The worker got an id from the primary.
     WorkerGotId { worker_id: u64 },

@@ -182,8 +182,25 @@ pub async fn scenario(seed: u64, plan: Plan) -> Vec<Event> {
             },
         )
     });
+    // What a client writing a block is told at the heal: the first master found primary is asked
+    // for its worker list. Where the faults left no primary, the one found has just been
+    // promoted, and its safe mode (`master.worker.connect.wait.time`) must refuse.
+    let heal_worker_list = async {
+        let deadline = madsim::time::Instant::now() + Duration::from_millis(o.failover_bound_ms());
+        while madsim::time::Instant::now() < deadline {
+            if let Some(p) = cluster.primary().await {
+                let workers = cluster.worker_list_within(p, Duration::from_secs(1)).await;
+                history.record(
+                    &Role::Master(p).name(),
+                    EventKind::HealWorkerList { workers },
+                );
+                return;
+            }
+            sleep(Duration::from_millis(HEAL_PRIMARY_POLL_MS)).await;
+        }
+    };
     let liveness = async {
-        futures::future::join_all(probes).await;
+        futures::future::join(futures::future::join_all(probes), heal_worker_list).await;
         // Calls in flight when the faults healed end within the call bound; a call that does
         // not is left pending for the bounded-retry checker to report.
         let drain = Duration::from_millis(call_bound_ms(&o) + o.workload_think_time_ms);
@@ -203,6 +220,9 @@ pub async fn scenario(seed: u64, plan: Plan) -> Vec<Event> {
     }
     finish(cluster).await
 }
+
+/// How often the harness looks for a primary at the heal, to ask for its worker list.
+pub const HEAL_PRIMARY_POLL_MS: u64 = 50;
 
 /// How often the process supervisor looks for exited nodes after the heal.
 pub const SUPERVISOR_POLL_MS: u64 = 100;

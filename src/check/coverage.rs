@@ -124,6 +124,28 @@ pub const WORKER_RODE_OUT_FAILED_CALLS: Property = Property {
     check: Check::Sometimes(failed_calls_ridden_out),
 };
 
+/// A master that had become primary, and had not stepped down, refused its worker list when the
+/// faults healed: a primary just promoted, in its safe mode (which `worker_registry` holds to
+/// `master.worker.connect.wait.time`).
+pub const WORKER_LIST_REFUSED_IN_SAFE_MODE: Property = Property {
+    name: "worker-list-refused-in-safe-mode",
+    check: Check::Sometimes(safe_mode_refusals),
+};
+
+fn safe_mode_refusals(events: &[Event]) -> u64 {
+    let mut believes = BTreeSet::new();
+    let mut refused = 0;
+    for e in events {
+        believers_step(&mut believes, e);
+        if matches!(e.kind, EventKind::HealWorkerList { workers: None })
+            && believes.contains(e.node.as_str())
+        {
+            refused += 1;
+        }
+    }
+    refused
+}
+
 /// Events whose kind matches.
 fn count(events: &[Event], matches: impl Fn(&EventKind) -> bool) -> u64 {
     events.iter().filter(|e| matches(&e.kind)).count() as u64

@@ -95,6 +95,7 @@ pub const PROPERTIES: &[Property] = &[
     coverage::PRIMARY_RODE_OUT_SUSPENSION,
     coverage::PRIMARY_RECOVERED_FROM_FLUSH_FAILURE,
     coverage::WORKER_RODE_OUT_FAILED_CALLS,
+    coverage::WORKER_LIST_REFUSED_IN_SAFE_MODE,
 ];
 
 impl Property {

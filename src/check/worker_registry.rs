@@ -13,6 +13,9 @@
 //! 4. A worker whose call fails and that stays up has been silent no longer than that timeout,
 //!    by the same account (a worker that outlives its timeout: the primary has long marked it
 //!    lost, and it serves blocks nobody can find).
+//! 5. A primary answers its worker list only once its safe mode is over,
+//!    `master.worker.connect.wait.time` after it became primary: before then workers are still
+//!    registering again, and a client writing a block would be told of too few.
 
 use super::{Breach, Check, Property};
 use crate::history::{Event, EventKind};
@@ -34,10 +37,30 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
     let mut registered_at: BTreeMap<&str, u64> = BTreeMap::new();
     let mut term_of: BTreeMap<&str, u64> = BTreeMap::new();
     let mut ids: BTreeMap<(&str, u64, u64), &str> = BTreeMap::new();
+    // Rule 5: per master, when it last became primary.
+    let wait_us = options.master_worker_connect_wait_time_ms * 1000;
+    let mut promoted_at: BTreeMap<&str, u64> = BTreeMap::new();
     for (i, e) in events.iter().enumerate() {
         match &e.kind {
             EventKind::BecamePrimary { term, .. } => {
                 term_of.insert(&e.node, *term);
+                promoted_at.insert(&e.node, e.at_us);
+            }
+            EventKind::HealWorkerList { workers: Some(_) }
+            | EventKind::FinalWorkerList { workers: Some(_) } => {
+                let since = promoted_at.get(e.node.as_str()).copied();
+                if let Some(since) = since.filter(|&at| e.at_us < at + wait_us) {
+                    return fail(
+                        i,
+                        format!(
+                            "{} answered its worker list {:.3} ms after it became primary, in its \
+                             safe mode (master.worker.connect.wait.time {} ms)",
+                            e.node,
+                            (e.at_us - since) as f64 / 1000.0,
+                            options.master_worker_connect_wait_time_ms
+                        ),
+                    );
+                }
             }
             EventKind::WorkerRegistered { worker_id, worker } => {
                 let term = term_of.get(e.node.as_str()).copied().unwrap_or(0);
