@@ -125,8 +125,8 @@ pub const WORKER_RODE_OUT_FAILED_CALLS: Property = Property {
 };
 
 /// A master that had become primary, and had not stepped down, refused its worker list when the
-/// faults healed: a primary just promoted, in its safe mode (which `worker_registry` holds to
-/// `master.worker.connect.wait.time`).
+/// faults healed (or gave no answer within the harness's 1 s): a primary just promoted, in its
+/// safe mode (which `worker_registry` holds to `master.worker.connect.wait.time`).
 pub const WORKER_LIST_REFUSED_IN_SAFE_MODE: Property = Property {
     name: "worker-list-refused-in-safe-mode",
     check: Check::Sometimes(safe_mode_refusals),
