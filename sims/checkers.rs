@@ -1561,3 +1561,56 @@ fn worker_registry_a_primary_answers_its_worker_list_only_after_safe_mode() {
     );
     assert_eq!(fact(insert(asked(20, None), stepped_down)), 0);
 }
+
+#[test]
+fn journal_housekeeping_a_standby_checkpoints_once_a_period_is_replayed() {
+    use ftsim::check::journal_housekeeping;
+    let o = options();
+    let period = o.master_journal_checkpoint_period_entries;
+    let replayed = |at_ms: u64, from_seq: u64, to_seq: u64| {
+        ev(
+            at_ms,
+            "master-1",
+            EventKind::StandbyReplayed { from_seq, to_seq },
+        )
+    };
+    let started =
+        |at_ms: u64, seq: u64| ev(at_ms, "master-1", EventKind::CheckpointStarted { seq });
+    let history = |h: Vec<Event>| h.into_iter().fold(clean(), insert);
+    // Short of a period, no checkpoint is owed; at a period, one is set out before the next pass.
+    let ok = history(vec![
+        replayed(20, 0, period - 1),
+        replayed(21, period - 1, period),
+        started(21, period),
+        replayed(22, period, period + 1),
+    ]);
+    assert_eq!(journal_housekeeping::PROPERTY.violation(&ok, &o), None);
+    let late = history(vec![
+        replayed(20, 0, period),
+        replayed(21, period, period + 1),
+    ]);
+    let v = journal_housekeeping::PROPERTY
+        .violation(&late, &o)
+        .expect("a pass past the period without a checkpoint");
+    assert!(
+        v.detail.contains("without setting out to write one"),
+        "{}",
+        v.detail
+    );
+    // A checkpoint loaded (or a promotion, ending the stint) moves the count's start.
+    let loaded = history(vec![
+        ev(19, "master-1", EventKind::CheckpointLoaded { seq: 5 }),
+        replayed(20, 5, period),
+        replayed(21, period, period + 1),
+    ]);
+    assert_eq!(journal_housekeeping::PROPERTY.violation(&loaded, &o), None);
+    let promoted = history(vec![
+        replayed(20, 0, period),
+        ev(21, "master-1", EventKind::Promoting { term: 2 }),
+        replayed(30, 0, 1),
+    ]);
+    assert_eq!(
+        journal_housekeeping::PROPERTY.violation(&promoted, &o),
+        None
+    );
+}

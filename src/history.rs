@@ -84,6 +84,8 @@ pub enum EventKind {
     },
     /// The master is about to join the election (create its candidate znode).
     JoiningElection,
+    /// A standby's catch-up pass moved its replica from `from_seq` to `to_seq`.
+    StandbyReplayed { from_seq: u64, to_seq: u64 },
     /// An entry was appended to the writer's buffer (not yet durable).
     JournalAppend { term: u64, seq: u64, op_id: u64 },
     /// A flush of entries `from..to` finished; `ok` is whether they are durable.
@@ -104,6 +106,9 @@ pub enum EventKind {
     LogCompleted { start: u64, end: u64 },
     /// A standby found a missing journal entry.
     JournalGap { expected: u64, found: u64 },
+    /// A standby set out to write a checkpoint covering entries below `seq` (it may fail, or find
+    /// another master's already there).
+    CheckpointStarted { seq: u64 },
     /// A checkpoint covering entries below `seq` was written.
     CheckpointWritten { seq: u64 },
     /// A master loaded a checkpoint covering entries below `seq`.

@@ -16,6 +16,10 @@
 //!    then completes the log at what is durable and writes the batch again in a new one).
 //! 4. A primary runs journal GC every `master.journal.gc.period`, the first pass one period after
 //!    it became primary: no pass begins sooner than that after its previous one.
+//! 5. A standby checkpoints as soon as it has applied a period's entries: after a catch-up pass
+//!    that leaves it `master.journal.checkpoint.period.entries` or more past the last checkpoint it
+//!    loaded or set out to write in this stint, it sets out to write one at that sequence number
+//!    before its next pass (a checkpoint that fails is tried again after a later pass).
 
 use super::{Breach, Check, Property};
 use crate::history::{Event, EventKind};
@@ -47,12 +51,46 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
     // became primary (`false`): one period before the earliest its next pass may begin.
     let gc_period_us = options.master_journal_gc_period_ms * 1000;
     let mut gc_last: BTreeMap<&str, (u64, bool)> = BTreeMap::new();
+    // Rule 5: per standby, the last checkpoint it loaded or set out to write in this stint, and
+    // the pass (its end, its event) after which it owes one.
+    let mut standby_last: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut owed: BTreeMap<&str, (u64, usize)> = BTreeMap::new();
     for (i, e) in events.iter().enumerate() {
         let node = e.node.as_str();
+        // A standby stint ends when its master restarts, crashes or promotes.
+        if matches!(
+            e.kind,
+            EventKind::NodeRestart | EventKind::NodeCrash | EventKind::Promoting { .. }
+        ) {
+            standby_last.remove(node);
+            owed.remove(node);
+        }
         match &e.kind {
             EventKind::NodeRestart => {
                 last_checkpoint.remove(node);
                 writing.remove(node);
+            }
+            EventKind::StandbyReplayed { to_seq, .. } => {
+                if let Some((seq, at)) = owed.get(node).copied() {
+                    return Some(Breach::at(
+                        events,
+                        at,
+                        format!(
+                            "{node} replayed to seq {seq}, a checkpoint period ({period} entries) \
+                             past its last checkpoint at seq {}, and replayed on to seq {to_seq} \
+                             without setting out to write one",
+                            standby_last.get(node).copied().unwrap_or(0)
+                        ),
+                    ));
+                }
+                let last = standby_last.get(node).copied().unwrap_or(0);
+                if *to_seq >= last + period {
+                    owed.insert(node, (*to_seq, i));
+                }
+            }
+            EventKind::CheckpointStarted { seq } => {
+                standby_last.insert(node, *seq);
+                owed.remove(node);
             }
             EventKind::BecamePrimary { term, next_seq } => {
                 gc_last.insert(node, (e.at_us, false));
@@ -84,6 +122,7 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
             }
             EventKind::CheckpointLoaded { seq } => {
                 last_checkpoint.insert(node, *seq);
+                standby_last.insert(node, *seq);
             }
             EventKind::CheckpointWritten { seq } => {
                 let last = last_checkpoint.insert(node, *seq).unwrap_or(0);

@@ -267,6 +267,12 @@ impl Tailer {
         if replica.since_checkpoint < self.checkpoint_period_entries || replica.next_seq == 0 {
             return;
         }
+        self.history.record(
+            &self.node,
+            EventKind::CheckpointStarted {
+                seq: replica.next_seq,
+            },
+        );
         self.charge_checkpoint(replica).await;
         let tmp = format!("{TMP}/{}-{}", self.node, replica.next_seq);
         let records = vec![Arc::new(Record::Checkpoint(Box::new(replica.checkpoint())))];
