@@ -283,9 +283,9 @@ impl State {
         }
         self.node_watches.retain(|_, s| !s.is_empty());
     }
+
     /// The nodes one level below `path`, by name (the range starts after `prefix`, which the root
     /// itself equals).
-
     fn children(&self, path: &str) -> Vec<(String, Stat)> {
         let prefix = if path == "/" {
             "/".to_string()
