@@ -3,7 +3,7 @@
 //! `sims/mutants.rs` (a mutant that makes work free, or lets pings skip a busy CPU, is caught).
 //! Each story returns what it measured, or why the model broke its promise.
 
-use ftsim::history::EventKind;
+use ftsim::history::{Event, EventKind};
 use ftsim::{simulate, Cluster, FsOp, Options, Role};
 use std::time::Duration;
 
@@ -94,17 +94,22 @@ fn long_checkpoint_story(checkpoint_us_per_inode: u64) -> Option<String> {
         }
         madsim::time::sleep(Duration::from_secs(15)).await;
         let events = ftsim::run::finish(cluster).await;
-        let written = events.iter().find(|e| {
-            e.node == standby && matches!(e.kind, EventKind::CheckpointWritten { .. })
-        });
-        let expired = events.iter().find(|e| {
-            matches!(&e.kind, EventKind::SessionExpired { owner, .. } if *owner == standby)
-        });
-        match (written, expired) {
-            (Some(w), Some(x)) => Some(format!(
-                "{standby} wrote its checkpoint at {:.1} ms; ZooKeeper expired its session at {:.1} ms",
-                w.at_ms(),
-                x.at_ms()
+        // When the standby first set out to write a checkpoint, wrote one, and lost its session.
+        let first = |matches: &dyn Fn(&Event) -> bool| {
+            events.iter().find(|e| matches(e)).map(|e| e.at_ms())
+        };
+        let started =
+            first(&|e| e.node == standby && matches!(e.kind, EventKind::CheckpointStarted { .. }));
+        let written =
+            first(&|e| e.node == standby && matches!(e.kind, EventKind::CheckpointWritten { .. }));
+        let expired = first(
+            &|e| matches!(&e.kind, EventKind::SessionExpired { owner, .. } if *owner == standby),
+        );
+        // The session must expire while the checkpoint holds the CPU.
+        match (started, expired, written) {
+            (Some(s), Some(x), Some(w)) if s < x && x < w => Some(format!(
+                "{standby} set out to write its checkpoint at {s:.1} ms and wrote it at {w:.1} ms; \
+                 ZooKeeper expired its session at {x:.1} ms"
             )),
             _ => None,
         }

@@ -52,9 +52,9 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
     let gc_period_us = options.master_journal_gc_period_ms * 1000;
     let mut gc_last: BTreeMap<&str, (u64, bool)> = BTreeMap::new();
     // Rule 5: per standby, the last checkpoint it loaded or set out to write in this stint, and
-    // the pass (its end, its event) after which it owes one.
+    // the pass after which it owes one (where it ended, the last checkpoint then, its event).
     let mut standby_last: BTreeMap<&str, u64> = BTreeMap::new();
-    let mut owed: BTreeMap<&str, (u64, usize)> = BTreeMap::new();
+    let mut owed: BTreeMap<&str, (u64, u64, usize)> = BTreeMap::new();
     for (i, e) in events.iter().enumerate() {
         let node = e.node.as_str();
         // A standby stint ends when its master restarts, crashes or promotes.
@@ -71,21 +71,20 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
                 writing.remove(node);
             }
             EventKind::StandbyReplayed { to_seq, .. } => {
-                if let Some((seq, at)) = owed.get(node).copied() {
+                if let Some((seq, last, at)) = owed.get(node).copied() {
                     return Some(Breach::at(
                         events,
                         at,
                         format!(
                             "{node} replayed to seq {seq}, a checkpoint period ({period} entries) \
-                             past its last checkpoint at seq {}, and replayed on to seq {to_seq} \
-                             without setting out to write one",
-                            standby_last.get(node).copied().unwrap_or(0)
+                             past its last checkpoint at seq {last}, and replayed on to seq \
+                             {to_seq} without setting out to write one"
                         ),
                     ));
                 }
                 let last = standby_last.get(node).copied().unwrap_or(0);
                 if *to_seq >= last + period {
-                    owed.insert(node, (*to_seq, i));
+                    owed.insert(node, (*to_seq, last, i));
                 }
             }
             EventKind::CheckpointStarted { seq } => {
