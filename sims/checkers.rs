@@ -14,6 +14,23 @@ fn ev(at_ms: u64, node: &str, kind: EventKind) -> Event {
     }
 }
 
+/// The violation `property` finds in `history`, which must name `detail`.
+fn breach(
+    property: &ftsim::check::Property,
+    history: &[Event],
+    options: &Options,
+    detail: &str,
+) -> ftsim::check::Violation {
+    let v = property.violation(history, options).unwrap_or_else(|| {
+        panic!(
+            "{} found no violation; expected one naming {detail:?}",
+            property.name
+        )
+    });
+    assert!(v.detail.contains(detail), "{}", v.detail);
+    v
+}
+
 fn mkdir(path: &str) -> FsOp {
     FsOp::Mkdir { path: path.into() }
 }
@@ -298,13 +315,11 @@ fn one_leader_old_term_write_accepted_after_a_new_primary() {
             },
         ),
     );
-    let v = one_leader::PROPERTY
-        .violation(&h, &options())
-        .expect("violation");
-    assert!(
-        v.detail.contains("after master-1 became primary in term 2"),
-        "{}",
-        v.detail
+    let v = breach(
+        &one_leader::PROPERTY,
+        &h,
+        &options(),
+        "after master-1 became primary in term 2",
     );
     assert_eq!(v.at_ms, 600.0);
 }
@@ -355,13 +370,11 @@ fn one_leader_a_step_down_as_fenced_needs_the_fencing() {
     );
     let fenced = |term| ev(1600, "master-0", EventKind::Fenced { term });
     let unexplained = insert(clean(), step_down.clone());
-    let v = one_leader::PROPERTY
-        .violation(&unexplained, &options())
-        .expect("a step-down as fenced without a fencing");
-    assert!(
-        v.detail.contains("had not found itself fenced"),
-        "{}",
-        v.detail
+    let v = breach(
+        &one_leader::PROPERTY,
+        &unexplained,
+        &options(),
+        "had not found itself fenced",
     );
     assert_eq!(v.at_ms, 1700.0);
     let other_term = insert(insert(clean(), fenced(0)), step_down.clone());
@@ -419,19 +432,23 @@ fn coverage_counts_a_step_down_with_writes_in_flight_only_while_unflushed() {
 #[test]
 fn one_leader_journal_terms_go_back() {
     let h = with_replay(replay(vec![(0, 2, 7), (1, 1, 8)], 0xbb, vec![]));
-    let v = one_leader::PROPERTY
-        .violation(&h, &options())
-        .expect("violation");
-    assert!(v.detail.contains("goes back from term 2"), "{}", v.detail);
+    breach(
+        &one_leader::PROPERTY,
+        &h,
+        &options(),
+        "goes back from term 2",
+    );
 }
 
 #[test]
 fn no_lost_entries_acknowledged_entry_missing() {
     let h = with_replay(replay(vec![(0, 1, 7)], 0xaa, vec![(1, Some(0xaa))]));
-    let v = no_lost_entries::PROPERTY
-        .violation(&h, &options())
-        .expect("violation");
-    assert!(v.detail.contains("acknowledged seq 1"), "{}", v.detail);
+    let v = breach(
+        &no_lost_entries::PROPERTY,
+        &h,
+        &options(),
+        "acknowledged seq 1",
+    );
     assert_eq!(v.at_ms, 1004.0);
 }
 
@@ -462,24 +479,25 @@ fn no_lost_entries_client_told_ok_without_journal() {
             },
         ),
     );
-    let v = no_lost_entries::PROPERTY
-        .violation(&h, &options())
-        .expect("violation");
-    assert!(v.detail.contains("told ok by master-1"), "{}", v.detail);
+    breach(
+        &no_lost_entries::PROPERTY,
+        &h,
+        &options(),
+        "told ok by master-1",
+    );
 }
 
 #[test]
 fn no_lost_entries_duplicate_operation_and_gap() {
     let dup = with_replay(replay(vec![(0, 1, 7), (1, 1, 8), (2, 1, 7)], 0xbb, vec![]));
-    let v = no_lost_entries::PROPERTY
-        .violation(&dup, &options())
-        .expect("violation");
-    assert!(v.detail.contains("in the journal twice"), "{}", v.detail);
+    breach(
+        &no_lost_entries::PROPERTY,
+        &dup,
+        &options(),
+        "in the journal twice",
+    );
     let gap = with_replay(replay(vec![(0, 1, 7), (2, 1, 8)], 0xbb, vec![]));
-    let v = no_lost_entries::PROPERTY
-        .violation(&gap, &options())
-        .expect("violation");
-    assert!(v.detail.contains("journal gap"), "{}", v.detail);
+    breach(&no_lost_entries::PROPERTY, &gap, &options(), "journal gap");
 }
 
 #[test]
@@ -489,13 +507,11 @@ fn no_lost_entries_master_state_differs_from_the_journal() {
         |e| e.node == "master-1" && matches!(e.kind, EventKind::FinalState { .. }),
         final_state(2002, "master-1", false, 1, 0xcc),
     );
-    let v = no_lost_entries::PROPERTY
-        .violation(&h, &options())
-        .expect("violation");
-    assert!(
-        v.detail.contains("differs from the journal"),
-        "{}",
-        v.detail
+    breach(
+        &no_lost_entries::PROPERTY,
+        &h,
+        &options(),
+        "differs from the journal",
     );
 }
 
@@ -518,10 +534,7 @@ fn bounded_retry_call_too_long_too_many_attempts_or_never_ending() {
     );
     let mut late = late;
     late.sort_by_key(|e| e.at_us);
-    let v = bounded_retry::PROPERTY
-        .violation(&late, &o)
-        .expect("violation");
-    assert!(v.detail.contains("took"), "{}", v.detail);
+    breach(&bounded_retry::PROPERTY, &late, &o, "took");
 
     // One attempt more than the policy allows, each after its backoff sleep. The checker counts
     // them itself, and the events' own attempt numbers must agree.
@@ -555,10 +568,7 @@ fn bounded_retry_call_too_long_too_many_attempts_or_never_ending() {
             ),
         );
     }
-    let v = bounded_retry::PROPERTY
-        .violation(&many, &o)
-        .expect("violation");
-    assert!(v.detail.contains("the policy allows"), "{}", v.detail);
+    breach(&bounded_retry::PROPERTY, &many, &o, "the policy allows");
     let misnumbered: Vec<Event> = many
         .iter()
         .cloned()
@@ -589,10 +599,7 @@ fn bounded_retry_call_too_long_too_many_attempts_or_never_ending() {
         "harness",
         EventKind::Phase { name: "end".into() },
     ));
-    let v = bounded_retry::PROPERTY
-        .violation(&open, &o)
-        .expect("violation");
-    assert!(v.detail.contains("had not ended"), "{}", v.detail);
+    breach(&bounded_retry::PROPERTY, &open, &o, "had not ended");
 }
 
 #[test]
@@ -623,10 +630,7 @@ fn liveness_no_answer_unavailable_or_no_single_primary() {
     let o = options();
     let mut silent = clean();
     silent.retain(|e| !matches!(e.kind, EventKind::Ok { op_id: 8, .. }));
-    let v = liveness::PROPERTY
-        .violation(&silent, &o)
-        .expect("violation");
-    assert!(v.detail.contains("client-0 had no answer"), "{}", v.detail);
+    breach(&liveness::PROPERTY, &silent, &o, "client-0 had no answer");
 
     let unavailable = replace(
         clean(),
@@ -641,28 +645,21 @@ fn liveness_no_answer_unavailable_or_no_single_primary() {
             },
         ),
     );
-    let v = liveness::PROPERTY
-        .violation(&unavailable, &o)
-        .expect("violation");
-    assert!(v.detail.contains("found no primary"), "{}", v.detail);
+    breach(&liveness::PROPERTY, &unavailable, &o, "found no primary");
 
     let headless = replace(
         clean(),
         |e| e.node == "master-0" && matches!(e.kind, EventKind::FinalState { .. }),
         final_state(2001, "master-0", false, 2, 0xbb),
     );
-    let v = liveness::PROPERTY
-        .violation(&headless, &o)
-        .expect("violation");
-    assert!(v.detail.contains("no master is primary"), "{}", v.detail);
+    breach(&liveness::PROPERTY, &headless, &o, "no master is primary");
 
     let two = replace(
         clean(),
         |e| e.node == "master-1" && matches!(e.kind, EventKind::FinalState { .. }),
         final_state(2002, "master-1", true, 1, 0xaa),
     );
-    let v = liveness::PROPERTY.violation(&two, &o).expect("violation");
-    assert!(v.detail.contains("2 masters are primary"), "{}", v.detail);
+    breach(&liveness::PROPERTY, &two, &o, "2 masters are primary");
 }
 
 #[test]
@@ -742,19 +739,19 @@ fn worker_registry_a_worker_exits_only_after_its_heartbeat_timeout() {
         None
     );
     // Gave up within the timeout.
-    let v = worker_registry::PROPERTY
-        .violation(&exit(at_ms, timeout_us / 2), &o)
-        .expect("early exit");
-    assert!(
-        v.detail.contains("within its heartbeat timeout"),
-        "{}",
-        v.detail
+    breach(
+        &worker_registry::PROPERTY,
+        &exit(at_ms, timeout_us / 2),
+        &o,
+        "within its heartbeat timeout",
     );
     // Claims a silence that its own registration contradicts.
-    let v = worker_registry::PROPERTY
-        .violation(&exit(at_ms, timeout_us + 200_000), &o)
-        .expect("silence contradicted");
-    assert!(v.detail.contains("but it registered"), "{}", v.detail);
+    breach(
+        &worker_registry::PROPERTY,
+        &exit(at_ms, timeout_us + 200_000),
+        &o,
+        "but it registered",
+    );
 }
 
 #[test]
@@ -779,13 +776,11 @@ fn worker_registry_a_worker_past_its_heartbeat_timeout_does_not_stay_up() {
         None
     );
     // A failed call past the timeout, and the worker stays up.
-    let v = worker_registry::PROPERTY
-        .violation(&failed(timeout_us + 10_000), &o)
-        .expect("a worker that outlived its timeout");
-    assert!(
-        v.detail.contains("past its heartbeat timeout"),
-        "{}",
-        v.detail
+    breach(
+        &worker_registry::PROPERTY,
+        &failed(timeout_us + 10_000),
+        &o,
+        "past its heartbeat timeout",
     );
 }
 
@@ -807,14 +802,18 @@ fn no_lost_entries_journal_gc_deletes_only_what_the_newest_checkpoint_covers() {
             ),
         )
     };
-    let v = no_lost_entries::PROPERTY
-        .violation(&gc((0, 2), 0), &options())
-        .expect("an uncovered log deleted");
-    assert!(v.detail.contains("does not cover"), "{}", v.detail);
-    let v = no_lost_entries::PROPERTY
-        .violation(&gc((0, 2), 2), &options())
-        .expect("a checkpoint the journal does not end with");
-    assert!(v.detail.contains("counted on a checkpoint"), "{}", v.detail);
+    breach(
+        &no_lost_entries::PROPERTY,
+        &gc((0, 2), 0),
+        &options(),
+        "does not cover",
+    );
+    breach(
+        &no_lost_entries::PROPERTY,
+        &gc((0, 2), 2),
+        &options(),
+        "counted on a checkpoint",
+    );
     // A covered log: the journal ends with a checkpoint below seq 2.
     let mut h = gc((0, 2), 2);
     for e in &mut h {
@@ -954,13 +953,11 @@ fn zookeeper_session_lost_only_once_expired_or_suspended_for_the_session_timeout
         None
     );
     let early = suspended(1100 + timeout - 1);
-    let v = zookeeper_session::PROPERTY
-        .violation(&early, &o)
-        .expect("lost too early");
-    assert!(
-        v.detail.contains("within the session timeout"),
-        "{}",
-        v.detail
+    breach(
+        &zookeeper_session::PROPERTY,
+        &early,
+        &o,
+        "within the session timeout",
     );
     // The same early LOST is right once ZooKeeper has expired the session.
     let expired = insert(
@@ -993,13 +990,11 @@ fn liveness_every_standby_has_replayed_the_completed_logs_at_the_end() {
         liveness::PROPERTY.violation(&completed_to(1), &options()),
         None
     );
-    let v = liveness::PROPERTY
-        .violation(&completed_to(2), &options())
-        .expect("a standby left behind");
-    assert!(
-        v.detail.contains("standby master-1 has replayed 1"),
-        "{}",
-        v.detail
+    breach(
+        &liveness::PROPERTY,
+        &completed_to(2),
+        &options(),
+        "standby master-1 has replayed 1",
     );
 }
 
@@ -1018,10 +1013,12 @@ fn journal_housekeeping_checkpoints_keep_their_period() {
         journal_housekeeping::PROPERTY.violation(&written(period), &o),
         None
     );
-    let v = journal_housekeeping::PROPERTY
-        .violation(&written(period - 1), &o)
-        .expect("a checkpoint before its period");
-    assert!(v.detail.contains("checkpoint period"), "{}", v.detail);
+    breach(
+        &journal_housekeeping::PROPERTY,
+        &written(period - 1),
+        &o,
+        "checkpoint period",
+    );
     // A checkpoint loaded since counts as the last one.
     let loaded = insert(
         written(period + 3),
@@ -1085,10 +1082,12 @@ fn journal_housekeeping_gc_spares_logs_younger_than_its_threshold() {
         journal_housekeeping::PROPERTY.violation(&gc_at(100 + threshold_ms), &o),
         None
     );
-    let v = journal_housekeeping::PROPERTY
-        .violation(&gc_at(100 + threshold_ms - 1), &o)
-        .expect("a log collected too young");
-    assert!(v.detail.contains("gc.threshold"), "{}", v.detail);
+    breach(
+        &journal_housekeeping::PROPERTY,
+        &gc_at(100 + threshold_ms - 1),
+        &o,
+        "gc.threshold",
+    );
 }
 
 #[test]
@@ -1140,10 +1139,12 @@ fn journal_housekeeping_logs_rotate_at_their_size() {
         None
     );
     // A short log completed, and writing goes on.
-    let v = journal_housekeeping::PROPERTY
-        .violation(&append(completed(size - 1), size - 1), &o)
-        .expect("a log rotated early");
-    assert!(v.detail.contains("went on"), "{}", v.detail);
+    breach(
+        &journal_housekeeping::PROPERTY,
+        &append(completed(size - 1), size - 1),
+        &o,
+        "went on",
+    );
     // ... unless a flush into it failed: then the writer starts over at what is durable.
     assert_eq!(
         journal_housekeeping::PROPERTY.violation(
@@ -1153,10 +1154,12 @@ fn journal_housekeeping_logs_rotate_at_their_size() {
         None
     );
     // A flush into a log that is already full.
-    let v = journal_housekeeping::PROPERTY
-        .violation(&flush(clean(), size, true), &o)
-        .expect("a log rotated late");
-    assert!(v.detail.contains("already"), "{}", v.detail);
+    breach(
+        &journal_housekeeping::PROPERTY,
+        &flush(clean(), size, true),
+        &o,
+        "already",
+    );
     assert_eq!(
         journal_housekeeping::PROPERTY.violation(&flush(clean(), size - 1, true), &o),
         None
@@ -1202,18 +1205,18 @@ fn worker_registry_the_final_primary_lists_exactly_its_live_workers() {
         .expect("an unregistered id");
     assert!(v.detail.contains("never registered"), "{}", v.detail);
     // A live, registered worker left out.
-    let v = worker_registry::PROPERTY
-        .violation(&listing(base.clone(), Some(vec![])), &o)
-        .expect("a missing worker");
-    assert!(v.detail.contains("lacks worker-0"), "{}", v.detail);
+    breach(
+        &worker_registry::PROPERTY,
+        &listing(base.clone(), Some(vec![])),
+        &o,
+        "lacks worker-0",
+    );
     // Refused long after safe mode.
-    let v = worker_registry::PROPERTY
-        .violation(&listing(base.clone(), None), &o)
-        .expect("refused after safe mode");
-    assert!(
-        v.detail.contains("after its safe mode ended"),
-        "{}",
-        v.detail
+    breach(
+        &worker_registry::PROPERTY,
+        &listing(base.clone(), None),
+        &o,
+        "after its safe mode ended",
     );
     // A worker that crashed long before the end is still listed (it restarted, unregistered).
     let crashed = insert(base, ev(60, "worker-0", EventKind::NodeCrash));
@@ -1222,10 +1225,12 @@ fn worker_registry_the_final_primary_lists_exactly_its_live_workers() {
         master_lost_worker_detection_interval_ms: 100,
         ..o.clone()
     };
-    let v = worker_registry::PROPERTY
-        .violation(&listing(crashed, Some(worker0())), &o_short)
-        .expect("a dead worker still listed");
-    assert!(v.detail.contains("down since"), "{}", v.detail);
+    breach(
+        &worker_registry::PROPERTY,
+        &listing(crashed, Some(worker0())),
+        &o_short,
+        "down since",
+    );
 }
 
 #[test]
@@ -1275,10 +1280,7 @@ fn zookeeper_session_primacy_survives_blips_under_the_session_policy() {
             step_down(42, "zookeeper connection Suspended"),
         ],
     ] {
-        let v = zookeeper_session::PROPERTY
-            .violation(&with(extra), &o)
-            .expect("a needless step-down");
-        assert!(v.detail.contains("rides out"), "{}", v.detail);
+        breach(&zookeeper_session::PROPERTY, &with(extra), &o, "rides out");
     }
 }
 
@@ -1369,13 +1371,11 @@ fn journal_housekeeping_gc_keeps_its_period() {
     .fold(clean(), insert);
     assert_eq!(journal_housekeeping::PROPERTY.violation(&ok, &o), None);
     let early_first = insert(clean(), pass(first - 1, vec![(0, 0)], vec![]));
-    let v = journal_housekeeping::PROPERTY
-        .violation(&early_first, &o)
-        .expect("a first pass within a period of promotion");
-    assert!(
-        v.detail.contains("master.journal.gc.period"),
-        "{}",
-        v.detail
+    breach(
+        &journal_housekeeping::PROPERTY,
+        &early_first,
+        &o,
+        "master.journal.gc.period",
     );
     let early_next = [
         pass(first, vec![(0, 0)], vec![]),
@@ -1422,19 +1422,19 @@ fn no_lost_entries_every_deletion_the_storage_made_was_journal_gc() {
         )
     };
     let unclaimed = with_deleted(clean());
-    let v = no_lost_entries::PROPERTY
-        .violation(&unclaimed, &options())
-        .expect("a deletion no GC pass made");
-    assert!(
-        v.detail.contains("completed log of entries 0 to 1"),
-        "{}",
-        v.detail
+    breach(
+        &no_lost_entries::PROPERTY,
+        &unclaimed,
+        &options(),
+        "completed log of entries 0 to 1",
     );
     let logs_only = with_deleted(insert(clean(), gc(vec![(0, 1)], vec![])));
-    let v = no_lost_entries::PROPERTY
-        .violation(&logs_only, &options())
-        .expect("a checkpoint deletion no GC pass made");
-    assert!(v.detail.contains("checkpoint below seq 0"), "{}", v.detail);
+    breach(
+        &no_lost_entries::PROPERTY,
+        &logs_only,
+        &options(),
+        "checkpoint below seq 0",
+    );
     let both = with_deleted(insert(clean(), gc(vec![(0, 1)], vec![0])));
     let v = no_lost_entries::PROPERTY.violation(&both, &options());
     assert!(
@@ -1495,13 +1495,11 @@ fn standby_catch_up_a_candidate_has_replayed_every_completed_log() {
     assert_eq!(standby_catch_up::PROPERTY.violation(&late, &o), None);
 
     let before = vec![join(1), completed.clone(), caught_up(10, 4, 4)];
-    let v = standby_catch_up::PROPERTY
-        .violation(&before, &o)
-        .expect("joined before catching up");
-    assert!(
-        v.detail.contains("before its standby had caught up"),
-        "{}",
-        v.detail
+    breach(
+        &standby_catch_up::PROPERTY,
+        &before,
+        &o,
+        "before its standby had caught up",
     );
     // A promotion ends the stint: the next join needs a new catch-up.
     let stale = vec![caught_up(10, 0, 0), join(12), promoting, join(32)];
@@ -1512,15 +1510,14 @@ fn standby_catch_up_a_candidate_has_replayed_every_completed_log() {
         Some(Some(3))
     );
     let applied = vec![completed.clone(), caught_up(10, 0, 4), join(12)];
-    let v = standby_catch_up::PROPERTY
-        .violation(&applied, &o)
-        .expect("a pass that applied entries");
-    assert!(v.detail.contains("applied entries 0..4"), "{}", v.detail);
+    breach(
+        &standby_catch_up::PROPERTY,
+        &applied,
+        &o,
+        "applied entries 0..4",
+    );
     let behind = vec![completed, caught_up(10, 2, 2), join(12)];
-    let v = standby_catch_up::PROPERTY
-        .violation(&behind, &o)
-        .expect("caught up below a completed log");
-    assert!(v.detail.contains("log 0..4"), "{}", v.detail);
+    breach(&standby_catch_up::PROPERTY, &behind, &o, "log 0..4");
 }
 
 #[test]
@@ -1543,10 +1540,12 @@ fn worker_registry_a_primary_answers_its_worker_list_only_after_safe_mode() {
         worker_registry::PROPERTY.violation(&asked(10 + wait_ms - 1, None), &o),
         None
     );
-    let v = worker_registry::PROPERTY
-        .violation(&asked(10 + wait_ms - 1, Some(vec![])), &o)
-        .expect("a worker list answered in safe mode");
-    assert!(v.detail.contains("in its safe mode"), "{}", v.detail);
+    breach(
+        &worker_registry::PROPERTY,
+        &asked(10 + wait_ms - 1, Some(vec![])),
+        &o,
+        "in its safe mode",
+    );
     // The fact counts a refusal by a master that still believes it is primary.
     let fact = |h: Vec<Event>| check::coverage(&h)["worker-list-refused-in-safe-mode"];
     assert_eq!(fact(asked(20, None)), 1);
@@ -1589,13 +1588,11 @@ fn journal_housekeeping_a_standby_checkpoints_once_a_period_is_replayed() {
         replayed(20, 0, period),
         replayed(21, period, period + 1),
     ]);
-    let v = journal_housekeeping::PROPERTY
-        .violation(&late, &o)
-        .expect("a pass past the period without a checkpoint");
-    assert!(
-        v.detail.contains("without setting out to write one"),
-        "{}",
-        v.detail
+    breach(
+        &journal_housekeeping::PROPERTY,
+        &late,
+        &o,
+        "without setting out to write one",
     );
     // A checkpoint loaded (or a promotion, ending the stint) moves the count's start.
     let loaded = history(vec![

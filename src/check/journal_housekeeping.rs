@@ -58,10 +58,7 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
     for (i, e) in events.iter().enumerate() {
         let node = e.node.as_str();
         // A standby stint ends when its master restarts, crashes or promotes.
-        if matches!(
-            e.kind,
-            EventKind::NodeRestart | EventKind::NodeCrash | EventKind::Promoting { .. }
-        ) {
+        if super::ends_standby_stint(&e.kind) {
             standby_last.remove(node);
             owed.remove(node);
         }

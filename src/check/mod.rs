@@ -36,6 +36,16 @@ use crate::options::Options;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// Whether `kind` ends a master's standby stint: its standby task stops when the master restarts,
+/// crashes or begins promoting, and starts afresh (from the newest checkpoint) after.
+pub(crate) fn ends_standby_stint(kind: &crate::history::EventKind) -> bool {
+    use crate::history::EventKind;
+    matches!(
+        kind,
+        EventKind::NodeRestart | EventKind::NodeCrash | EventKind::Promoting { .. }
+    )
+}
+
 /// When a property must hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -29,10 +29,10 @@ pub fn check(events: &[Event], _options: &Options) -> Option<Breach> {
     let mut completed: Vec<(u64, u64, u64)> = vec![];
     for (i, e) in events.iter().enumerate() {
         let node = e.node.as_str();
+        if super::ends_standby_stint(&e.kind) {
+            caught_up.remove(node);
+        }
         match &e.kind {
-            EventKind::NodeRestart | EventKind::NodeCrash | EventKind::Promoting { .. } => {
-                caught_up.remove(node);
-            }
             EventKind::LogCompleted { start, end } if end > start => {
                 completed.push((e.at_us, *start, *end));
             }
