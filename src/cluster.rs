@@ -284,13 +284,20 @@ impl Cluster {
 
     /// Waits until some master is primary and out of safe mode; `None` after `timeout`.
     pub async fn wait_for_primary(&self, timeout: Duration) -> Option<usize> {
+        let p = self.find_primary(timeout).await?;
+        sleep(Duration::from_millis(
+            self.options.master_worker_connect_wait_time_ms,
+        ))
+        .await;
+        Some(p)
+    }
+
+    /// The first master found primary within `timeout`, asking every 50 ms, at once (it may
+    /// still be in its safe mode).
+    pub async fn find_primary(&self, timeout: Duration) -> Option<usize> {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(p) = self.primary().await {
-                sleep(Duration::from_millis(
-                    self.options.master_worker_connect_wait_time_ms,
-                ))
-                .await;
                 return Some(p);
             }
             if Instant::now() >= deadline {

@@ -186,17 +186,13 @@ pub async fn scenario(seed: u64, plan: Plan) -> Vec<Event> {
     // for its worker list. Where the faults left no primary, the one found has just been
     // promoted, and its safe mode (`master.worker.connect.wait.time`) must refuse.
     let heal_worker_list = async {
-        let deadline = madsim::time::Instant::now() + Duration::from_millis(o.failover_bound_ms());
-        while madsim::time::Instant::now() < deadline {
-            if let Some(p) = cluster.primary().await {
-                let workers = cluster.worker_list_within(p, Duration::from_secs(1)).await;
-                history.record(
-                    &Role::Master(p).name(),
-                    EventKind::HealWorkerList { workers },
-                );
-                return;
-            }
-            sleep(Duration::from_millis(HEAL_PRIMARY_POLL_MS)).await;
+        let bound = Duration::from_millis(o.failover_bound_ms());
+        if let Some(p) = cluster.find_primary(bound).await {
+            let workers = cluster.worker_list_within(p, Duration::from_secs(1)).await;
+            history.record(
+                &Role::Master(p).name(),
+                EventKind::HealWorkerList { workers },
+            );
         }
     };
     let liveness = async {
@@ -220,9 +216,6 @@ pub async fn scenario(seed: u64, plan: Plan) -> Vec<Event> {
     }
     finish(cluster).await
 }
-
-/// How often the harness looks for a primary at the heal, to ask for its worker list.
-pub const HEAL_PRIMARY_POLL_MS: u64 = 50;
 
 /// How often the process supervisor looks for exited nodes after the heal.
 pub const SUPERVISOR_POLL_MS: u64 = 100;
