@@ -70,10 +70,10 @@ fn jobs() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
-/// Hunts every catalogued bug from seed 1 with `budget_factor` times its budget, and returns one
-/// line per bug that no expected invariant caught in time.
-pub fn misses(budget_factor: u64) -> Vec<String> {
-    let mut misses = vec![];
+/// Hunts every catalogued bug from seed 1 with `budget_factor` times its budget, and hands
+/// `on_miss` one line per bug that no expected invariant caught in time, as soon as it is known
+/// (the mutation test stops at the first).
+pub fn each_miss(budget_factor: u64, on_miss: &mut dyn FnMut(String)) {
     let hunts =
         CATALOGUE
             .iter()
@@ -96,11 +96,10 @@ pub fn misses(budget_factor: u64) -> Vec<String> {
             .as_deref()
             .is_some_and(|i| invariants.contains(&i))
         {
-            misses.push(format!(
+            on_miss(format!(
                 "{} {}: expected one of {invariants:?} within {budget} seeds, got {:?} (seed {:?}: {:?})",
                 h.id, h.bug, h.invariant, h.seed, h.detail
             ));
         }
     }
-    misses
 }

@@ -30,8 +30,12 @@
 //! `src/worker.rs`'s 14 viable mutants stopped bug schedules from reproducing and were caught by
 //! nothing else (README "Mutation testing").
 //!
-//! Both are `#[ignore]`d so that `cargo test` does not run them; run them by hand with
+//! The tests are `#[ignore]`d so that `cargo test` does not run them; run them by hand with
 //! `cargo test --release --test mutants -- --ignored`.
+//!
+//! The first failure ends the whole test process ([`caught`]): a mutant is caught by any one
+//! failure, so the sweeps, hunts and stories still running in the other tests would only add to
+//! its cost. Most mutants are caught, and most early in a sweep.
 
 #[path = "catalogue.rs"]
 mod catalogue;
@@ -70,43 +74,54 @@ fn seed_count() -> u64 {
     }
 }
 
-/// Sweeps seeds `1..=count` of `model` and returns one line per broken invariant, and the fault
-/// kinds and Sometimes facts the sweep never applied or reached.
-fn sweep(model: &Model, count: u64) -> (Vec<String>, Vec<String>) {
+/// Ends the test process at the first failure, with exit status 1 (which cargo-mutants counts as
+/// caught), after saying which test failed and why: on stderr itself, since the test harness
+/// would hold back `eprintln!` until the test ends, which it never does.
+fn caught(test: &str, detail: &str) -> ! {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{test} failed:\n{detail}");
+    std::process::exit(1)
+}
+
+/// Sweeps seeds `1..=count` of `model`, ends the process at the first seed that breaks an
+/// invariant or does not finish, and returns the fault kinds and Sometimes facts the sweep never
+/// applied or reached.
+fn sweep(test: &str, model: &Model, count: u64) -> Vec<String> {
     let seeds: Vec<u64> = (1..=count).collect();
     let sweep = ftsim::explore::explore(
         &seeds,
         std::thread::available_parallelism().map_or(2, |n| n.get()),
         model,
         Some(WALL_LIMIT),
-        &|_| {},
+        &|r| match &r.result {
+            Err(unfinished) => caught(test, &format!("seed {}: {unfinished}", r.seed)),
+            Ok(report) => {
+                if let Some(v) = report.violations.first() {
+                    caught(
+                        test,
+                        &format!("seed {}: {}: {}", r.seed, v.invariant, v.detail),
+                    )
+                }
+            }
+        },
     );
-    let broken = (sweep.violations.iter())
-        .map(|f| format!("seed {}: {}: {}", f.seed, f.invariant, f.detail))
-        .collect();
-    let never = (sweep.faults.iter())
+    (sweep.faults.iter())
         .chain(&sweep.coverage)
         .filter(|(_, n)| **n == 0)
         .map(|(k, _)| k.clone())
-        .collect();
-    (broken, never)
+        .collect()
 }
 
 #[test]
 #[ignore = "mutation testing only: cargo mutants, or --ignored"]
 fn swarm_sweep_passes() {
+    let test = "swarm_sweep_passes";
     let count = seed_count();
-    let (broken, never) = sweep(&Model::fast(), count);
-    assert!(
-        broken.is_empty(),
-        "{} broken invariants in {count} seeds:\n{}",
-        broken.len(),
-        broken.join("\n")
-    );
-    if count >= COVERAGE_SEEDS {
-        assert!(
-            never.is_empty(),
-            "never applied or reached in {count} seeds: {never:?}"
+    let never = sweep(test, &Model::fast(), count);
+    if count >= COVERAGE_SEEDS && !never.is_empty() {
+        caught(
+            test,
+            &format!("never applied or reached in {count} seeds: {never:?}"),
         );
     }
 }
@@ -125,24 +140,26 @@ fn journal_barrier_sweep_passes() {
     std::fs::write(&path, serde_json::to_string(&options).unwrap()).unwrap();
     let model = Model::options_file(&path);
     let _ = std::fs::remove_file(&path);
-    let (broken, _) = sweep(&model.unwrap(), BARRIER_SEEDS);
-    assert!(broken.is_empty(), "{}", broken.join("\n"));
+    sweep(
+        "journal_barrier_sweep_passes",
+        &model.unwrap(),
+        BARRIER_SEEDS,
+    );
 }
 
 #[test]
 #[ignore = "mutation testing only: cargo mutants, or --ignored"]
 fn catalogue_bugs_are_caught() {
-    let misses = catalogue::misses(2);
-    assert!(misses.is_empty(), "{}", misses.join("\n"));
+    catalogue::each_miss(2, &mut |miss| caught("catalogue_bugs_are_caught", &miss));
 }
 
 #[test]
 #[ignore = "mutation testing only: cargo mutants, or --ignored"]
 fn pinned_schedules_pass() {
+    let test = "pinned_schedules_pass";
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = json_files(&root.join("fixtures/schedules")).unwrap();
     files.extend(json_files(&root.join("regressions")).unwrap());
-    let mut problems = vec![];
     let mut ran = 0;
     for path in files {
         let file = ScheduleFile::load(&path).unwrap_or_else(|e| panic!("{e}"));
@@ -154,20 +171,19 @@ fn pinned_schedules_pass() {
         let broken: Vec<&str> =
             match ftsim::run::run_with_wall_limit(file.seed, plan, Some(WALL_LIMIT)) {
                 Ok(outcome) => outcome.violations.iter().map(|v| v.invariant).collect(),
-                Err(e) => {
-                    problems.push(format!("{}: did not finish: {e}", path.display()));
-                    continue;
-                }
+                Err(e) => caught(test, &format!("{}: did not finish: {e}", path.display())),
             };
         if !broken.is_empty() {
-            problems.push(format!("{}: should pass, broke {broken:?}", path.display()));
+            caught(
+                test,
+                &format!("{}: should pass, broke {broken:?}", path.display()),
+            );
         }
     }
     assert!(
         ran >= 10,
         "only {ran} schedules recorded against the correct model"
     );
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 #[test]
@@ -177,6 +193,9 @@ fn work_costs_time() {
         work_costs::replay_lengthens_the_failover,
         work_costs::long_checkpoint_costs_the_session,
     ];
-    let broken: Vec<String> = stories.iter().filter_map(|story| story().err()).collect();
-    assert!(broken.is_empty(), "{}", broken.join("\n"));
+    for story in stories {
+        if let Err(broken) = story() {
+            caught("work_costs_time", &broken);
+        }
+    }
 }
