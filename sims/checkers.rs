@@ -866,6 +866,47 @@ fn coverage_counts_a_suspension_a_primary_rode_out_but_not_one_it_stepped_down_f
 }
 
 #[test]
+fn coverage_counts_a_storage_fault_effect_only_while_the_fault_is_in_force() {
+    let fault = |at, kind: &str, text: &str, healed| {
+        ev(
+            at,
+            "nemesis",
+            EventKind::Fault {
+                kind: kind.into(),
+                fault: text.into(),
+                healed,
+            },
+        )
+    };
+    let effect = |at, kind: &str, node: &str| {
+        ev(
+            at,
+            "ufs",
+            EventKind::FaultTookEffect {
+                fault: kind.into(),
+                node: node.into(),
+            },
+        )
+    };
+    let slow = "flush-slow master-0 +400 ms";
+    let h = vec![
+        effect(1, "flush-slow", "master-0"), // before the fault
+        fault(2, "flush-slow", slow, false),
+        effect(3, "flush-slow", "master-1"), // another node
+        effect(4, "flush-slow", "master-0"), // counts
+        fault(5, "flush-slow", slow, true),
+        effect(6, "flush-slow", "master-0"), // after it was undone
+        fault(7, "rename-fail", "rename-fail", false),
+        effect(8, "rename-fail", "master-2"), // on every node: counts
+        fault(9, "rename-fail", "rename-fail", true),
+        effect(10, "rename-fail", "master-2"),
+    ];
+    let facts = check::coverage(&h);
+    assert_eq!(facts["flush-slow-took-effect"], 1);
+    assert_eq!(facts["rename-fail-took-effect"], 1);
+}
+
+#[test]
 fn bounded_retry_a_client_backs_off_by_the_policy_no_faster_and_no_slower() {
     let o = options();
     // Op 7 is invoked at 20 ms and first attempted at 21 ms; that attempt fails at `failed_ms`,

@@ -6,6 +6,17 @@ use super::{Check, Property};
 use crate::history::{ConnState, Event, EventKind};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The Sometimes fact `name`: the UFS recorded that the storage fault kind `kind` took effect
+/// on a node while the nemesis had a fault of that kind in force there ([`in_force_effects`]).
+macro_rules! storage_fault_took_effect {
+    ($name:literal, $kind:literal) => {
+        Property {
+            name: $name,
+            check: Check::Sometimes(|events| in_force_effects(events, $kind)),
+        }
+    };
+}
+
 /// The Sometimes fact `name`: a component recorded that the fault kind `kind` took effect.
 macro_rules! took_effect {
     ($name:literal, $kind:literal) => {
@@ -77,11 +88,15 @@ pub const STEPPED_DOWN_WITH_WRITES_IN_FLIGHT: Property = Property {
 
 /// Each injected fault that only a component can apply (storage faults in the UFS, a forced
 /// session expiry in ZooKeeper) changed what that component did, as it recorded: a fault
-/// applied without effect would make the sweep's fault counts a false comfort.
-pub const FLUSH_FAIL_TOOK_EFFECT: Property = took_effect!("flush-fail-took-effect", "flush-fail");
-pub const FLUSH_SLOW_TOOK_EFFECT: Property = took_effect!("flush-slow-took-effect", "flush-slow");
+/// applied without effect would make the sweep's fault counts a false comfort. A storage fault's
+/// effect counts only while the fault is in force, so that an effect recorded after the fault was
+/// undone (a slow flush of no delay, say) does not pass for one.
+pub const FLUSH_FAIL_TOOK_EFFECT: Property =
+    storage_fault_took_effect!("flush-fail-took-effect", "flush-fail");
+pub const FLUSH_SLOW_TOOK_EFFECT: Property =
+    storage_fault_took_effect!("flush-slow-took-effect", "flush-slow");
 pub const RENAME_FAIL_TOOK_EFFECT: Property =
-    took_effect!("rename-fail-took-effect", "rename-fail");
+    storage_fault_took_effect!("rename-fail-took-effect", "rename-fail");
 pub const SESSION_EXPIRY_TOOK_EFFECT: Property =
     took_effect!("session-expiry-took-effect", "session-expiry");
 pub const ZOOKEEPER_UNAVAILABLE_TOOK_EFFECT: Property =
@@ -149,6 +164,36 @@ fn safe_mode_refusals(events: &[Event]) -> u64 {
 /// Events whose kind matches.
 fn count(events: &[Event], matches: impl Fn(&EventKind) -> bool) -> u64 {
     events.iter().filter(|e| matches(&e.kind)).count() as u64
+}
+
+/// The UFS's records that a storage fault of `kind` took effect on a node while the nemesis had
+/// one in force on it: applied and not yet undone. The nemesis names a storage fault's target
+/// node after its kind ("flush-slow master-1 +400 ms"); a fault that names none ("rename-fail")
+/// is in force on every node.
+fn in_force_effects(events: &[Event], kind: &str) -> u64 {
+    let mut in_force: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut effects = 0;
+    for e in events {
+        match &e.kind {
+            EventKind::Fault {
+                kind: k,
+                fault,
+                healed,
+            } if k == kind => {
+                let target = fault.split_whitespace().nth(1).unwrap_or("");
+                let n = in_force.entry(target).or_default();
+                *n = if *healed { n.saturating_sub(1) } else { *n + 1 };
+            }
+            EventKind::FaultTookEffect { fault, node } if fault == kind => {
+                let on = |target: &str| in_force.get(target).is_some_and(|&n| n > 0);
+                if on(node) || on("") {
+                    effects += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    effects
 }
 
 fn failovers(events: &[Event]) -> u64 {
