@@ -18,7 +18,8 @@
 #
 # On N machines or CI jobs: run `shard K N` on each, copy every OUT/shard-K-of-N/ to one place,
 # then `merge`. On one machine run one shard at a time (`all` does): each build already uses
-# every core, and two shards at once on 2 cores made each mutant's build 3 to 7 times slower. cargo-mutants' progress goes to stderr; stdout is only the merged table.
+# every core, and two shards at once on 2 cores made each mutant's build 3 to 7 times slower.
+# cargo-mutants' progress goes to stderr; stdout is only the merged table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ -n ${MUTANTS_TARGET_DIR:-} ]]; then
