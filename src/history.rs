@@ -170,6 +170,9 @@ pub enum EventKind {
     /// coverage facts `*-took-effect` count these, so a fault that is applied but does nothing
     /// does not pass for coverage.
     FaultTookEffect { fault: String, node: String },
+    /// The UFS answered a repeated namespace change from its retry cache, as it answered the
+    /// first try: `client` is the caller's process, `call` what it asked.
+    UfsRetryAnswered { client: String, call: String },
     /// The harness crashed a node.
     NodeCrash,
     /// The harness restarted a node.

@@ -6,6 +6,12 @@
 //! appending to the renamed file. `recover_lease` takes the file from its writer: afterwards the old
 //! writer's appends and flushes fail. madsim has no disk model, so durability lives here.
 //!
+//! As HDFS's namenode does, the UFS keeps a retry cache: a call that changes the namespace (create,
+//! rename, delete) carries its client's id and a call id, and a call repeated with the same ids is
+//! answered as the first was, without being applied again. A client repeats an unanswered call with
+//! its ids when its caller repeats it, so a caller whose answer was lost learns what its own call
+//! did, instead of finding its own work done and taking it for another process's.
+//!
 //! The UFS knows nothing of what its files hold: it stores records of any type `R` (the journal
 //! chooses its own), so storage never depends on the journal built on it.
 use crate::deadline::call_within;
@@ -69,13 +75,25 @@ pub struct FileInfo {
     pub mtime_us: u64,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(bound = "R: Content")]
 pub enum UfsReply<R> {
     Inode(u64),
     Done,
     Listing(Vec<FileInfo>),
     Records(Vec<Arc<R>>),
+}
+
+// By hand: records are shared (`Arc`), so a reply clones whatever `R` is.
+impl<R> Clone for UfsReply<R> {
+    fn clone(&self) -> Self {
+        match self {
+            UfsReply::Inode(inode) => UfsReply::Inode(*inode),
+            UfsReply::Done => UfsReply::Done,
+            UfsReply::Listing(l) => UfsReply::Listing(l.clone()),
+            UfsReply::Records(r) => UfsReply::Records(r.clone()),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,9 +108,36 @@ pub enum UfsError {
     Timeout,
 }
 
+/// The ids the retry cache knows a call by: the client (a process incarnation, as HDFS's
+/// per-client id) and the client's number for the call, the same on every repeat.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CallId {
+    pub client: String,
+    pub call: u64,
+}
+
+/// One call: the operation, and for a namespace change its ids for the retry cache.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(bound = "R: Content")]
-pub struct UfsRequest<R>(pub UfsOp<R>);
+pub struct UfsRequest<R> {
+    pub op: UfsOp<R>,
+    pub id: Option<CallId>,
+}
+
+impl<R> UfsOp<R> {
+    /// What identifies a repeat of this call, for a namespace change the retry cache answers
+    /// (HDFS marks these calls at-most-once); `None` for the others, which are safe to apply
+    /// again (reads, lease recovery) or belong to the write pipeline (append, flush).
+    fn repeat_key(&self) -> Option<String> {
+        match self {
+            UfsOp::Create { path, holder } => Some(format!("create {path} {holder}")),
+            UfsOp::Rename { src, dst, holder } => Some(format!("rename {src} {dst} {holder:?}")),
+            UfsOp::Delete { path, holder } => Some(format!("delete {path} {holder:?}")),
+            UfsOp::Put { path, .. } => Some(format!("put {path}")),
+            _ => None,
+        }
+    }
+}
 
 impl<R: Content> madsim::net::rpc::Request for UfsRequest<R> {
     type Response = Result<UfsReply<R>, UfsError>;
@@ -212,6 +257,11 @@ pub struct UfsServer<R> {
     /// Durable records of every deleted file, kept for the checkers' account of what the journal
     /// ever held (a real UFS forgets them).
     deleted: Mutex<Vec<(String, Vec<Arc<R>>)>>,
+    /// The answer to each namespace change that succeeded, by its call's ids. HDFS forgets an
+    /// entry after `dfs.namenode.retrycache.expirytime.millis` (10 min); the model keeps them for
+    /// the run, since a writer repeats an unanswered call within `master.journal.flush.timeout`
+    /// (5 min) or exits. A failed call is applied again when repeated, as in HDFS.
+    retry_cache: Mutex<BTreeMap<CallId, UfsReply<R>>>,
     faults: UfsFaults,
 }
 
@@ -219,7 +269,7 @@ impl<R: Content> UfsServer<R> {
     /// Serves at `addr`. The file system lives in `store`, which outlives a restart of the node.
     pub async fn serve(addr: SocketAddr, store: Arc<UfsServer<R>>) {
         let ep = Endpoint::bind(addr).await.expect("bind ufs");
-        ep.add_rpc_handler(move |UfsRequest(op): UfsRequest<R>| {
+        ep.add_rpc_handler(move |UfsRequest { op, id }: UfsRequest<R>| {
             let store = store.clone();
             // Boxed, as the master's handler is: a small task allocates on the fast path.
             Box::pin(async move {
@@ -237,7 +287,7 @@ impl<R: Content> UfsServer<R> {
                         sleep(Duration::from_millis(ms)).await;
                     }
                 }
-                store.apply(op)
+                store.answer(op, id)
             })
         });
         std::future::pending::<()>().await;
@@ -248,6 +298,7 @@ impl<R: Content> UfsServer<R> {
         Arc::new(UfsServer {
             state: Mutex::new(State::default()),
             deleted: Mutex::new(vec![]),
+            retry_cache: Mutex::new(BTreeMap::new()),
             faults,
         })
     }
@@ -266,22 +317,31 @@ impl<R: Content> UfsServer<R> {
         self.deleted.lock().unwrap().clone()
     }
 
+    /// Answers a call: a repeat of one that succeeded from the retry cache, any other by applying it.
+    fn answer(&self, op: UfsOp<R>, id: Option<CallId>) -> Result<UfsReply<R>, UfsError> {
+        let Some(id) = id else { return self.apply(op) };
+        if let Some(reply) = self.retry_cache.lock().unwrap().get(&id).cloned() {
+            self.faults.1.record(
+                "ufs",
+                EventKind::UfsRetryAnswered {
+                    client: id.client,
+                    call: op.repeat_key().unwrap_or_default(),
+                },
+            );
+            return Ok(reply);
+        }
+        let result = self.apply(op);
+        if let Ok(reply) = &result {
+            self.retry_cache.lock().unwrap().insert(id, reply.clone());
+        }
+        result
+    }
+
     fn apply(&self, op: UfsOp<R>) -> Result<UfsReply<R>, UfsError> {
         let mut st = self.state.lock().unwrap();
         let now = crate::history::now_us();
         match op {
             UfsOp::Create { path, holder } => {
-                // A retried create by the same lease holder of a still-empty file answers as the
-                // first did (the namenode's retry cache makes `create` idempotent).
-                if let Some(&inode) = st.paths.get(&path) {
-                    let f = &st.files[&inode];
-                    if f.lease.as_deref() == Some(holder.as_str())
-                        && f.durable.is_empty()
-                        && f.pending.is_empty()
-                    {
-                        return Ok(UfsReply::Inode(inode));
-                    }
-                }
                 let file = File {
                     durable: vec![],
                     pending: vec![],
@@ -392,6 +452,11 @@ pub struct UfsClient<R> {
     ep: Endpoint,
     server: SocketAddr,
     timeout: Duration,
+    /// The process's id and its last call number, shared by every handle of the process.
+    calls: Arc<Mutex<(String, u64)>>,
+    /// Namespace changes sent through this handle (and its clones) without an answer, by
+    /// [`UfsOp::repeat_key`]: repeated, they go with the same call number.
+    unanswered: Arc<Mutex<BTreeMap<String, u64>>>,
     records: std::marker::PhantomData<fn() -> R>,
 }
 
@@ -401,27 +466,68 @@ impl<R> Clone for UfsClient<R> {
             ep: self.ep.clone(),
             server: self.server,
             timeout: self.timeout,
+            calls: self.calls.clone(),
+            unanswered: self.unanswered.clone(),
             records: std::marker::PhantomData,
         }
     }
 }
 
 impl<R: Content> UfsClient<R> {
-    pub fn new(ep: Endpoint, server: SocketAddr, timeout: Duration) -> Self {
+    /// A handle for the process `client` (its name and incarnation: the retry cache's client id).
+    pub fn new(ep: Endpoint, server: SocketAddr, timeout: Duration, client: String) -> Self {
         UfsClient {
             ep,
             server,
             timeout,
+            calls: Arc::new(Mutex::new((client, 0))),
+            unanswered: Arc::default(),
             records: std::marker::PhantomData,
         }
     }
 
-    /// One call; no answer within the timeout is [`UfsError::Timeout`].
+    /// A handle of the same process that repeats only the unanswered calls made through it, for
+    /// a task whose calls die with it: a journal writer's belong to its term, and a later term's
+    /// create of the same path is a new call, not a repeat.
+    pub fn own_repeats(&self) -> Self {
+        UfsClient {
+            unanswered: Arc::default(),
+            ..self.clone()
+        }
+    }
+
+    /// One call; no answer within the timeout is [`UfsError::Timeout`]. A namespace change that
+    /// repeats one still unanswered goes with that call's id.
     pub async fn call(&self, op: UfsOp<R>) -> Result<UfsReply<R>, UfsError> {
-        match call_within(&self.ep, self.server, UfsRequest(op), self.timeout).await {
+        let key = op.repeat_key();
+        let id = key.as_ref().map(|key| {
+            let mut calls = self.calls.lock().unwrap();
+            let call = match self.unanswered.lock().unwrap().get(key) {
+                Some(&call) => call,
+                None => {
+                    calls.1 += 1;
+                    calls.1
+                }
+            };
+            CallId {
+                client: calls.0.clone(),
+                call,
+            }
+        });
+        let request = UfsRequest { op, id: id.clone() };
+        let result = match call_within(&self.ep, self.server, request, self.timeout).await {
             Ok(reply) => reply,
             Err(_) => Err(UfsError::Timeout),
+        };
+        if let (Some(key), Some(id)) = (key, id) {
+            let mut unanswered = self.unanswered.lock().unwrap();
+            if matches!(result, Err(UfsError::Timeout)) {
+                unanswered.insert(key, id.call);
+            } else {
+                unanswered.remove(&key);
+            }
         }
+        result
     }
 
     pub async fn list(&self, dir: &str) -> Result<Vec<FileInfo>, UfsError> {

@@ -115,6 +115,16 @@ pub const JOURNAL_GC_DELETED: Property = Property {
     }),
 };
 
+/// The UFS answered a repeated namespace change from its retry cache: a caller whose answer was
+/// lost learned what its own call did (a writer that took its own log for another primary's
+/// would step down for nothing, which `one_leader` judges).
+pub const UFS_RETRY_ANSWERED_FROM_CACHE: Property = Property {
+    name: "ufs-retry-answered-from-cache",
+    check: Check::Sometimes(|events| {
+        count(events, |k| matches!(k, EventKind::UfsRetryAnswered { .. }))
+    }),
+};
+
 /// A primary's ZooKeeper connection was SUSPENDED and came back with the same session, and the
 /// primary went on to acknowledge a write: the SESSION connection-error policy (Alluxio's
 /// default) rides out a blip that the STANDARD policy would turn into a failover.

@@ -2,14 +2,19 @@
 //! and the journal is one history written by one primary per term.
 //!
 //! Three rules over acknowledged entries only (an entry a deposed primary appended but could not
-//! make durable harms nobody), and one over step-downs:
+//! make durable harms nobody), and two over fencing:
 //! 1. every acknowledgement in a term comes from one master;
 //! 2. an acknowledged entry was accepted (appended) before any later term began: once a master
 //!    has become primary in term T, no master acknowledges an entry it accepted in an older term;
 //! 3. the journal, read in sequence order, has non-decreasing terms;
 //! 4. a primary steps down as fenced off the journal only after its writer found itself fenced
 //!    in that term (the storage refused its lease, or a newer primary's log was there): a
-//!    step-down that claims fencing without it is a failover for nothing.
+//!    step-down that claims fencing without it is a failover for nothing;
+//! 5. a writer finds itself fenced in term T only if another master's primacy (from the start of
+//!    its promotion to its step-down, failure or crash) overlapped T: only another primary fences
+//!    one (a newer one, or an older one that was paused while promoting and still finished), and a
+//!    healthy primary that takes its own work (a log it created or completed, the answer lost)
+//!    for another primary's steps down for nothing.
 //!
 //! Two masters that merely *believe* they lead at once (a paused old primary) break none of these;
 //! [`super::coverage`] counts that as a Sometimes fact.
@@ -90,10 +95,31 @@ pub fn check(events: &[Event], _options: &Options) -> Option<Breach> {
         }
     }
 
-    // Rule 4: the fencings each master's writer found, by term.
+    // Rule 5: every primacy, as the event indices it spans.
+    let primacies = primacies(events);
+    let overlapped = |i: usize, term: u64| {
+        let own = primacies.iter().find(|p| p.term == term && p.start < i);
+        own.is_some_and(|own| {
+            primacies.iter().any(|p| {
+                p.term != term && p.start < i && p.end.is_none_or(|end| end > own.start)
+            })
+        })
+    };
+
+    // Rules 4 and 5: the fencings each master's writer found, by term.
     let mut fenced: BTreeSet<(&str, u64)> = BTreeSet::new();
     for (i, e) in events.iter().enumerate() {
         match &e.kind {
+            EventKind::Fenced { term } if !overlapped(i, *term) => {
+                return fail(
+                    i,
+                    format!(
+                        "{} found itself fenced off the journal in term {term}, but no other \
+                         master's primacy overlapped that term",
+                        e.node
+                    ),
+                );
+            }
             EventKind::Fenced { term } => {
                 fenced.insert((&e.node, *term));
             }
@@ -113,4 +139,45 @@ pub fn check(events: &[Event], _options: &Options) -> Option<Breach> {
         }
     }
     None
+}
+
+/// One master's primacy in a term: from its promotion's start to the end of its time as primary
+/// (`None`: it lasted to the end of the run).
+struct Primacy {
+    term: u64,
+    start: usize,
+    end: Option<usize>,
+}
+
+/// Every primacy of the run, in the order the promotions started.
+fn primacies(events: &[Event]) -> Vec<Primacy> {
+    let mut all: Vec<Primacy> = vec![];
+    let mut open: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, e) in events.iter().enumerate() {
+        let ended = match &e.kind {
+            EventKind::Promoting { term } => {
+                if let Some(j) = open.insert(&e.node, all.len()) {
+                    all[j].end = Some(i);
+                }
+                all.push(Primacy {
+                    term: *term,
+                    start: i,
+                    end: None,
+                });
+                false
+            }
+            EventKind::PromotionAborted { .. }
+            | EventKind::PromotionFailed { .. }
+            | EventKind::SteppedDown { .. }
+            | EventKind::MasterExit { .. }
+            | EventKind::NodeCrash => true,
+            _ => false,
+        };
+        if ended {
+            if let Some(j) = open.remove(e.node.as_str()) {
+                all[j].end = Some(i);
+            }
+        }
+    }
+    all
 }

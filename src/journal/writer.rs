@@ -33,6 +33,13 @@ pub struct LogWriter {
     must_complete: bool,
     /// False once the log is completed: a new one must be created before the next append.
     log_open: bool,
+    /// The next log, created but not yet known to be this writer's own (the check that no newer
+    /// log exists got no answer): the next roll checks again instead of creating it again.
+    created: Option<OpenLog>,
+    /// The last roll got no answer from the UFS: the completion or create it sent may have
+    /// happened. Until a roll is answered, the writer's own doing and another primary's look
+    /// alike in a listing.
+    unanswered: bool,
     /// Every entry below this is durable.
     flushed_end: u64,
     /// Lazy-rename fencing still to do at the first write: (old in-progress path, start, end).
@@ -65,7 +72,10 @@ impl LogWriter {
         fence: Vec<(String, u64, u64)>,
         writable: Arc<AtomicBool>,
     ) -> Result<LogWriter, UfsError> {
-        let log = create_log(&ufs, &holder, next_seq, options.fencing()).await?;
+        // The writer's calls are its term's: a later term's create of the same path is new.
+        let ufs = ufs.own_repeats();
+        let log = create_log(&ufs, &holder, next_seq).await?;
+        check_still_ours(&ufs, &holder, &log, options.fencing()).await?;
         Ok(LogWriter {
             ufs,
             holder,
@@ -76,6 +86,8 @@ impl LogWriter {
             log,
             must_complete: false,
             log_open: true,
+            created: None,
+            unanswered: false,
             flushed_end: next_seq,
             fence,
             fenced_recorded: false,
@@ -145,13 +157,9 @@ impl LogWriter {
                     return Ok(());
                 }
                 Err(UfsError::LeaseLost) => {
-                    if !self.fenced_recorded {
-                        self.fenced_recorded = true;
-                        self.history
-                            .record(&self.node, EventKind::Fenced { term: self.term });
-                    }
+                    let fenced = self.fenced();
                     if !self.bug(Bug::FlushFailureRenamesOtherLog) {
-                        return Err(WriteError::Fenced);
+                        return Err(fenced);
                     }
                 }
                 Err(_) => {}
@@ -189,14 +197,7 @@ impl LogWriter {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(UfsError::LeaseLost) => {
-                if !self.fenced_recorded {
-                    self.fenced_recorded = true;
-                    self.history
-                        .record(&self.node, EventKind::Fenced { term: self.term });
-                }
-                Err(Some(WriteError::Fenced))
-            }
+            Err(UfsError::LeaseLost) => Err(Some(self.fenced())),
             Err(_) => Err(None),
         }
     }
@@ -230,6 +231,16 @@ impl LogWriter {
             if !self.writable.load(Ordering::SeqCst) {
                 return Err(WriteError::Fenced);
             }
+            if self.unanswered {
+                // Repeat the unanswered roll first: the UFS's retry cache answers its calls as it
+                // did the first time, so the listing below cannot show this writer's own
+                // completion or create as another primary's.
+                match self.roll().await {
+                    Ok(()) | Err(UfsError::Timeout) => return Ok(()),
+                    Err(UfsError::LeaseLost) => return Err(self.fenced()),
+                    Err(_) => {}
+                }
+            }
             let Ok(listing) = self.ufs.list(LOGS).await else {
                 return Ok(());
             };
@@ -246,12 +257,7 @@ impl LogWriter {
                     .filter_map(|f| parse_range(&f.name))
                     .any(|(start, _)| start > self.log.start);
             if superseded {
-                if !self.fenced_recorded {
-                    self.fenced_recorded = true;
-                    self.history
-                        .record(&self.node, EventKind::Fenced { term: self.term });
-                }
-                return Err(WriteError::Fenced);
+                return Err(self.fenced());
             }
             if self.bug(Bug::IncompleteLogAfterFlushFailure) {
                 // B10: abandon the log where it is and start a new one.
@@ -266,17 +272,43 @@ impl LogWriter {
         Ok(())
     }
 
+    /// Records that this writer found itself fenced (once per term).
+    fn fenced(&mut self) -> WriteError {
+        if !self.fenced_recorded {
+            self.fenced_recorded = true;
+            self.history
+                .record(&self.node, EventKind::Fenced { term: self.term });
+        }
+        WriteError::Fenced
+    }
+
     /// Completes the current log if it must be, and opens a new one if none is open. An error
     /// leaves the writer where it was, to try again at the next write.
     async fn roll(&mut self) -> Result<(), UfsError> {
+        let result = self.roll_once().await;
+        self.unanswered = result == Err(UfsError::Timeout);
+        result
+    }
+
+    async fn roll_once(&mut self) -> Result<(), UfsError> {
         if self.must_complete {
             self.complete().await?;
             self.must_complete = false;
             self.log_open = false;
         }
         if !self.log_open {
-            let fencing = self.options.fencing();
-            self.log = create_log(&self.ufs, &self.holder, self.flushed_end, fencing).await?;
+            let log = match self.created.take() {
+                Some(log) => log,
+                None => create_log(&self.ufs, &self.holder, self.flushed_end).await?,
+            };
+            match check_still_ours(&self.ufs, &self.holder, &log, self.options.fencing()).await {
+                Err(UfsError::Timeout) => {
+                    self.created = Some(log);
+                    return Err(UfsError::Timeout);
+                }
+                result => result?,
+            }
+            self.log = log;
             self.log_open = true;
             self.history.record(
                 &self.node,
@@ -330,10 +362,14 @@ impl LogWriter {
                         }
                     }
                 }
-                // The log is gone from its in-progress name. Either this writer completed it
-                // already (a reply lost) and still holds its lease, or a new primary recovered
-                // the lease and completed it: then this writer is fenced and must not open the
-                // next log, whose name the new primary may already have used and completed.
+                // The log is gone from its in-progress name, and not by this writer's own hand
+                // (the retry cache answers a repeat of its own completion). With lease-recovery
+                // fencing a new primary recovered the lease and completed it: then this writer is
+                // fenced and must not open the next log, whose name the new primary may already
+                // have used and completed. The lease tells; no answer tells nothing yet.
+                if self.options.fencing() != Fencing::LeaseRecovery {
+                    return Ok(());
+                }
                 let still_mine = self
                     .ufs
                     .call(UfsOp::Append {
@@ -342,10 +378,11 @@ impl LogWriter {
                         records: vec![],
                     })
                     .await;
-                if self.options.fencing() == Fencing::LeaseRecovery && still_mine.is_err() {
-                    return Err(UfsError::LeaseLost);
+                match still_mine {
+                    Ok(_) => Ok(()),
+                    Err(UfsError::Timeout) => Err(UfsError::Timeout),
+                    Err(_) => Err(UfsError::LeaseLost),
                 }
-                Ok(())
             }
             Err(e) => Err(e),
         }
@@ -359,17 +396,8 @@ impl LogWriter {
     }
 }
 
-/// Creates the in-progress log at `start`. With lease-recovery fencing the writer then checks that
-/// the journal is still its own: a log reaching past `start` means another primary has written
-/// there, and this writer (paused, say, between completing its last log and creating this one)
-/// was deposed without any lease of its to recover. The check follows the create, so a new
-/// primary either shows up in the listing or, listing later, finds this log and recovers it.
-async fn create_log(
-    ufs: &JournalUfs,
-    holder: &str,
-    start: u64,
-    fencing: Fencing,
-) -> Result<OpenLog, UfsError> {
+/// Creates the in-progress log at `start`.
+async fn create_log(ufs: &JournalUfs, holder: &str, start: u64) -> Result<OpenLog, UfsError> {
     let path = log_path(start, IN_PROGRESS);
     let inode = match ufs
         .call(UfsOp::Create {
@@ -381,6 +409,22 @@ async fn create_log(
         UfsReply::Inode(inode) => inode,
         _ => unreachable!(),
     };
+    Ok(OpenLog { path, inode, start })
+}
+
+/// With lease-recovery fencing, checks after creating `log` that the journal is still this
+/// writer's own: a log reaching past its start means another primary has written there, and this
+/// writer (paused, say, between completing its last log and creating this one) was deposed
+/// without any lease of its to recover; it deletes the log and is fenced (`LeaseLost`). The
+/// check follows the create, so a new primary either shows up in the listing or, listing later,
+/// finds this log and recovers it.
+async fn check_still_ours(
+    ufs: &JournalUfs,
+    holder: &str,
+    log: &OpenLog,
+    fencing: Fencing,
+) -> Result<(), UfsError> {
+    let (path, start) = (&log.path, log.start);
     if fencing == Fencing::LeaseRecovery {
         let overtaken = ufs.list(LOGS).await?.iter().any(|f| {
             parse_range(&f.name).is_some_and(|(s, e)| {
@@ -392,9 +436,9 @@ async fn create_log(
             })
         });
         if overtaken {
-            let _ = ufs.delete_held(&path, Some(holder)).await;
+            let _ = ufs.delete_held(path, Some(holder)).await;
             return Err(UfsError::LeaseLost);
         }
     }
-    Ok(OpenLog { path, inode, start })
+    Ok(())
 }

@@ -309,19 +309,23 @@ pub async fn run(setup: MasterSetup) {
     let name = role.name();
     let incarnation = setup.incarnation.fetch_add(1, Ordering::SeqCst);
     let ep = Endpoint::bind(role.addr()).await.expect("bind master");
-    let ufs = JournalUfs::new(ep.clone(), NodeRole::Ufs.addr(), UFS_CALL_TIMEOUT);
+    let holder = format!("{name}#{incarnation}");
+    let ufs = JournalUfs::new(
+        ep.clone(),
+        NodeRole::Ufs.addr(),
+        UFS_CALL_TIMEOUT,
+        holder.clone(),
+    );
     let master = Arc::new(Master {
         index: setup.index,
         name: name.clone(),
-        holder: format!("{name}#{incarnation}"),
+        holder: holder.clone(),
         options: setup.options.clone(),
         history: setup.history.clone(),
         ufs: ufs.clone(),
         rng: Mutex::new(crate::seed::rng(
             setup.seed,
-            Stream::Master {
-                holder: &format!("{name}#{incarnation}"),
-            },
+            Stream::Master { holder: &holder },
         )),
         replica: futures::lock::Mutex::new(Replica::default()),
         status: Mutex::new(Status {
