@@ -1061,6 +1061,65 @@ fn zookeeper_session_lost_only_once_expired_or_suspended_for_the_session_timeout
 }
 
 #[test]
+fn zookeeper_session_a_candidacy_is_withdrawn_only_once_its_session_ended() {
+    use ftsim::check::zookeeper_session;
+    use ftsim::history::ConnState;
+    let o = options();
+    let conn = |at, state, session| ev(at, "master-1", EventKind::Connection { state, session });
+    let joined = || {
+        let h = insert(clean(), conn(1000, ConnState::Connected, 9));
+        insert(h, ev(1050, "master-1", EventKind::JoiningElection))
+    };
+    let withdraw = |h, at| {
+        insert(
+            h,
+            ev(at, "master-1", EventKind::CandidacyWithdrawn { session: 9 }),
+        )
+    };
+    // A blip of its own session is no reason: SUSPENDED, then RECONNECTED to session 9.
+    let blip = insert(joined(), conn(1100, ConnState::Suspended, 9));
+    let blip = insert(blip, conn(1200, ConnState::Reconnected, 9));
+    let v = breach(
+        &zookeeper_session::PROPERTY,
+        &withdraw(blip.clone(), 1201),
+        &o,
+        "master-1 withdrew its election candidacy while its session 9 was alive",
+    );
+    assert_eq!(v.at_ms, 1201.0);
+    // LOST (after a session timeout suspended), a new session, or ZooKeeper's expiry of session
+    // 9 each end it.
+    let end = 1100 + o.zookeeper_session_timeout_ms;
+    let lost = insert(joined(), conn(1100, ConnState::Suspended, 9));
+    let lost = insert(lost, conn(end, ConnState::Lost, 0));
+    let replaced = insert(joined(), conn(1100, ConnState::Reconnected, 10));
+    let expired = insert(
+        blip.clone(),
+        ev(
+            1150,
+            "zookeeper",
+            EventKind::SessionExpired {
+                session: 9,
+                owner: "master-1".into(),
+            },
+        ),
+    );
+    for ended in [lost.clone(), replaced, expired] {
+        let h = withdraw(ended, end + 1);
+        assert_eq!(zookeeper_session::PROPERTY.violation(&h, &o), None);
+    }
+    // A LOST that an earlier withdrawal already answered does not explain the next one.
+    let again = withdraw(lost, end + 1);
+    let again = insert(again, ev(end + 50, "master-1", EventKind::JoiningElection));
+    let v = breach(
+        &zookeeper_session::PROPERTY,
+        &withdraw(again, end + 100),
+        &o,
+        "withdrew its election candidacy",
+    );
+    assert_eq!(v.at_ms, (end + 100) as f64);
+}
+
+#[test]
 fn liveness_every_standby_has_replayed_the_completed_logs_at_the_end() {
     // master-1, a standby, has applied 1 entry at the end; the journal holds 2.
     let completed_to = |end: u64| {

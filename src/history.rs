@@ -84,6 +84,9 @@ pub enum EventKind {
     },
     /// The master is about to join the election (create its candidate znode).
     JoiningElection,
+    /// The master withdrew its election candidacy, made in ZooKeeper session `session`, to join
+    /// again: its session ended (LOST, a new session, the candidate znode gone).
+    CandidacyWithdrawn { session: u64 },
     /// A standby's catch-up pass moved its replica from `from_seq` to `to_seq`.
     StandbyReplayed { from_seq: u64, to_seq: u64 },
     /// An entry was appended to the writer's buffer (not yet durable).

@@ -7,6 +7,11 @@
 //! through a SUSPENDED connection and through a RECONNECTED to the session it was elected with:
 //! it steps down for neither (the STANDARD policy, and bug B12, do).
 //!
+//! A candidate keeps its place in the election through a connection blip too: a master withdraws
+//! its candidacy only once the session it was made in has ended (LOST, a new session, or
+//! ZooKeeper expired it). Withdrawing on a SUSPENDED or a RECONNECTED to the same session sends
+//! it to the back of the line for nothing.
+//!
 //! And ZooKeeper itself expires no session while it has lost its quorum, and restarts every
 //! session's timer when the quorum comes back: no session expires within a session timeout of
 //! that (as ZooKeeper's new leader does), or every client would lose its session at once.
@@ -38,8 +43,37 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
     let mut back_at: Option<u64> = None;
     // An injected expiry just recorded: (owner, when).
     let mut forced: Option<(&str, u64)> = None;
+    // Per master: where its current stint in the election loop began (a restart, a withdrawn
+    // candidacy, a step-down); connection events since then are what its candidacy has seen.
+    let mut stint: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, e) in events.iter().enumerate() {
         let node = e.node.as_str();
+        match &e.kind {
+            EventKind::CandidacyWithdrawn { session: s } => {
+                let since = stint.insert(node, i).unwrap_or(0);
+                let ended = expired.contains(s)
+                    || events[since..i].iter().any(|c| {
+                        c.node == node
+                            && matches!(&c.kind, EventKind::Connection { state, session }
+                                if *state == ConnState::Lost || (*session != 0 && session != s))
+                    });
+                if !ended {
+                    return Some(Breach::at(
+                        events,
+                        i,
+                        format!(
+                            "{node} withdrew its election candidacy while its session {s} was \
+                             alive (not LOST, not replaced, not expired): it loses its place in \
+                             line for nothing"
+                        ),
+                    ));
+                }
+            }
+            EventKind::SteppedDown { .. } | EventKind::NodeRestart => {
+                stint.insert(node, i);
+            }
+            _ => {}
+        }
         match &e.kind {
             EventKind::Fault { kind, healed, .. } if kind == "zookeeper-unavailable" => {
                 if *healed {

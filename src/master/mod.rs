@@ -380,13 +380,19 @@ pub async fn run(setup: MasterSetup) {
         while zk.session() == 0 {
             events.next().await;
         }
-        let session = zk.session();
-        *setup.disk.zk_session.lock().unwrap() = Some(session);
         // Alluxio 2.6: a standby joins the election only once it has caught up, so a promotion
         // never starts with a long replay (bug B12 joins at once).
         if !master.bug(Bug::StandardPolicyFlapping) {
             standby::caught_up(&master).await;
         }
+        // Connection news from before this candidacy is stale: the candidate acts on the
+        // session as it is now, or a LOST long past would make it withdraw a live candidacy.
+        while events.try_recv().is_ok() {}
+        let session = zk.session();
+        if session == 0 {
+            continue;
+        }
+        *setup.disk.zk_session.lock().unwrap() = Some(session);
         master
             .history
             .record(&master.name, EventKind::JoiningElection);
@@ -397,6 +403,9 @@ pub async fn run(setup: MasterSetup) {
         if !wait_for_leadership(&election, &mine, &mut events, session).await {
             // Withdraw this candidacy before joining again: a znode left behind by a live session
             // would stand ahead of the new one, and of everyone else's, for good.
+            master
+                .history
+                .record(&master.name, EventKind::CandidacyWithdrawn { session });
             election.leave(&mine).await;
             continue;
         }
