@@ -913,12 +913,15 @@ fn coverage_counts_a_suspension_a_primary_rode_out_but_not_one_it_stepped_down_f
 #[test]
 fn coverage_counts_a_storage_fault_effect_only_while_the_fault_is_in_force() {
     let fault = |at, kind: &str, text: &str, healed| {
+        // The target, if any, follows the kind in the text ("flush-slow master-1 +400 ms").
+        let nodes = text.split_whitespace().nth(1).into_iter().map(String::from);
         ev(
             at,
             "nemesis",
             EventKind::Fault {
                 kind: kind.into(),
                 fault: text.into(),
+                nodes: nodes.collect(),
                 healed,
             },
         )
@@ -1441,6 +1444,7 @@ fn zookeeper_session_timers_start_over_when_the_quorum_returns() {
             EventKind::Fault {
                 kind: "zookeeper-unavailable".into(),
                 fault: "zookeeper-unavailable".into(),
+                nodes: vec![],
                 healed,
             },
         )

@@ -185,10 +185,13 @@ pub enum EventKind {
     /// The harness resumed a node.
     NodeResume,
     /// The nemesis applied a fault (`healed == false`) or undid it. `kind` is one of
-    /// [`crate::fault::FAULT_KINDS`]; `fault` describes it with its targets resolved.
+    /// [`crate::fault::FAULT_KINDS`]; `fault` describes it with its targets resolved; `nodes` are
+    /// those targets (none: the fault is on the whole cluster or on a service, such as message
+    /// loss, `rename-fail` or ZooKeeper's quorum).
     Fault {
         kind: String,
         fault: String,
+        nodes: Vec<String>,
         healed: bool,
     },
     /// A run phase began.

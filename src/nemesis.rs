@@ -22,6 +22,12 @@ enum NodeState {
     Paused,
 }
 
+/// A fault as applied: its description and its target nodes, resolved.
+struct Applied {
+    text: String,
+    nodes: Vec<String>,
+}
+
 /// How to undo one applied fault.
 #[derive(Clone, Debug)]
 enum Undo {
@@ -86,36 +92,37 @@ impl<'a> Nemesis<'a> {
             }
         }
         timeline.sort();
-        let mut active: BTreeMap<usize, (String, Undo)> = BTreeMap::new();
+        let mut active: BTreeMap<usize, (Applied, Undo)> = BTreeMap::new();
         for (at, what, i) in timeline {
             sleep_until(start + Duration::from_millis(at)).await;
             if what == 1 {
-                if let Some((text, undo)) = self.apply(&faults[i].fault) {
-                    self.record(&faults[i].fault, &text, false);
+                if let Some((applied, undo)) = self.apply(&faults[i].fault) {
+                    self.record(&faults[i].fault, &applied, false);
                     // An instantaneous fault (session expiry) has nothing to undo.
                     if !matches!(undo, Undo::Nothing) {
-                        active.insert(i, (text, undo));
+                        active.insert(i, (applied, undo));
                     }
                 }
-            } else if let Some((text, undo)) = active.remove(&i) {
+            } else if let Some((applied, undo)) = active.remove(&i) {
                 self.undo(undo);
-                self.record(&faults[i].fault, &text, true);
+                self.record(&faults[i].fault, &applied, true);
             }
         }
         sleep_until(start + Duration::from_millis(phase_ms)).await;
-        for (i, (text, undo)) in std::mem::take(&mut active).into_iter().rev() {
+        for (i, (applied, undo)) in std::mem::take(&mut active).into_iter().rev() {
             self.undo(undo);
-            self.record(&faults[i].fault, &text, true);
+            self.record(&faults[i].fault, &applied, true);
         }
         let _ = self.cluster.restart_exited();
     }
 
-    fn record(&self, fault: &Fault, text: &str, healed: bool) {
+    fn record(&self, fault: &Fault, applied: &Applied, healed: bool) {
         self.cluster.history.record(
             "nemesis",
             EventKind::Fault {
                 kind: fault.kind().to_string(),
-                fault: text.to_string(),
+                fault: applied.text.clone(),
+                nodes: applied.nodes.clone(),
                 healed,
             },
         );
@@ -204,7 +211,7 @@ impl<'a> Nemesis<'a> {
 
     /// Applies a fault; `None` when it cannot apply now (its target is down, or there is no
     /// primary to aim at). Returns the fault as applied, with its targets resolved.
-    fn apply(&mut self, fault: &Fault) -> Option<(String, Undo)> {
+    fn apply(&mut self, fault: &Fault) -> Option<(Applied, Undo)> {
         let targets: Option<Vec<Role>> = fault
             .targets()
             .into_iter()
@@ -323,7 +330,8 @@ impl<'a> Nemesis<'a> {
             }
             other => other.to_string(),
         };
-        Some((text, undo))
+        let nodes = targets.iter().map(|r| r.name()).collect();
+        Some((Applied { text, nodes }, undo))
     }
 
     fn undo(&mut self, undo: Undo) {

@@ -2,6 +2,7 @@
 //! test failover at all. Each is a property of its own, counted per run; a sweep sums them and
 //! reports any at zero.
 
+use super::faults_in_force::FaultsInForce;
 use super::{Check, Property};
 use crate::history::{ConnState, Event, EventKind};
 use std::collections::{BTreeMap, BTreeSet};
@@ -177,30 +178,17 @@ fn count(events: &[Event], matches: impl Fn(&EventKind) -> bool) -> u64 {
 }
 
 /// The UFS's records that a storage fault of `kind` took effect on a node while the nemesis had
-/// one in force on it: applied and not yet undone. The nemesis names a storage fault's target
-/// node after its kind ("flush-slow master-1 +400 ms"); a fault that names none ("rename-fail")
-/// is in force on every node.
+/// one in force on it: applied and not yet undone (a fault with no target node, `rename-fail`, is
+/// in force on every node).
 fn in_force_effects(events: &[Event], kind: &str) -> u64 {
-    let mut in_force: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut faults = FaultsInForce::default();
     let mut effects = 0;
     for e in events {
-        match &e.kind {
-            EventKind::Fault {
-                kind: k,
-                fault,
-                healed,
-            } if k == kind => {
-                let target = fault.split_whitespace().nth(1).unwrap_or("");
-                let n = in_force.entry(target).or_default();
-                *n = if *healed { n.saturating_sub(1) } else { *n + 1 };
+        faults.step(e);
+        if let EventKind::FaultTookEffect { fault, node } = &e.kind {
+            if fault == kind && faults.on(kind, node) {
+                effects += 1;
             }
-            EventKind::FaultTookEffect { fault, node } if fault == kind => {
-                let on = |target: &str| in_force.get(target).is_some_and(|&n| n > 0);
-                if on(node) || on("") {
-                    effects += 1;
-                }
-            }
-            _ => {}
         }
     }
     effects

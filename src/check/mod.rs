@@ -21,6 +21,7 @@
 pub mod bounded_retry;
 pub mod client_ops;
 pub mod coverage;
+pub mod faults_in_force;
 pub mod journal_housekeeping;
 pub mod linearizable;
 pub mod liveness;

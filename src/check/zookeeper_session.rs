@@ -16,10 +16,14 @@
 //! session's timer when the quorum comes back: no session expires within a session timeout of
 //! that (as ZooKeeper's new leader does), or every client would lose its session at once.
 
+use super::faults_in_force::FaultsInForce;
 use super::{Breach, Check, Property};
 use crate::history::{ConnState, Event, EventKind};
 use crate::options::{ConnectionErrorPolicy, Options};
 use std::collections::{BTreeMap, BTreeSet};
+
+/// The fault that takes ZooKeeper's quorum away.
+const OUTAGE: &str = "zookeeper-unavailable";
 
 /// The property, as the table in [`super::PROPERTIES`] lists it.
 pub const PROPERTY: Property = Property {
@@ -39,7 +43,7 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
     let mut reconnected: BTreeMap<&str, u64> = BTreeMap::new();
     let session_policy = options.connection_error_policy() == ConnectionErrorPolicy::Session;
     // ZooKeeper's quorum: injected outages in force, and when the last one ended.
-    let mut outages = 0u32;
+    let mut faults = FaultsInForce::default();
     let mut back_at: Option<u64> = None;
     // An injected expiry just recorded: (owner, when).
     let mut forced: Option<(&str, u64)> = None;
@@ -75,14 +79,11 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
             _ => {}
         }
         match &e.kind {
-            EventKind::Fault { kind, healed, .. } if kind == "zookeeper-unavailable" => {
-                if *healed {
-                    outages = outages.saturating_sub(1);
-                    if outages == 0 {
-                        back_at = Some(e.at_us);
-                    }
-                } else {
-                    outages += 1;
+            EventKind::Fault { .. } => {
+                let change = faults.step(e);
+                let quorum = change.is_some_and(|c| c.kind == OUTAGE && c.healed);
+                if quorum && !faults.any(OUTAGE) {
+                    back_at = Some(e.at_us);
                 }
             }
             EventKind::FaultTookEffect { fault, node: owner } if fault == "session-expiry" => {
@@ -92,12 +93,13 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
                 expired.insert(*session);
                 let injected = forced == Some((owner.as_str(), e.at_us));
                 let early = back_at.filter(|b| e.at_us < b + timeout_us && !injected);
-                if outages > 0 || early.is_some() {
+                let outage = faults.any(OUTAGE);
+                if outage || early.is_some() {
                     return Some(Breach::at(
                         events,
                         i,
                         match early {
-                            Some(b) if outages == 0 => format!(
+                            Some(b) if !outage => format!(
                                 "ZooKeeper expired {owner}'s session {session} {:.3} ms after its \
                                  quorum came back, within the session timeout ({} ms): the \
                                  timers must start over",

@@ -102,21 +102,6 @@ impl FaultSpan {
     }
 }
 
-/// The node names a recorded fault text mentions, in order.
-fn nodes_named(text: &str) -> Vec<String> {
-    text.split(|c: char| c.is_whitespace() || c == '[' || c == ']')
-        .filter(|w| {
-            *w == "zookeeper"
-                || *w == "ufs"
-                || ["master-", "worker-", "client-"].iter().any(|p| {
-                    w.strip_prefix(p)
-                        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-                })
-        })
-        .map(String::from)
-        .collect()
-}
-
 /// Every fault of the history, paired with its heal (first applied, first healed among faults
 /// recorded with the same text), with the lanes it touches, and laid out in sub-rows so that
 /// none overlaps another in its row.
@@ -126,6 +111,7 @@ pub fn derive(events: &[Event], timeline: &Timeline) -> Vec<FaultSpan> {
         let EventKind::Fault {
             kind,
             fault,
+            nodes,
             healed,
         } = &e.kind
         else {
@@ -142,7 +128,7 @@ pub fn derive(events: &[Event], timeline: &Timeline) -> Vec<FaultSpan> {
             continue;
         }
         let family = Family::of(kind);
-        let mut named = nodes_named(fault);
+        let mut named = nodes.clone();
         match kind.as_str() {
             "cut-from-zookeeper" | "zookeeper-unavailable" => named.push("zookeeper".into()),
             "cut-from-ufs" | "flush-fail" | "flush-slow" | "rename-fail" => {
@@ -197,23 +183,4 @@ pub fn derive(events: &[Event], timeline: &Timeline) -> Vec<FaultSpan> {
 /// How many sub-rows the faults row needs.
 pub fn levels(faults: &[FaultSpan]) -> u32 {
     faults.iter().map(|f| f.level + 1).max().unwrap_or(1)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn node_names_are_read_from_the_recorded_text() {
-        assert_eq!(
-            nodes_named("split-halves [master-0 client-12 ufs]"),
-            ["master-0", "client-12", "ufs"]
-        );
-        assert_eq!(
-            nodes_named("one-way ufs -> zookeeper"),
-            ["ufs", "zookeeper"]
-        );
-        assert_eq!(nodes_named("flush-slow master-3 +164 ms"), ["master-3"]);
-        assert!(nodes_named("latency-spike 29-1024 ms").is_empty());
-    }
 }

@@ -21,10 +21,17 @@ fn conn(state: ConnState) -> EventKind {
     EventKind::Connection { state, session: 7 }
 }
 
+/// A fault event; its target nodes are the node names its text mentions, as the nemesis records.
 fn fault(text: &str, kind: &str, healed: bool) -> EventKind {
+    let nodes = text
+        .split(|c: char| c.is_whitespace() || c == '[' || c == ']')
+        .filter(|w| ["master-", "worker-", "client-"].iter().any(|p| w.starts_with(p)))
+        .map(String::from)
+        .collect();
     EventKind::Fault {
         kind: kind.into(),
         fault: text.into(),
+        nodes,
         healed,
     }
 }
