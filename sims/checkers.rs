@@ -371,7 +371,12 @@ fn one_leader_a_step_down_as_fenced_needs_the_fencing() {
         },
     );
     let fenced = |term| ev(1600, "master-0", EventKind::Fenced { term });
-    let taken_over = || insert(clean(), ev(1500, "master-1", EventKind::Promoting { term: 2 }));
+    let taken_over = || {
+        insert(
+            clean(),
+            ev(1500, "master-1", EventKind::Promoting { term: 2 }),
+        )
+    };
     let unexplained = insert(taken_over(), step_down.clone());
     let v = breach(
         &one_leader::PROPERTY,
@@ -413,7 +418,10 @@ fn one_leader_a_fencing_needs_another_primacy() {
     assert_eq!(alone.at_ms, 1600.0);
     // A newer primary promoting before the fencing explains it; one promoting after does not.
     let newer = insert(clean(), promoting(1500, "master-1", 2));
-    assert_eq!(one_leader::PROPERTY.violation(&fenced(newer), &options()), None);
+    assert_eq!(
+        one_leader::PROPERTY.violation(&fenced(newer), &options()),
+        None
+    );
     let later = fenced(clean());
     let later = insert(later, promoting(1700, "master-1", 2));
     assert!(one_leader::PROPERTY.violation(&later, &options()).is_some());

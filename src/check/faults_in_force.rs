@@ -53,8 +53,6 @@ impl<'a> FaultsInForce<'a> {
 
     /// A fault of `kind` is in force anywhere.
     pub fn any(&self, kind: &str) -> bool {
-        self.count
-            .iter()
-            .any(|((k, _), n)| *k == kind && *n > 0)
+        self.count.iter().any(|((k, _), n)| *k == kind && *n > 0)
     }
 }

@@ -100,9 +100,9 @@ pub fn check(events: &[Event], _options: &Options) -> Option<Breach> {
     let overlapped = |i: usize, term: u64| {
         let own = primacies.iter().find(|p| p.term == term && p.start < i);
         own.is_some_and(|own| {
-            primacies.iter().any(|p| {
-                p.term != term && p.start < i && p.end.is_none_or(|end| end > own.start)
-            })
+            primacies
+                .iter()
+                .any(|p| p.term != term && p.start < i && p.end.is_none_or(|end| end > own.start))
         })
     };
 

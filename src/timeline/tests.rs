@@ -25,7 +25,11 @@ fn conn(state: ConnState) -> EventKind {
 fn fault(text: &str, kind: &str, healed: bool) -> EventKind {
     let nodes = text
         .split(|c: char| c.is_whitespace() || c == '[' || c == ']')
-        .filter(|w| ["master-", "worker-", "client-"].iter().any(|p| w.starts_with(p)))
+        .filter(|w| {
+            ["master-", "worker-", "client-"]
+                .iter()
+                .any(|p| w.starts_with(p))
+        })
         .map(String::from)
         .collect();
     EventKind::Fault {
