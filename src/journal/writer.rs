@@ -290,6 +290,7 @@ impl LogWriter {
         result
     }
 
+    /// One try of [`Self::roll`].
     async fn roll_once(&mut self) -> Result<(), UfsError> {
         if self.must_complete {
             self.complete().await?;
