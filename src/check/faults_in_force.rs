@@ -12,15 +12,9 @@ pub struct FaultsInForce<'a> {
     count: BTreeMap<(&'a str, &'a str), u32>,
 }
 
-/// What a `Fault` event did, as [`FaultsInForce::step`] saw it.
-pub struct Change<'a> {
-    pub kind: &'a str,
-    pub healed: bool,
-}
-
 impl<'a> FaultsInForce<'a> {
-    /// Takes one event into account; for a `Fault` event, says what it did.
-    pub fn step(&mut self, e: &'a Event) -> Option<Change<'a>> {
+    /// Takes one event into account (only `Fault` events change what is in force).
+    pub fn step(&mut self, e: &'a Event) {
         let EventKind::Fault {
             kind,
             nodes,
@@ -28,7 +22,7 @@ impl<'a> FaultsInForce<'a> {
             ..
         } = &e.kind
         else {
-            return None;
+            return;
         };
         let targets: Vec<&str> = if nodes.is_empty() {
             vec![""]
@@ -39,10 +33,6 @@ impl<'a> FaultsInForce<'a> {
             let n = self.count.entry((kind, node)).or_default();
             *n = if *healed { n.saturating_sub(1) } else { *n + 1 };
         }
-        Some(Change {
-            kind,
-            healed: *healed,
-        })
     }
 
     /// A fault of `kind` is in force on `node`, or on the whole cluster.

@@ -79,10 +79,9 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
             _ => {}
         }
         match &e.kind {
-            EventKind::Fault { .. } => {
-                let change = faults.step(e);
-                let quorum = change.is_some_and(|c| c.kind == OUTAGE && c.healed);
-                if quorum && !faults.any(OUTAGE) {
+            EventKind::Fault { kind, healed, .. } => {
+                faults.step(e);
+                if kind == OUTAGE && *healed && !faults.any(OUTAGE) {
                     back_at = Some(e.at_us);
                 }
             }
