@@ -36,7 +36,8 @@
 //! - `nemesis`: the only code that applies faults to madsim.
 //!
 //! From a run to a verdict:
-//! - [`history`]: the event log actors record and checkers read.
+//! - [`history`]: the event log actors record and checkers read; [`primacy`]: each master's
+//!   time as primary, read from it (shared by checkers, Sometimes facts and the nemesis).
 //! - [`sim`]: one seed on its own thread and runtime; [`run`]: a seed's phases, start to end.
 //! - [`check`]: the property table (Always, Eventually, Sometimes) and one checker per file.
 //! - [`failure`]: how a seed fails (typed, each with its exit code).
@@ -75,6 +76,7 @@ pub mod cluster;
 pub(crate) mod nemesis;
 
 pub mod history;
+pub mod primacy;
 pub mod sim;
 pub mod run;
 pub mod check;

@@ -10,6 +10,7 @@ use crate::cluster::Cluster;
 use crate::fault::{Fault, ScheduledFault, Target};
 use crate::history::EventKind;
 use crate::net::Role;
+use crate::primacy;
 use madsim::time::{sleep_until, Instant};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -130,24 +131,10 @@ impl<'a> Nemesis<'a> {
 
     /// The master that most recently became primary and has not stopped being one since.
     fn current_primary(&self) -> Option<Role> {
-        let name = self.cluster.history.with_events(|events| {
-            let mut primary: Option<&str> = None;
-            for e in events {
-                match &e.kind {
-                    EventKind::BecamePrimary { .. } => primary = Some(&e.node),
-                    EventKind::SteppedDown { .. }
-                    | EventKind::MasterExit { .. }
-                    | EventKind::NodeCrash
-                    | EventKind::NodeRestart
-                        if primary == Some(e.node.as_str()) =>
-                    {
-                        primary = None
-                    }
-                    _ => {}
-                }
-            }
-            primary.map(String::from)
-        })?;
+        let name = self
+            .cluster
+            .history
+            .with_events(|events| primacy::current_primary(events).map(String::from))?;
         (0..self.cluster.options.masters)
             .map(Role::Master)
             .find(|r| r.name() == name)

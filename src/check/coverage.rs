@@ -5,6 +5,7 @@
 use super::faults_in_force::FaultsInForce;
 use super::{Check, Property};
 use crate::history::{ConnState, Event, EventKind};
+use crate::primacy::Believers;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The Sometimes fact `name`: the UFS recorded that the storage fault kind `kind` took effect
@@ -159,17 +160,10 @@ pub const WORKER_LIST_REFUSED_IN_SAFE_MODE: Property = Property {
 };
 
 fn safe_mode_refusals(events: &[Event]) -> u64 {
-    let mut believes = BTreeSet::new();
-    let mut refused = 0;
-    for e in events {
-        believers_step(&mut believes, e);
-        if matches!(e.kind, EventKind::HealWorkerList { workers: None })
-            && believes.contains(e.node.as_str())
-        {
-            refused += 1;
-        }
-    }
-    refused
+    let refusal = |e: &Event| matches!(e.kind, EventKind::HealWorkerList { workers: None });
+    with_belief(events)
+        .filter(|(e, primary)| *primary && refusal(e))
+        .count() as u64
 }
 
 /// Events whose kind matches.
@@ -198,42 +192,24 @@ fn failovers(events: &[Event]) -> u64 {
     count(events, |k| matches!(k, EventKind::BecamePrimary { .. })).saturating_sub(1)
 }
 
-/// Masters that believe they are primary, after each event (a master stops believing when it
-/// steps down, exits, crashes or restarts).
-fn believers_step<'a>(believes: &mut BTreeSet<&'a str>, e: &'a Event) {
-    match &e.kind {
-        EventKind::BecamePrimary { .. } => {
-            believes.insert(&e.node);
-        }
-        EventKind::SteppedDown { .. }
-        | EventKind::MasterExit { .. }
-        | EventKind::NodeCrash
-        | EventKind::NodeRestart => {
-            believes.remove(e.node.as_str());
-        }
-        _ => {}
-    }
-}
-
 /// Each event, with whether its node believes it is primary once the event has happened.
 fn with_belief(events: &[Event]) -> impl Iterator<Item = (&Event, bool)> {
-    let mut believes = BTreeSet::new();
-    events.iter().map(move |e| {
-        believers_step(&mut believes, e);
-        (e, believes.contains(e.node.as_str()))
-    })
+    let mut believers = Believers::new(events);
+    events
+        .iter()
+        .enumerate()
+        .map(move |(i, e)| (e, believers.after(i).contains(e.node.as_str())))
 }
 
 fn overlapping_beliefs(events: &[Event]) -> u64 {
-    let mut believes = BTreeSet::new();
+    let mut believers = Believers::new(events);
     let mut n = 0;
-    for e in events {
+    for (i, e) in events.iter().enumerate() {
         if matches!(e.kind, EventKind::BecamePrimary { .. })
-            && believes.iter().any(|m: &&str| *m != e.node)
+            && believers.after(i).iter().any(|m| *m != e.node)
         {
             n += 1;
         }
-        believers_step(&mut believes, e);
     }
     n
 }
@@ -339,11 +315,11 @@ fn step_downs_with_writes_in_flight(events: &[Event]) -> u64 {
 }
 
 fn expiries_while_primary_paused(events: &[Event]) -> u64 {
-    let mut believes = BTreeSet::new();
+    let mut believers = Believers::new(events);
     let mut paused: BTreeSet<&str> = BTreeSet::new();
     let mut n = 0;
-    for e in events {
-        believers_step(&mut believes, e);
+    for (i, e) in events.iter().enumerate() {
+        let believes = believers.after(i);
         match &e.kind {
             EventKind::NodePause => {
                 paused.insert(&e.node);

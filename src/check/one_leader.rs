@@ -22,6 +22,7 @@
 use super::{Breach, Check, Property};
 use crate::history::{Event, EventKind};
 use crate::options::Options;
+use crate::primacy::primacies;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The property, as the table in [`super::PROPERTIES`] lists it.
@@ -95,14 +96,14 @@ pub fn check(events: &[Event], _options: &Options) -> Option<Breach> {
         }
     }
 
-    // Rule 5: every primacy, as the event indices it spans.
+    // Rule 5: every primacy, from its promotion's start to its end.
     let primacies = primacies(events);
     let overlapped = |i: usize, term: u64| {
-        let own = primacies.iter().find(|p| p.term == term && p.start < i);
+        let own = primacies.iter().find(|p| p.term == term && p.promoting < i);
         own.is_some_and(|own| {
-            primacies
-                .iter()
-                .any(|p| p.term != term && p.start < i && p.end.is_none_or(|end| end > own.start))
+            primacies.iter().any(|p| {
+                p.term != term && p.promoting < i && p.end.is_none_or(|end| end > own.promoting)
+            })
         })
     };
 
@@ -139,45 +140,4 @@ pub fn check(events: &[Event], _options: &Options) -> Option<Breach> {
         }
     }
     None
-}
-
-/// One master's primacy in a term: from its promotion's start to the end of its time as primary
-/// (`None`: it lasted to the end of the run).
-struct Primacy {
-    term: u64,
-    start: usize,
-    end: Option<usize>,
-}
-
-/// Every primacy of the run, in the order the promotions started.
-fn primacies(events: &[Event]) -> Vec<Primacy> {
-    let mut all: Vec<Primacy> = vec![];
-    let mut open: BTreeMap<&str, usize> = BTreeMap::new();
-    for (i, e) in events.iter().enumerate() {
-        let ended = match &e.kind {
-            EventKind::Promoting { term } => {
-                if let Some(j) = open.insert(&e.node, all.len()) {
-                    all[j].end = Some(i);
-                }
-                all.push(Primacy {
-                    term: *term,
-                    start: i,
-                    end: None,
-                });
-                false
-            }
-            EventKind::PromotionAborted { .. }
-            | EventKind::PromotionFailed { .. }
-            | EventKind::SteppedDown { .. }
-            | EventKind::MasterExit { .. }
-            | EventKind::NodeCrash => true,
-            _ => false,
-        };
-        if ended {
-            if let Some(j) = open.remove(e.node.as_str()) {
-                all[j].end = Some(i);
-            }
-        }
-    }
-    all
 }
