@@ -84,18 +84,6 @@ pub enum UfsReply<R> {
     Records(Vec<Arc<R>>),
 }
 
-// By hand: records are shared (`Arc`), so a reply clones whatever `R` is.
-impl<R> Clone for UfsReply<R> {
-    fn clone(&self) -> Self {
-        match self {
-            UfsReply::Inode(inode) => UfsReply::Inode(*inode),
-            UfsReply::Done => UfsReply::Done,
-            UfsReply::Listing(l) => UfsReply::Listing(l.clone()),
-            UfsReply::Records(r) => UfsReply::Records(r.clone()),
-        }
-    }
-}
-
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum UfsError {
     NotFound,
@@ -124,16 +112,66 @@ pub struct UfsRequest<R> {
     pub id: Option<CallId>,
 }
 
+/// A namespace change as a client tells its repeats apart: the operation without its records.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum RepeatKey {
+    Create {
+        path: String,
+        holder: String,
+    },
+    Rename {
+        src: String,
+        dst: String,
+        holder: Option<String>,
+    },
+    Delete {
+        path: String,
+        holder: Option<String>,
+    },
+    Put {
+        path: String,
+    },
+}
+
+impl std::fmt::Display for RepeatKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let by = |holder: &Option<String>| {
+            holder
+                .as_ref()
+                .map(|h| format!(" by {h}"))
+                .unwrap_or_default()
+        };
+        match self {
+            RepeatKey::Create { path, holder } => write!(f, "create {path} by {holder}"),
+            RepeatKey::Rename { src, dst, holder } => {
+                write!(f, "rename {src} to {dst}{}", by(holder))
+            }
+            RepeatKey::Delete { path, holder } => write!(f, "delete {path}{}", by(holder)),
+            RepeatKey::Put { path } => write!(f, "put {path}"),
+        }
+    }
+}
+
 impl<R> UfsOp<R> {
     /// What identifies a repeat of this call, for a namespace change the retry cache answers
     /// (HDFS marks these calls at-most-once); `None` for the others, which are safe to apply
     /// again (reads, lease recovery) or belong to the write pipeline (append, flush).
-    fn repeat_key(&self) -> Option<String> {
+    fn repeat_key(&self) -> Option<RepeatKey> {
         match self {
-            UfsOp::Create { path, holder } => Some(format!("create {path} {holder}")),
-            UfsOp::Rename { src, dst, holder } => Some(format!("rename {src} {dst} {holder:?}")),
-            UfsOp::Delete { path, holder } => Some(format!("delete {path} {holder:?}")),
-            UfsOp::Put { path, .. } => Some(format!("put {path}")),
+            UfsOp::Create { path, holder } => Some(RepeatKey::Create {
+                path: path.clone(),
+                holder: holder.clone(),
+            }),
+            UfsOp::Rename { src, dst, holder } => Some(RepeatKey::Rename {
+                src: src.clone(),
+                dst: dst.clone(),
+                holder: holder.clone(),
+            }),
+            UfsOp::Delete { path, holder } => Some(RepeatKey::Delete {
+                path: path.clone(),
+                holder: holder.clone(),
+            }),
+            UfsOp::Put { path, .. } => Some(RepeatKey::Put { path: path.clone() }),
             _ => None,
         }
     }
@@ -260,8 +298,9 @@ pub struct UfsServer<R> {
     /// The answer to each namespace change that succeeded, by its call's ids. HDFS forgets an
     /// entry after `dfs.namenode.retrycache.expirytime.millis` (10 min); the model keeps them for
     /// the run, since a writer repeats an unanswered call within `master.journal.flush.timeout`
-    /// (5 min) or exits. A failed call is applied again when repeated, as in HDFS.
-    retry_cache: Mutex<BTreeMap<CallId, UfsReply<R>>>,
+    /// (5 min) or exits. A failed call is applied again when repeated, as in HDFS. A namespace
+    /// change answers only `Inode` (a create) or `Done`, so the inode alone is kept.
+    retry_cache: Mutex<BTreeMap<CallId, Option<u64>>>,
     faults: UfsFaults,
 }
 
@@ -320,20 +359,23 @@ impl<R: Content> UfsServer<R> {
     /// Answers a call: a repeat of one that succeeded from the retry cache, any other by applying it.
     fn answer(&self, op: UfsOp<R>, id: Option<CallId>) -> Result<UfsReply<R>, UfsError> {
         let Some(id) = id else { return self.apply(op) };
-        if let Some(reply) = self.retry_cache.lock().unwrap().get(&id).cloned() {
+        if let Some(inode) = self.retry_cache.lock().unwrap().get(&id).copied() {
             self.faults.1.record(
                 "ufs",
                 EventKind::UfsRetryAnswered {
                     client: id.client,
-                    call: op.repeat_key().unwrap_or_default(),
+                    call: op.repeat_key().map(|k| k.to_string()).unwrap_or_default(),
                 },
             );
-            return Ok(reply);
+            return Ok(inode.map_or(UfsReply::Done, UfsReply::Inode));
         }
         let result = self.apply(op);
-        if let Ok(reply) = &result {
-            self.retry_cache.lock().unwrap().insert(id, reply.clone());
-        }
+        match &result {
+            Ok(UfsReply::Inode(inode)) => self.retry_cache.lock().unwrap().insert(id, Some(*inode)),
+            Ok(UfsReply::Done) => self.retry_cache.lock().unwrap().insert(id, None),
+            // A failure is not kept: repeated, the call is applied again.
+            _ => None,
+        };
         result
     }
 
@@ -456,7 +498,7 @@ pub struct UfsClient<R> {
     calls: Arc<Mutex<(String, u64)>>,
     /// Namespace changes sent through this handle (and its clones) without an answer, by
     /// [`UfsOp::repeat_key`]: repeated, they go with the same call number.
-    unanswered: Arc<Mutex<BTreeMap<String, u64>>>,
+    unanswered: Arc<Mutex<BTreeMap<RepeatKey, u64>>>,
     records: std::marker::PhantomData<fn() -> R>,
 }
 
