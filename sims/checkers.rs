@@ -569,6 +569,25 @@ fn no_lost_entries_master_state_differs_from_the_journal() {
 }
 
 #[test]
+fn bounded_retry_counts_the_attempts_the_backoff_allows() {
+    // Alluxio's defaults: sleeps of 50, 100, ..., 1,600 ms (3,150 ms in all), then 3,000 ms each;
+    // 39 of those reach 120 s. One attempt at once and one after each of 45 sleeps.
+    assert_eq!(
+        bounded_retry::max_attempts(&Options::alluxio_defaults()),
+        46
+    );
+    // The fast preset: 50 to 400 ms (750 ms), then 39 sleeps of 500 ms reach 20 s.
+    assert_eq!(bounded_retry::max_attempts(&Options::fast()), 44);
+    let o = Options {
+        user_rpc_retry_max_sleep_ms: 0,
+        user_rpc_retry_max_duration_ms: 100,
+        ..Options::fast()
+    };
+    // 50 ms, then sleeps of nothing counted as 1 ms each: the count stays finite.
+    assert_eq!(bounded_retry::max_attempts(&o), 52);
+}
+
+#[test]
 fn bounded_retry_call_too_long_too_many_attempts_or_never_ending() {
     let o = options();
     let bound = bounded_retry::call_bound_ms(&o);

@@ -25,14 +25,14 @@ pub fn call_bound_ms(o: &Options) -> u64 {
 }
 
 /// Most attempts the policy can make: one at once, then one after each backoff sleep that still
-/// starts within the maximum duration (attempts themselves taking no time at all).
+/// starts within the maximum duration (attempts themselves taking no time at all; a sleep of
+/// 0 ms, from a maximum sleep of 0, counts as 1 ms so that the count stays finite).
 pub fn max_attempts(o: &Options) -> u32 {
-    let (mut attempts, mut elapsed) = (1u32, 0u64);
-    let mut sleep = o.user_rpc_retry_base_sleep_ms.max(1);
+    let mut attempts = 1;
+    let mut elapsed = 0;
     while elapsed < o.user_rpc_retry_max_duration_ms {
-        elapsed += sleep.min(o.user_rpc_retry_max_duration_ms - elapsed);
+        elapsed += backoff_sleep_ms(o, attempts).max(1);
         attempts += 1;
-        sleep = (sleep * 2).min(o.user_rpc_retry_max_sleep_ms.max(1));
     }
     attempts
 }
