@@ -7,9 +7,9 @@
 //!   past [`WALL_LIMIT`] of real time fails too. With at least [`COVERAGE_SEEDS`] seeds the
 //!   sweep must also apply every fault kind and reach every Sometimes fact, as README's coverage
 //!   sweep does (`sims/swarm.rs`): a mutant that makes faults or failover tame is caught there.
-//! - `journal_barrier_sweep_passes`: the same sweep, shorter ([`BARRIER_SEEDS`]), with reads
-//!   fenced by a journal write barrier (`master_read_leadership: journal-barrier`), the safe
-//!   alternative to the default ZooKeeper check: its code runs in no default sweep.
+//! - `journal_barrier_sweep_passes`: the same sweep ([`BARRIER_SEEDS`]) with reads fenced by a
+//!   journal write barrier (`fixtures/options/fast-journal-barrier.json`), the safe alternative
+//!   to the default ZooKeeper check: its code runs in no default sweep.
 //! - `catalogue_bugs_are_caught`: every planted bug is still caught by its invariant within
 //!   twice the catalogue's budget (`sims/catalogue.rs`). The switches' code runs only with a
 //!   bug planted; a mutant that breaks a switch, or a checker's hold on it, is caught here. The
@@ -44,7 +44,7 @@ mod work_costs;
 
 use ftsim::options::ReadLeadership;
 use ftsim::schedule::{json_files, ScheduleFile};
-use ftsim::{Model, Options};
+use ftsim::Model;
 use std::path::Path;
 use std::time::Duration;
 
@@ -129,22 +129,20 @@ fn swarm_sweep_passes() {
 #[test]
 #[ignore = "mutation testing only: cargo mutants, or --ignored"]
 fn journal_barrier_sweep_passes() {
-    let options = Options {
-        master_read_leadership: ReadLeadership::JournalBarrier,
-        ..Options::fast()
-    };
-    let path = std::env::temp_dir().join(format!(
-        "ftsim-mutants-journal-barrier-{}.json",
-        std::process::id()
-    ));
-    std::fs::write(&path, serde_json::to_string(&options).unwrap()).unwrap();
-    let model = Model::options_file(&path);
-    let _ = std::fs::remove_file(&path);
-    sweep(
-        "journal_barrier_sweep_passes",
-        &model.unwrap(),
-        BARRIER_SEEDS,
-    );
+    let test = "journal_barrier_sweep_passes";
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/options/fast-journal-barrier.json");
+    let model = Model::options_file(&path).unwrap_or_else(|e| caught(test, &e));
+    if model.options().master_read_leadership != ReadLeadership::JournalBarrier {
+        caught(
+            test,
+            &format!(
+                "{} does not fence reads by a journal write barrier",
+                path.display()
+            ),
+        );
+    }
+    sweep(test, &model, BARRIER_SEEDS);
 }
 
 #[test]

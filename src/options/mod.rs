@@ -438,13 +438,25 @@ mod tests {
         }
     }
 
-    /// `fixtures/options/<preset>.json` is each preset written out, for `--options` to start from.
+    /// `fixtures/options/<preset>.json` is each preset written out, for `--options` to start from;
+    /// `fast-journal-barrier.json` is `fast` with reads fenced by a journal write barrier, the
+    /// mutation test's second sweep (`sims/mutants.rs`).
     #[test]
     fn fixture_files_match_the_presets() {
-        for name in PRESETS {
+        let mut files: Vec<(String, Options)> = PRESETS
+            .iter()
+            .map(|name| (name.to_string(), Options::preset(name).unwrap()))
+            .collect();
+        files.push((
+            "fast-journal-barrier".into(),
+            Options {
+                master_read_leadership: ReadLeadership::JournalBarrier,
+                ..Options::fast()
+            },
+        ));
+        for (name, expected) in files {
             let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join(format!("fixtures/options/{name}.json"));
-            let expected = Options::preset(name).unwrap();
             if std::env::var("FTSIM_WRITE_FIXTURES").is_ok() {
                 std::fs::write(
                     &path,
