@@ -221,15 +221,15 @@ impl ZooKeeperServer {
         }
     }
 
-    fn flush_outbox(&self, ep: &Endpoint) {
+    fn flush_outbox(self: &Arc<Self>, ep: &Endpoint) {
         let outbox = std::mem::take(&mut self.state.lock().unwrap().outbox);
         // Watches ride on the session's TCP connection in ZooKeeper, so they arrive reliably while
-        // the session lives: resend until acknowledged, for as long as a silent session survives.
-        let tries = 1 + (20 * self.tick.as_millis() / NOTIFY_RETRY.as_millis()) as u32;
+        // the session lives (a client that reconnects within its session is told of what fired
+        // meanwhile) and never once it has ended: resend until acknowledged or the session is gone.
         for (addr, event) in outbox {
-            let ep = ep.clone();
+            let (server, ep) = (self.clone(), ep.clone());
             madsim::task::spawn(async move {
-                for _ in 0..tries {
+                while server.session_alive(event.session) {
                     if call_within(&ep, addr, event.clone(), NOTIFY_RETRY)
                         .await
                         .is_ok()
@@ -239,6 +239,10 @@ impl ZooKeeperServer {
                 }
             });
         }
+    }
+
+    fn session_alive(&self, session: u64) -> bool {
+        self.state.lock().unwrap().sessions.contains_key(&session)
     }
 }
 
