@@ -238,9 +238,11 @@ impl Tailer {
                     return Err(UfsError::Failed);
                 }
                 if recover_lease {
-                    // Nothing in it the replica lacked (it was empty: records would have moved the
-                    // replica past `start`): delete it; else complete it where the replica ends.
-                    let done = if replica.next_seq.max(before) == start {
+                    // Nothing in it the replica lacked (empty, or left behind by a deposed writer
+                    // that created it after a newer primary had completed that range): delete it;
+                    // else complete it where the replica ends. Completing a log that added
+                    // nothing would name a range the completed logs already hold.
+                    let done = if replica.next_seq == before {
                         self.ufs.delete(&path).await
                     } else {
                         let end = replica.next_seq;
