@@ -165,6 +165,10 @@ pub enum EventKind {
     SessionExpired { session: u64, owner: String },
     /// A client-side connection state change.
     Connection { state: ConnState, session: u64 },
+    /// The server answered a repeated request (same session and request id: a resend whose
+    /// first answer was lost) from its reply cache, as it answered the first, without applying
+    /// it again. Pings, which all share request id 0, are not recorded.
+    ZooKeeperRetryAnswered { owner: String, session: u64, xid: u64 },
 
     // ---- harness ----
     /// An injected fault changed what a component did: the UFS failed or delayed an operation,
@@ -173,9 +177,12 @@ pub enum EventKind {
     /// coverage facts `*-took-effect` count these, so a fault that is applied but does nothing
     /// does not pass for coverage.
     FaultTookEffect { fault: String, node: String },
-    /// The UFS answered a repeated namespace change from its retry cache, as it answered the
+    /// The UFS answered a repeated at-most-once call from its retry cache, as it answered the
     /// first try: `client` is the caller's process, `call` what it asked.
-    UfsRetryAnswered { client: String, call: String },
+    UfsRetryAnswered {
+        client: String,
+        call: crate::ufs::RepeatKey,
+    },
     /// The harness crashed a node.
     NodeCrash,
     /// The harness restarted a node.

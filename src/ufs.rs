@@ -6,8 +6,8 @@
 //! appending to the renamed file. `recover_lease` takes the file from its writer: afterwards the old
 //! writer's appends and flushes fail. madsim has no disk model, so durability lives here.
 //!
-//! As HDFS's namenode does, the UFS keeps a retry cache: a call that changes the namespace (create,
-//! rename, delete) carries its client's id and a call id, and a call repeated with the same ids is
+//! As HDFS's namenode does, the UFS keeps a retry cache: an at-most-once call (create, rename,
+//! delete, put) carries its client's id and a call id, and a call repeated with the same ids is
 //! answered as the first was, without being applied again. A client repeats an unanswered call with
 //! its ids when its caller repeats it, so a caller whose answer was lost learns what its own call
 //! did, instead of finding its own work done and taking it for another process's.
@@ -33,8 +33,8 @@ impl<T: Serialize + DeserializeOwned + std::fmt::Debug + Send + Sync + 'static> 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(bound = "R: Content")]
 pub enum UfsOp<R> {
-    /// Create an empty file and take its lease.
-    Create { path: String, holder: String },
+    /// Change the namespace (at most once: see [`NamespaceChange`]).
+    Change(NamespaceChange),
     /// Buffer records at the end of a file (not durable until flushed).
     Append {
         inode: u64,
@@ -45,6 +45,22 @@ pub enum UfsOp<R> {
     Flush { inode: u64, holder: String },
     /// Take the lease from its holder, dropping what it had not flushed.
     RecoverLease { path: String },
+    /// Files directly below a folder.
+    List { dir: String },
+    /// A file's durable records.
+    Read { path: String },
+    /// Create a file with these records, durable and closed, in one step (at most once, as a
+    /// namespace change is: HDFS's create is).
+    Put { path: String, records: Vec<Arc<R>> },
+}
+
+/// A call that changes the namespace. HDFS marks these at-most-once: sent with its client's ids,
+/// a repeat is answered from the retry cache as the first try was, not applied again.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NamespaceChange {
+    /// Create an empty file and take its lease.
+    Create { path: String, holder: String },
     /// With `holder`, only if that client still holds the file's lease (HDFS completes a file
     /// only for its lease holder; a writer completes its log that way before renaming it).
     Rename {
@@ -57,12 +73,15 @@ pub enum UfsOp<R> {
         path: String,
         holder: Option<String>,
     },
-    /// Files directly below a folder.
-    List { dir: String },
-    /// A file's durable records.
-    Read { path: String },
-    /// Create a file with these records, durable and closed, in one step.
-    Put { path: String, records: Vec<Arc<R>> },
+}
+
+/// An at-most-once call as its client tells a repeat from a new call, and as the retry cache's
+/// answer to a repeat records it: the call without the records a put carries.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RepeatKey {
+    Change(NamespaceChange),
+    Put { path: String },
 }
 
 /// What a listing says of one file.
@@ -104,7 +123,7 @@ pub struct CallId {
     pub call: u64,
 }
 
-/// One call: the operation, and for a namespace change its ids for the retry cache.
+/// One call: the operation, and for an at-most-once call its ids for the retry cache.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(bound = "R: Content")]
 pub struct UfsRequest<R> {
@@ -112,65 +131,13 @@ pub struct UfsRequest<R> {
     pub id: Option<CallId>,
 }
 
-/// A namespace change as a client tells its repeats apart: the operation without its records.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum RepeatKey {
-    Create {
-        path: String,
-        holder: String,
-    },
-    Rename {
-        src: String,
-        dst: String,
-        holder: Option<String>,
-    },
-    Delete {
-        path: String,
-        holder: Option<String>,
-    },
-    Put {
-        path: String,
-    },
-}
-
-impl std::fmt::Display for RepeatKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let by = |holder: &Option<String>| {
-            holder
-                .as_ref()
-                .map(|h| format!(" by {h}"))
-                .unwrap_or_default()
-        };
-        match self {
-            RepeatKey::Create { path, holder } => write!(f, "create {path} by {holder}"),
-            RepeatKey::Rename { src, dst, holder } => {
-                write!(f, "rename {src} to {dst}{}", by(holder))
-            }
-            RepeatKey::Delete { path, holder } => write!(f, "delete {path}{}", by(holder)),
-            RepeatKey::Put { path } => write!(f, "put {path}"),
-        }
-    }
-}
-
 impl<R> UfsOp<R> {
-    /// What identifies a repeat of this call, for a namespace change the retry cache answers
-    /// (HDFS marks these calls at-most-once); `None` for the others, which are safe to apply
-    /// again (reads, lease recovery) or belong to the write pipeline (append, flush).
+    /// What identifies a repeat of this call, for an at-most-once call (a namespace change or a
+    /// put) the retry cache answers; `None` for the others, which are safe to apply again (reads,
+    /// lease recovery) or belong to the write pipeline (append, flush).
     fn repeat_key(&self) -> Option<RepeatKey> {
         match self {
-            UfsOp::Create { path, holder } => Some(RepeatKey::Create {
-                path: path.clone(),
-                holder: holder.clone(),
-            }),
-            UfsOp::Rename { src, dst, holder } => Some(RepeatKey::Rename {
-                src: src.clone(),
-                dst: dst.clone(),
-                holder: holder.clone(),
-            }),
-            UfsOp::Delete { path, holder } => Some(RepeatKey::Delete {
-                path: path.clone(),
-                holder: holder.clone(),
-            }),
+            UfsOp::Change(change) => Some(RepeatKey::Change(change.clone())),
             UfsOp::Put { path, .. } => Some(RepeatKey::Put { path: path.clone() }),
             _ => None,
         }
@@ -295,11 +262,11 @@ pub struct UfsServer<R> {
     /// Durable records of every deleted file, kept for the checkers' account of what the journal
     /// ever held (a real UFS forgets them).
     deleted: Mutex<Vec<(String, Vec<Arc<R>>)>>,
-    /// The answer to each namespace change that succeeded, by its call's ids. HDFS forgets an
+    /// The answer to each at-most-once call that succeeded, by its call's ids. HDFS forgets an
     /// entry after `dfs.namenode.retrycache.expirytime.millis` (10 min); the model keeps them for
     /// the run, since a writer repeats an unanswered call within `master.journal.flush.timeout`
-    /// (5 min) or exits. A failed call is applied again when repeated, as in HDFS. A namespace
-    /// change answers only `Inode` (a create) or `Done`, so the inode alone is kept.
+    /// (5 min) or exits. A failed call is applied again when repeated, as in HDFS. An at-most-once
+    /// call answers only `Inode` (a create) or `Done`, so the inode alone is kept.
     retry_cache: Mutex<BTreeMap<CallId, Option<u64>>>,
     faults: UfsFaults,
 }
@@ -364,7 +331,7 @@ impl<R: Content> UfsServer<R> {
                 "ufs",
                 EventKind::UfsRetryAnswered {
                     client: id.client,
-                    call: op.repeat_key().map(|k| k.to_string()).unwrap_or_default(),
+                    call: op.repeat_key().expect("only at-most-once calls carry ids"),
                 },
             );
             return Ok(inode.map_or(UfsReply::Done, UfsReply::Inode));
@@ -383,7 +350,7 @@ impl<R: Content> UfsServer<R> {
         let mut st = self.state.lock().unwrap();
         let now = crate::history::now_us();
         match op {
-            UfsOp::Create { path, holder } => {
+            UfsOp::Change(NamespaceChange::Create { path, holder }) => {
                 let file = File {
                     durable: vec![],
                     pending: vec![],
@@ -434,7 +401,7 @@ impl<R: Content> UfsServer<R> {
                 file.lease = None;
                 Ok(UfsReply::Done)
             }
-            UfsOp::Rename { src, dst, holder } => {
+            UfsOp::Change(NamespaceChange::Rename { src, dst, holder }) => {
                 if self.faults.0.lock().unwrap().rename_fail {
                     self.faults
                         .took_effect("rename-fail", holder.as_deref().map_or("", node_of));
@@ -448,7 +415,7 @@ impl<R: Content> UfsServer<R> {
                 st.paths.insert(dst, inode);
                 Ok(UfsReply::Done)
             }
-            UfsOp::Delete { path, holder } => {
+            UfsOp::Change(NamespaceChange::Delete { path, holder }) => {
                 st.check_holder(&path, holder.as_deref())?;
                 let inode = st.paths.remove(&path).ok_or(UfsError::NotFound)?;
                 if let Some(file) = st.files.remove(&inode) {
@@ -538,7 +505,7 @@ impl<R: Content> UfsClient<R> {
         }
     }
 
-    /// One call; no answer within the timeout is [`UfsError::Timeout`]. A namespace change that
+    /// One call; no answer within the timeout is [`UfsError::Timeout`]. An at-most-once call that
     /// repeats one still unanswered goes with that call's id.
     pub async fn call(&self, op: UfsOp<R>) -> Result<UfsReply<R>, UfsError> {
         let key = op.repeat_key();
@@ -597,11 +564,11 @@ impl<R: Content> UfsClient<R> {
         dst: &str,
         holder: Option<&str>,
     ) -> Result<(), UfsError> {
-        self.call(UfsOp::Rename {
+        self.call(UfsOp::Change(NamespaceChange::Rename {
             src: src.into(),
             dst: dst.into(),
             holder: holder.map(String::from),
-        })
+        }))
         .await
         .map(|_| ())
     }
@@ -612,10 +579,10 @@ impl<R: Content> UfsClient<R> {
 
     /// Deletes only if `holder` (when given) holds the file's lease.
     pub async fn delete_held(&self, path: &str, holder: Option<&str>) -> Result<(), UfsError> {
-        self.call(UfsOp::Delete {
+        self.call(UfsOp::Change(NamespaceChange::Delete {
             path: path.into(),
             holder: holder.map(String::from),
-        })
+        }))
         .await
         .map(|_| ())
     }

@@ -127,6 +127,17 @@ pub const UFS_RETRY_ANSWERED_FROM_CACHE: Property = Property {
     }),
 };
 
+/// ZooKeeper answered a resent request from its reply cache: a client whose answer was lost
+/// (to a candidacy's sequential create, say) learned what its own request did instead of
+/// applying it twice, and a ZooKeeper call outlived a lost message by resending within
+/// `zookeeper.connection.timeout`.
+pub const ZOOKEEPER_RETRY_ANSWERED_FROM_CACHE: Property = Property {
+    name: "zookeeper-retry-answered-from-cache",
+    check: Check::Sometimes(|events| {
+        count(events, |k| matches!(k, EventKind::ZooKeeperRetryAnswered { .. }))
+    }),
+};
+
 /// A primary's ZooKeeper connection was SUSPENDED and came back with the same session, and the
 /// primary went on to acknowledge a write: the SESSION connection-error policy (Alluxio's
 /// default) rides out a blip that the STANDARD policy would turn into a failover.

@@ -5,7 +5,7 @@ use crate::bugs::Bug;
 use crate::history::{EventKind, History};
 use crate::journal::JournalUfs;
 use crate::options::{Fencing, Options};
-use crate::ufs::{UfsError, UfsOp, UfsReply};
+use crate::ufs::{NamespaceChange, UfsError, UfsOp, UfsReply};
 use madsim::time::{sleep, Instant};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -401,10 +401,10 @@ impl LogWriter {
 async fn create_log(ufs: &JournalUfs, holder: &str, start: u64) -> Result<OpenLog, UfsError> {
     let path = log_path(start, IN_PROGRESS);
     let inode = match ufs
-        .call(UfsOp::Create {
+        .call(UfsOp::Change(NamespaceChange::Create {
             path: path.clone(),
             holder: holder.to_string(),
-        })
+        }))
         .await?
     {
         UfsReply::Inode(inode) => inode,

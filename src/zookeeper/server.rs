@@ -157,6 +157,16 @@ impl ZooKeeperServer {
         session.last_heard = now;
         if let Some((op, reply)) = session.replies.get(&req.xid) {
             if *op == req.op {
+                if req.op != ZkOp::Ping {
+                    self.history.record(
+                        "zookeeper",
+                        EventKind::ZooKeeperRetryAnswered {
+                            owner: session.owner.clone(),
+                            session: req.session,
+                            xid: req.xid,
+                        },
+                    );
+                }
                 return reply.clone();
             }
         }
