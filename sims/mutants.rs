@@ -30,8 +30,10 @@
 //! `src/worker.rs`'s 14 viable mutants stopped bug schedules from reproducing and were caught by
 //! nothing else (README "Mutation testing").
 //!
-//! The tests are `#[ignore]`d so that `cargo test` does not run them; run them by hand with
-//! `cargo test --release --test mutants -- --ignored`.
+//! The tests are `#[ignore]`d so that `cargo test` does not run them. cargo-mutants runs them
+//! with the library's unit tests (`.cargo/mutants.toml`), which pin what a component does at an
+//! exact boundary no sweep lands on; by hand:
+//! `cargo test --release --lib --test mutants -- --include-ignored`.
 //!
 //! The first failure ends the whole test process ([`caught`]): a mutant is caught by any one
 //! failure, so the sweeps, hunts and stories still running in the other tests would only add to

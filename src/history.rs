@@ -167,8 +167,12 @@ pub enum EventKind {
     Connection { state: ConnState, session: u64 },
     /// The server answered a repeated request (same session and request id: a resend whose
     /// first answer was lost) from its reply cache, as it answered the first, without applying
-    /// it again. Pings, which all share request id 0, are not recorded.
-    ZooKeeperRetryAnswered { owner: String, session: u64, xid: u64 },
+    /// it again. (Pings are answered outside the cache, as in ZooKeeper.)
+    ZooKeeperRetryAnswered {
+        owner: String,
+        session: u64,
+        xid: u64,
+    },
 
     // ---- harness ----
     /// An injected fault changed what a component did: the UFS failed or delayed an operation,

@@ -92,6 +92,7 @@ pub mod memory;
 pub mod merge;
 
 pub use bugs::Bug;
+pub use ufs::{NamespaceChange, RepeatKey};
 pub use check::{Kind, Property, Violation, PROPERTIES};
 pub use cluster::Cluster;
 pub use explore::Sweep;

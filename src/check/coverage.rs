@@ -134,7 +134,9 @@ pub const UFS_RETRY_ANSWERED_FROM_CACHE: Property = Property {
 pub const ZOOKEEPER_RETRY_ANSWERED_FROM_CACHE: Property = Property {
     name: "zookeeper-retry-answered-from-cache",
     check: Check::Sometimes(|events| {
-        count(events, |k| matches!(k, EventKind::ZooKeeperRetryAnswered { .. }))
+        count(events, |k| {
+            matches!(k, EventKind::ZooKeeperRetryAnswered { .. })
+        })
     }),
 };
 

@@ -67,3 +67,33 @@ impl Registry {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A worker is lost when it has been silent for longer than the timeout, as Alluxio's lost
+    /// worker detection compares (`lastUpdate > masterWorkerTimeoutMs`): silent for exactly the
+    /// timeout it is kept, and one microsecond more loses it. The clock is advanced by hand, within
+    /// one poll, so that no scheduling noise moves it off the boundary.
+    #[test]
+    fn a_worker_is_lost_only_after_its_whole_timeout() {
+        let timeout = Duration::from_millis(5_000);
+        let lost = crate::sim::simulate(1, None, move || async move {
+            let mut registry = Registry::default();
+            registry.register(7, "worker-0".into());
+            let mut lost = vec![];
+            for wait in [timeout, Duration::from_micros(1)] {
+                madsim::time::advance(wait);
+                lost.push(registry.remove_lost(timeout));
+            }
+            lost
+        })
+        .unwrap();
+        assert_eq!(
+            lost,
+            [vec![], vec![7]],
+            "kept at its timeout, lost just after"
+        );
+    }
+}

@@ -289,3 +289,76 @@ impl Inner {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::Role;
+    use crate::zookeeper::{ZkControl, ZooKeeperServer};
+    use rand::SeedableRng;
+
+    /// Dropping the last handle on a client stops its pings, so ZooKeeper expires its session (and
+    /// with it the process's ephemeral znodes, its candidacy among them) one session timeout
+    /// later; a pinger left behind would keep a session alive with nobody to use it.
+    #[test]
+    fn dropping_the_last_handle_ends_the_session() {
+        let options = crate::options::Options::fast();
+        let timeout = Duration::from_millis(options.zookeeper_session_timeout_ms);
+        let history = History::default();
+        let h = history.clone();
+        let expired = crate::sim::simulate(1, None, move || async move {
+            let handle = madsim::runtime::Handle::current();
+            let zk = h.clone();
+            let _server = handle
+                .create_node()
+                .name(Role::ZooKeeper.name())
+                .ip(Role::ZooKeeper.ip())
+                .init(move || {
+                    let tick = Duration::from_millis(10);
+                    ZooKeeperServer::serve(
+                        Role::ZooKeeper.addr(),
+                        tick,
+                        ZkControl::default(),
+                        zk.clone(),
+                    )
+                })
+                .build();
+            let role = Role::Master(0);
+            let node = handle.create_node().name(role.name()).ip(role.ip()).build();
+            let ip = role.ip();
+            node.spawn(async move {
+                let rng = ChaCha8Rng::seed_from_u64(1);
+                let client = ZkClient::start(
+                    ip,
+                    Role::ZooKeeper.addr(),
+                    "master-0",
+                    &options,
+                    h.clone(),
+                    None,
+                    rng,
+                )
+                .await;
+                let expired = |h: &History| {
+                    (h.events().iter())
+                        .filter(|e| matches!(e.kind, EventKind::SessionExpired { .. }))
+                        .count()
+                };
+                sleep(timeout * 3).await;
+                let held = (client.session(), expired(&h));
+                drop(client);
+                sleep(timeout * 3).await;
+                (held, expired(&h))
+            })
+            .await
+            .unwrap()
+        })
+        .unwrap();
+        let ((session, while_held), after_drop) = expired;
+        assert_ne!(session, 0, "the client opened a session");
+        assert_eq!(
+            (while_held, after_drop),
+            (0, 1),
+            "expired sessions: while held, after the drop"
+        );
+    }
+}

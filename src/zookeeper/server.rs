@@ -155,18 +155,21 @@ impl ZooKeeperServer {
             return Err(ZkError::SessionExpired);
         };
         session.last_heard = now;
+        // A ping only keeps the session alive; ZooKeeper answers it outside the request pipeline
+        // (with xid -2), so it has no place in the reply cache.
+        if req.op == ZkOp::Ping {
+            return Ok(ZkReply::Pong);
+        }
         if let Some((op, reply)) = session.replies.get(&req.xid) {
             if *op == req.op {
-                if req.op != ZkOp::Ping {
-                    self.history.record(
-                        "zookeeper",
-                        EventKind::ZooKeeperRetryAnswered {
-                            owner: session.owner.clone(),
-                            session: req.session,
-                            xid: req.xid,
-                        },
-                    );
-                }
+                self.history.record(
+                    "zookeeper",
+                    EventKind::ZooKeeperRetryAnswered {
+                        owner: session.owner.clone(),
+                        session: req.session,
+                        xid: req.xid,
+                    },
+                );
                 return reply.clone();
             }
         }
@@ -316,8 +319,7 @@ impl State {
 
     fn apply(&mut self, session: u64, op: ZkOp) -> Result<ZkReply, ZkError> {
         match op {
-            ZkOp::Connect { .. } => unreachable!("handled before"),
-            ZkOp::Ping => Ok(ZkReply::Pong),
+            ZkOp::Connect { .. } | ZkOp::Ping => unreachable!("handled before"),
             ZkOp::Create {
                 path,
                 data: _,
@@ -379,5 +381,53 @@ impl State {
                 Ok(ZkReply::Children(self.children(&path)))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A session expires strictly after its timeout, as ZooKeeper's session tracker has it (it
+    /// rounds a session's expiry up to the next tick after its timeout runs out): a session silent
+    /// for exactly its timeout lives, and one microsecond more ends it. The clock is advanced by
+    /// hand, within one poll, so that no scheduling noise moves it off the boundary.
+    #[test]
+    fn a_session_expires_only_after_its_whole_timeout() {
+        let alive = crate::sim::simulate(1, None, || async {
+            let server = ZooKeeperServer {
+                state: Mutex::new(State::default()),
+                history: History::default(),
+                control: ZkControl::default(),
+                tick: Duration::from_millis(1),
+            };
+            let connect = ZkOp::Connect {
+                timeout_ms: 3_000,
+                owner: "master-0".into(),
+                notify: "10.0.0.1:1".parse().unwrap(),
+                resume: None,
+            };
+            let session = match server.handle(ZkRequest {
+                session: 0,
+                xid: 0,
+                op: connect,
+            }) {
+                Ok(ZkReply::Session(id)) => id,
+                other => panic!("connect answered {other:?}"),
+            };
+            let mut alive = vec![];
+            for wait in [Duration::from_millis(3_000), Duration::from_micros(1)] {
+                madsim::time::advance(wait);
+                server.expire_sessions();
+                alive.push(server.state.lock().unwrap().sessions.contains_key(&session));
+            }
+            alive
+        })
+        .unwrap();
+        assert_eq!(
+            alive,
+            [true, false],
+            "alive at its timeout, expired just after"
+        );
     }
 }
