@@ -1746,7 +1746,11 @@ fn journal_housekeeping_a_standby_checkpoints_once_a_period_is_replayed() {
         ev(
             at_ms,
             "master-1",
-            EventKind::StandbyReplayed { from_seq, to_seq },
+            EventKind::StandbyReplayed {
+                from_seq,
+                to_seq,
+                finished: true,
+            },
         )
     };
     let started =
@@ -1786,4 +1790,89 @@ fn journal_housekeeping_a_standby_checkpoints_once_a_period_is_replayed() {
         journal_housekeeping::PROPERTY.violation(&promoted, &o),
         None
     );
+    // A pass that failed part-way owes nothing: the next pass comes first.
+    let failed = ev(
+        20,
+        "master-1",
+        EventKind::StandbyReplayed {
+            from_seq: 0,
+            to_seq: period,
+            finished: false,
+        },
+    );
+    let after_failed = history(vec![failed, replayed(21, period, period + 1)]);
+    assert_eq!(
+        journal_housekeeping::PROPERTY.violation(&after_failed, &o),
+        None
+    );
+}
+
+#[test]
+fn standby_catch_up_a_standby_records_every_pass_that_moves_it() {
+    use ftsim::check::standby_catch_up;
+    let o = options();
+    let replayed = |at_ms: u64, from_seq: u64, to_seq: u64, finished: bool| {
+        ev(
+            at_ms,
+            "master-1",
+            EventKind::StandbyReplayed {
+                from_seq,
+                to_seq,
+                finished,
+            },
+        )
+    };
+    let caught_up = |at_ms: u64, seq: u64| {
+        ev(
+            at_ms,
+            "master-1",
+            EventKind::CaughtUp {
+                began_us: (at_ms - 1) * 1000,
+                from_seq: seq,
+                to_seq: seq,
+            },
+        )
+    };
+    // Passes chain, failed ones included, and the caught-up pass stands where the last ended.
+    let whole = vec![
+        replayed(10, 0, 4, true),
+        replayed(11, 4, 6, false),
+        replayed(12, 6, 9, true),
+        caught_up(13, 9),
+    ];
+    assert_eq!(standby_catch_up::PROPERTY.violation(&whole, &o), None);
+    let gap = vec![replayed(10, 0, 4, true), replayed(12, 6, 9, true)];
+    breach(&standby_catch_up::PROPERTY, &gap, &o, "moved it unrecorded");
+    let behind = vec![replayed(10, 0, 4, true), caught_up(13, 6)];
+    breach(
+        &standby_catch_up::PROPERTY,
+        &behind,
+        &o,
+        "moved it unrecorded",
+    );
+    // A new stint (a restart, a crash, a promotion) starts from wherever the replica was reset.
+    for end in [
+        EventKind::NodeRestart,
+        EventKind::NodeCrash,
+        EventKind::Promoting { term: 2 },
+    ] {
+        let reset = vec![
+            replayed(10, 0, 4, true),
+            ev(11, "master-1", end),
+            replayed(12, 2, 9, true),
+        ];
+        assert_eq!(standby_catch_up::PROPERTY.violation(&reset, &o), None);
+    }
+    // Each standby keeps its own account.
+    let other = ev(
+        11,
+        "master-2",
+        EventKind::StandbyReplayed {
+            from_seq: 0,
+            to_seq: 2,
+            finished: true,
+        },
+    );
+    let two = vec![replayed(10, 0, 4, true), other, replayed(12, 4, 9, true)];
+    assert_eq!(standby_catch_up::PROPERTY.violation(&two, &o), None);
 }

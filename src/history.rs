@@ -87,8 +87,13 @@ pub enum EventKind {
     /// The master withdrew its election candidacy, made in ZooKeeper session `session`, to join
     /// again: its session ended (LOST, a new session, the candidate znode gone).
     CandidacyWithdrawn { session: u64 },
-    /// A standby's catch-up pass moved its replica from `from_seq` to `to_seq`.
-    StandbyReplayed { from_seq: u64, to_seq: u64 },
+    /// A standby's catch-up pass moved its replica from `from_seq` to `to_seq`; `finished` is
+    /// false when the pass failed part-way (a UFS call failed after it had applied some logs).
+    StandbyReplayed {
+        from_seq: u64,
+        to_seq: u64,
+        finished: bool,
+    },
     /// An entry was appended to the writer's buffer (not yet durable).
     JournalAppend { term: u64, seq: u64, op_id: u64 },
     /// A flush of entries `from..to` finished; `ok` is whether they are durable.

@@ -92,7 +92,6 @@ pub mod memory;
 pub mod merge;
 
 pub use bugs::Bug;
-pub use ufs::{NamespaceChange, RepeatKey};
 pub use check::{Kind, Property, Violation, PROPERTIES};
 pub use cluster::Cluster;
 pub use explore::Sweep;
@@ -108,3 +107,4 @@ pub use reproduction::Reproduction;
 pub use run::Outcome;
 pub use schedule::ScheduleFile;
 pub use sim::simulate;
+pub use ufs::{NamespaceChange, RepeatKey};

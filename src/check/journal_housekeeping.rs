@@ -17,9 +17,10 @@
 //! 4. A primary runs journal GC every `master.journal.gc.period`, the first pass one period after
 //!    it became primary: no pass begins sooner than that after its previous one.
 //! 5. A standby checkpoints as soon as it has applied a period's entries: after a catch-up pass
-//!    that leaves it `master.journal.checkpoint.period.entries` or more past the last checkpoint it
+//!    that finishes `master.journal.checkpoint.period.entries` or more past the last checkpoint it
 //!    loaded or set out to write in this stint, it sets out to write one at that sequence number
-//!    before its next pass (a checkpoint that fails is tried again after a later pass).
+//!    before its next pass (a checkpoint that fails is tried again after a later pass; a pass
+//!    that failed part-way is followed by the next pass, not a checkpoint).
 
 use super::{Breach, Check, Property};
 use crate::history::{Event, EventKind};
@@ -67,7 +68,9 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
                 last_checkpoint.remove(node);
                 writing.remove(node);
             }
-            EventKind::StandbyReplayed { to_seq, .. } => {
+            EventKind::StandbyReplayed {
+                to_seq, finished, ..
+            } => {
                 if let Some((seq, last, at)) = owed.get(node).copied() {
                     return Some(Breach::at(
                         events,
@@ -80,7 +83,7 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
                     ));
                 }
                 let last = standby_last.get(node).copied().unwrap_or(0);
-                if *to_seq >= last + period {
+                if *finished && *to_seq >= last + period {
                     owed.insert(node, (*to_seq, last, i));
                 }
             }

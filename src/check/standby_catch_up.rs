@@ -9,11 +9,16 @@
 //!    the same sequence number.
 //! 3. That pass replayed every completed log: every log whose completion was recorded before the
 //!    pass began ends at or below where the standby stands.
+//! 4. A standby's account of its replay is whole: within a stint, each pass it records (every
+//!    pass that moved it, and the pass it declared itself caught up in) begins where the last
+//!    recorded one ended. Rules 2 and 3 here, and `journal_housekeeping`'s rule on standby
+//!    checkpoints, judge a standby by these passes; a pass that moved it unrecorded would leave
+//!    them judging a replay that did not happen.
 
 use super::{Breach, Check, Property};
 use crate::history::{Event, EventKind};
 use crate::options::Options;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The property, as the table in [`super::PROPERTIES`] lists it.
 pub const PROPERTY: Property = Property {
@@ -27,10 +32,30 @@ pub fn check(events: &[Event], _options: &Options) -> Option<Breach> {
     let mut caught_up: BTreeSet<&str> = BTreeSet::new();
     // Completed logs holding entries, as (when recorded, start, end), in time order.
     let mut completed: Vec<(u64, u64, u64)> = vec![];
+    // Rule 4: per standby, where its last recorded pass of the stint ended.
+    let mut stands_at: BTreeMap<&str, u64> = BTreeMap::new();
     for (i, e) in events.iter().enumerate() {
         let node = e.node.as_str();
         if super::ends_standby_stint(&e.kind) {
             caught_up.remove(node);
+            stands_at.remove(node);
+        }
+        if let EventKind::StandbyReplayed {
+            from_seq, to_seq, ..
+        }
+        | EventKind::CaughtUp {
+            from_seq, to_seq, ..
+        } = &e.kind
+        {
+            if let Some(at) = stands_at.insert(node, *to_seq).filter(|at| at != from_seq) {
+                return fail(
+                    i,
+                    format!(
+                        "{node}'s standby recorded a pass from seq {from_seq}, but its last \
+                         recorded pass ended at seq {at}: a pass between moved it unrecorded"
+                    ),
+                );
+            }
         }
         match &e.kind {
             EventKind::LogCompleted { start, end } if end > start => {

@@ -38,16 +38,19 @@ pub(super) fn start(m: Arc<Master>) -> JoinHandle<()> {
             {
                 let mut replica = m.replica.lock().await;
                 let (began_us, from_seq) = (now_us(), replica.next_seq);
-                if let Ok(applied) = tailer.catch_up(&mut replica).await {
-                    if replica.next_seq != from_seq {
-                        m.history.record(
-                            &m.name,
-                            EventKind::StandbyReplayed {
-                                from_seq,
-                                to_seq: replica.next_seq,
-                            },
-                        );
-                    }
+                let pass = tailer.catch_up(&mut replica).await;
+                // Recorded even when the pass failed part-way: what it applied stays applied.
+                if replica.next_seq != from_seq {
+                    m.history.record(
+                        &m.name,
+                        EventKind::StandbyReplayed {
+                            from_seq,
+                            to_seq: replica.next_seq,
+                            finished: pass.is_ok(),
+                        },
+                    );
+                }
+                if let Ok(applied) = pass {
                     if applied == 0 && !m.caught_up.swap(true, Ordering::SeqCst) {
                         m.history.record(
                             &m.name,
