@@ -72,6 +72,17 @@ impl Registry {
 mod tests {
     use super::*;
 
+    /// Bug B7's ids are as the catalogue states them (PROTOCOL.md: sequential, restarting at the
+    /// new primary): 1, 2, 3 from each registry, and a new primary's registry starts at 1 again,
+    /// so the ids it hands out are the ones its predecessor's workers still hold.
+    #[test]
+    fn sequential_ids_count_from_one_in_every_registry() {
+        let mut old_primary = Registry::default();
+        let ids: Vec<u64> = (0..3).map(|_| old_primary.sequential_id()).collect();
+        assert_eq!(ids, [1, 2, 3]);
+        assert_eq!(Registry::default().sequential_id(), 1);
+    }
+
     /// A worker is lost when it has been silent for longer than the timeout, as Alluxio's lost
     /// worker detection compares (`lastUpdate > masterWorkerTimeoutMs`): silent for exactly the
     /// timeout it is kept, and one microsecond more loses it. The clock is advanced by hand, within
