@@ -14,6 +14,16 @@ fn ev(at_ms: u64, node: &str, kind: EventKind) -> Event {
     }
 }
 
+/// `node`'s standby recording a catch-up pass from `from_seq` to `to_seq`.
+fn standby_pass(at_ms: u64, node: &str, from_seq: u64, to_seq: u64, finished: bool) -> Event {
+    let kind = EventKind::StandbyReplayed {
+        from_seq,
+        to_seq,
+        finished,
+    };
+    ev(at_ms, node, kind)
+}
+
 /// The violation `property` finds in `history`, which must name `detail`.
 fn breach(
     property: &ftsim::check::Property,
@@ -1743,15 +1753,7 @@ fn journal_housekeeping_a_standby_checkpoints_once_a_period_is_replayed() {
     let o = options();
     let period = o.master_journal_checkpoint_period_entries;
     let replayed = |at_ms: u64, from_seq: u64, to_seq: u64| {
-        ev(
-            at_ms,
-            "master-1",
-            EventKind::StandbyReplayed {
-                from_seq,
-                to_seq,
-                finished: true,
-            },
-        )
+        standby_pass(at_ms, "master-1", from_seq, to_seq, true)
     };
     let started =
         |at_ms: u64, seq: u64| ev(at_ms, "master-1", EventKind::CheckpointStarted { seq });
@@ -1791,15 +1793,7 @@ fn journal_housekeeping_a_standby_checkpoints_once_a_period_is_replayed() {
         None
     );
     // A pass that failed part-way owes nothing: the next pass comes first.
-    let failed = ev(
-        20,
-        "master-1",
-        EventKind::StandbyReplayed {
-            from_seq: 0,
-            to_seq: period,
-            finished: false,
-        },
-    );
+    let failed = standby_pass(20, "master-1", 0, period, false);
     let after_failed = history(vec![failed, replayed(21, period, period + 1)]);
     assert_eq!(
         journal_housekeeping::PROPERTY.violation(&after_failed, &o),
@@ -1812,15 +1806,7 @@ fn standby_catch_up_a_standby_records_every_pass_that_moves_it() {
     use ftsim::check::standby_catch_up;
     let o = options();
     let replayed = |at_ms: u64, from_seq: u64, to_seq: u64, finished: bool| {
-        ev(
-            at_ms,
-            "master-1",
-            EventKind::StandbyReplayed {
-                from_seq,
-                to_seq,
-                finished,
-            },
-        )
+        standby_pass(at_ms, "master-1", from_seq, to_seq, finished)
     };
     let caught_up = |at_ms: u64, seq: u64| {
         ev(
@@ -1864,15 +1850,7 @@ fn standby_catch_up_a_standby_records_every_pass_that_moves_it() {
         assert_eq!(standby_catch_up::PROPERTY.violation(&reset, &o), None);
     }
     // Each standby keeps its own account.
-    let other = ev(
-        11,
-        "master-2",
-        EventKind::StandbyReplayed {
-            from_seq: 0,
-            to_seq: 2,
-            finished: true,
-        },
-    );
+    let other = standby_pass(11, "master-2", 0, 2, true);
     let two = vec![replayed(10, 0, 4, true), other, replayed(12, 4, 9, true)];
     assert_eq!(standby_catch_up::PROPERTY.violation(&two, &o), None);
 }

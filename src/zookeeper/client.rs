@@ -304,8 +304,7 @@ mod tests {
     fn dropping_the_last_handle_ends_the_session() {
         let options = crate::options::Options::fast();
         let timeout = Duration::from_millis(options.zookeeper_session_timeout_ms);
-        let history = History::default();
-        let h = history.clone();
+        let h = History::default();
         let expired = crate::sim::simulate(1, None, move || async move {
             let handle = madsim::runtime::Handle::current();
             let zk = h.clone();

@@ -83,9 +83,8 @@ pub struct ZooKeeperServer {
 }
 
 impl ZooKeeperServer {
-    /// Serves at `addr` until the node dies. `tick` is how often sessions are checked for expiry.
-    pub async fn serve(addr: SocketAddr, tick: Duration, control: ZkControl, history: History) {
-        let ep = Endpoint::bind(addr).await.expect("bind zookeeper");
+    /// A server holding only the root znode. `tick` is how often sessions are checked for expiry.
+    fn new(tick: Duration, control: ZkControl, history: History) -> ZooKeeperServer {
         let mut state = State::default();
         state.nodes.insert(
             "/".into(),
@@ -97,12 +96,18 @@ impl ZooKeeperServer {
                 next_seq: 0,
             },
         );
-        let server = Arc::new(ZooKeeperServer {
+        ZooKeeperServer {
             state: Mutex::new(state),
             history,
             control,
             tick,
-        });
+        }
+    }
+
+    /// Serves at `addr` until the node dies.
+    pub async fn serve(addr: SocketAddr, tick: Duration, control: ZkControl, history: History) {
+        let ep = Endpoint::bind(addr).await.expect("bind zookeeper");
+        let server = Arc::new(ZooKeeperServer::new(tick, control, history));
         let s = server.clone();
         let handler_ep = ep.clone();
         ep.add_rpc_handler(move |req: ZkRequest| {
@@ -395,12 +400,8 @@ mod tests {
     #[test]
     fn a_session_expires_only_after_its_whole_timeout() {
         let alive = crate::sim::simulate(1, None, || async {
-            let server = ZooKeeperServer {
-                state: Mutex::new(State::default()),
-                history: History::default(),
-                control: ZkControl::default(),
-                tick: Duration::from_millis(1),
-            };
+            let tick = Duration::from_millis(1);
+            let server = ZooKeeperServer::new(tick, ZkControl::default(), History::default());
             let connect = ZkOp::Connect {
                 timeout_ms: 3_000,
                 owner: "master-0".into(),
