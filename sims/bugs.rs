@@ -24,7 +24,7 @@ fn standard_policy_steps_down_on_suspended() {
                 let model = Model::fast().with_bug(bug);
                 let outcome = ftsim::run::run(seed, model.plan(seed)).unwrap();
                 outcome.events.iter().any(|e| {
-                    matches!(&e.kind, ftsim::EventKind::SteppedDown { reason, .. } if reason.contains("Suspended"))
+                    matches!(&e.kind, ftsim::EventKind::SteppedDown { reason, .. } if *reason == ftsim::StepDownReason::Connection(ftsim::ConnState::Suspended))
                 })
             })
             .count()

@@ -2,7 +2,8 @@
 //! one that breaks none, and a sweep with lazy-rename fencing that real runs break.
 
 use ftsim::check::{self, bounded_retry, liveness, no_lost_entries, one_leader};
-use ftsim::history::{CallError, Event, EventKind};
+use ftsim::history::{Event, EventKind};
+use ftsim::op::CallError;
 use ftsim::op::{FsOp, FsReply};
 use ftsim::{Bug, Model, Options};
 
@@ -377,7 +378,7 @@ fn one_leader_a_step_down_as_fenced_needs_the_fencing() {
         "master-0",
         EventKind::SteppedDown {
             term: 1,
-            reason: "fenced: another primary took the journal".into(),
+            reason: "fenced: another primary took the journal".parse().unwrap(),
         },
     );
     let fenced = |term| ev(1600, "master-0", EventKind::Fenced { term });
@@ -415,7 +416,7 @@ fn one_leader_a_fencing_needs_another_primacy() {
             node,
             EventKind::SteppedDown {
                 term,
-                reason: "zookeeper connection Lost".into(),
+                reason: "zookeeper connection Lost".parse().unwrap(),
             },
         )
     };
@@ -457,7 +458,7 @@ fn coverage_counts_a_step_down_with_writes_in_flight_only_while_unflushed() {
             "master-0",
             EventKind::SteppedDown {
                 term: 1,
-                reason: "zookeeper connection Lost".into(),
+                reason: "zookeeper connection Lost".parse().unwrap(),
             },
         )
     };
@@ -912,7 +913,7 @@ fn no_lost_entries_journal_gc_deletes_only_what_the_newest_checkpoint_covers() {
 
 #[test]
 fn coverage_counts_a_suspension_a_primary_rode_out_but_not_one_it_stepped_down_for() {
-    use ftsim::history::ConnState;
+    use ftsim::vocab::ConnState;
     let conn = |at, state| ev(at, "master-0", EventKind::Connection { state, session: 5 });
     let rode_out = insert(
         insert(
@@ -937,7 +938,7 @@ fn coverage_counts_a_suspension_a_primary_rode_out_but_not_one_it_stepped_down_f
             "master-0",
             EventKind::SteppedDown {
                 term: 1,
-                reason: "zookeeper connection Suspended".into(),
+                reason: "zookeeper connection Suspended".parse().unwrap(),
             },
         ),
     );
@@ -1065,7 +1066,7 @@ fn bounded_retry_a_client_backs_off_by_the_policy_no_faster_and_no_slower() {
 #[test]
 fn zookeeper_session_lost_only_once_expired_or_suspended_for_the_session_timeout() {
     use ftsim::check::zookeeper_session;
-    use ftsim::history::ConnState;
+    use ftsim::vocab::ConnState;
     let o = options();
     let timeout = o.zookeeper_session_timeout_ms;
     let conn = |at, state, session| ev(at, "client-0", EventKind::Connection { state, session });
@@ -1103,7 +1104,7 @@ fn zookeeper_session_lost_only_once_expired_or_suspended_for_the_session_timeout
 #[test]
 fn zookeeper_session_a_candidacy_is_withdrawn_only_once_its_session_ended() {
     use ftsim::check::zookeeper_session;
-    use ftsim::history::ConnState;
+    use ftsim::vocab::ConnState;
     let o = options();
     let conn = |at, state, session| ev(at, "master-1", EventKind::Connection { state, session });
     let joined = || {
@@ -1421,7 +1422,7 @@ fn worker_registry_the_final_primary_lists_exactly_its_live_workers() {
 #[test]
 fn zookeeper_session_primacy_survives_blips_under_the_session_policy() {
     use ftsim::check::zookeeper_session;
-    use ftsim::history::ConnState;
+    use ftsim::vocab::ConnState;
     let o = options();
     let conn = |at_ms: u64, state: ConnState, session: u64| {
         ev(at_ms, "master-0", EventKind::Connection { state, session })
@@ -1432,7 +1433,7 @@ fn zookeeper_session_primacy_survives_blips_under_the_session_policy() {
             "master-0",
             EventKind::SteppedDown {
                 term: 1,
-                reason: reason.into(),
+                reason: reason.parse().unwrap(),
             },
         )
     };
@@ -1741,7 +1742,7 @@ fn worker_registry_a_primary_answers_its_worker_list_only_after_safe_mode() {
         "master-0",
         EventKind::SteppedDown {
             term: 1,
-            reason: "test".into(),
+            reason: "journal writer stopped".parse().unwrap(),
         },
     );
     assert_eq!(fact(insert(asked(20, None), stepped_down)), 0);

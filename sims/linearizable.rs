@@ -11,8 +11,9 @@
 
 use ftsim::check::client_ops::{self, Call, ClientHistory, End};
 use ftsim::check::{linearizable, wgl};
-use ftsim::history::{CallError, Event, EventKind};
+use ftsim::history::{Event, EventKind};
 use ftsim::namespace::Namespace;
+use ftsim::op::CallError;
 use ftsim::op::{FsError, FsOp, FsReply};
 use ftsim::Options;
 use proptest::prelude::*;

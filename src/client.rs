@@ -4,10 +4,11 @@
 use crate::deadline::call_within;
 
 use crate::bugs::Bug;
-use crate::history::{CallError, EventKind, History};
+use crate::history::{EventKind, History};
 use crate::master::rpc::{MasterError, MasterOp, MasterReply, MasterRequest};
 use crate::master::LEADER_PATH;
 use crate::net::{master_of_addr, Role};
+use crate::op::CallError;
 use crate::op::{FsOp, FsReply};
 use crate::options::Options;
 use crate::seed::Stream;

@@ -6,11 +6,12 @@
 use crate::deadline::call_within;
 
 use crate::client::MasterClient;
-use crate::history::{CallError, EventKind, History};
+use crate::history::{EventKind, History};
 use crate::journal::JournalStore;
 use crate::master::rpc::{MasterOp, MasterReply, MasterRequest, MasterStatus};
 use crate::master::{self, MasterDisk, MasterSetup};
 use crate::net::Role;
+use crate::op::CallError;
 use crate::op::{FsOp, FsReply};
 use crate::options::Options;
 use crate::ufs::UfsFaults;

@@ -5,30 +5,11 @@
 //! fingerprint: the same seed and options must give the same hash, event for event.
 
 use crate::hash::Fnv;
-use crate::op::{FsError, FsOp, FsReply};
+use crate::op::{CallError, FsOp, FsReply};
+use crate::vocab::{ConnState, RepeatKey, StepDownReason};
 use serde::{Deserialize, Serialize};
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
-
-/// Why a client call failed.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CallError {
-    /// No primary answered within the retry policy's time.
-    Unavailable,
-    /// A definite answer from the namespace.
-    Fs(FsError),
-}
-
-/// Client-side ZooKeeper connection state (Curator's names).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum ConnState {
-    Connected,
-    Suspended,
-    Reconnected,
-    Lost,
-}
 
 /// One thing that happened.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -74,7 +55,7 @@ pub enum EventKind {
     /// and joins the election again.
     PromotionFailed { term: u64, reason: String },
     /// The master stopped acting as primary.
-    SteppedDown { term: u64, reason: String },
+    SteppedDown { term: u64, reason: StepDownReason },
     /// The standby declared itself caught up (once per standby stint): a catch-up pass that began
     /// at `began_us` with its replica at `from_seq` applied nothing, ending at `to_seq`.
     CaughtUp {
@@ -188,10 +169,7 @@ pub enum EventKind {
     FaultTookEffect { fault: String, node: String },
     /// The UFS answered a repeated at-most-once call from its retry cache, as it answered the
     /// first try: `client` is the caller's process, `call` what it asked.
-    UfsRetryAnswered {
-        client: String,
-        call: crate::ufs::RepeatKey,
-    },
+    UfsRetryAnswered { client: String, call: RepeatKey },
     /// The harness crashed a node.
     NodeCrash,
     /// The harness restarted a node.

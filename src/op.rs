@@ -50,6 +50,16 @@ pub enum FsError {
     InvalidPath,
 }
 
+/// Why a client call failed.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallError {
+    /// No primary answered within the retry policy's time.
+    Unavailable,
+    /// A definite answer from the namespace.
+    Fs(FsError),
+}
+
 /// What an operation returns.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

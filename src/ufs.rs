@@ -16,6 +16,7 @@
 //! chooses its own), so storage never depends on the journal built on it.
 use crate::deadline::call_within;
 use crate::history::{EventKind, History};
+pub use crate::vocab::{NamespaceChange, RepeatKey};
 use madsim::net::Endpoint;
 use madsim::time::sleep;
 use serde::de::DeserializeOwned;
@@ -52,36 +53,6 @@ pub enum UfsOp<R> {
     /// Create a file with these records, durable and closed, in one step (at most once, as a
     /// namespace change is: HDFS's create is).
     Put { path: String, records: Vec<Arc<R>> },
-}
-
-/// A call that changes the namespace. HDFS marks these at-most-once: sent with its client's ids,
-/// a repeat is answered from the retry cache as the first try was, not applied again.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NamespaceChange {
-    /// Create an empty file and take its lease.
-    Create { path: String, holder: String },
-    /// With `holder`, only if that client still holds the file's lease (HDFS completes a file
-    /// only for its lease holder; a writer completes its log that way before renaming it).
-    Rename {
-        src: String,
-        dst: String,
-        holder: Option<String>,
-    },
-    /// With `holder`, only if that client still holds the file's lease.
-    Delete {
-        path: String,
-        holder: Option<String>,
-    },
-}
-
-/// An at-most-once call as its client tells a repeat from a new call, and as the retry cache's
-/// answer to a repeat records it: the call without the records a put carries.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RepeatKey {
-    Change(NamespaceChange),
-    Put { path: String },
 }
 
 /// What a listing says of one file.

@@ -2,8 +2,9 @@
 //! real-time window and outcome, the journal's order of mutations, and the namespace as the
 //! sequential model both checkers evaluate operations against.
 
-use crate::history::{CallError, Event, EventKind};
+use crate::history::{Event, EventKind};
 use crate::namespace::Namespace;
+use crate::op::CallError;
 use crate::op::{FsError, FsOp, FsReply};
 use std::collections::BTreeMap;
 

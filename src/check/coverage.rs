@@ -4,8 +4,9 @@
 
 use super::faults_in_force::FaultsInForce;
 use super::{Check, Property};
-use crate::history::{ConnState, Event, EventKind};
+use crate::history::{Event, EventKind};
 use crate::primacy::Believers;
+use crate::vocab::ConnState;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The Sometimes fact `name`: the UFS recorded that the storage fault kind `kind` took effect

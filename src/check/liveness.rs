@@ -12,8 +12,9 @@
 //!    left behind makes the next failover wait for its replay, or fail.
 
 use super::{Breach, Check, Property};
-use crate::history::{CallError, Event, EventKind};
+use crate::history::{Event, EventKind};
 use crate::net::Role;
+use crate::op::CallError;
 use crate::options::Options;
 use std::collections::BTreeMap;
 

@@ -23,6 +23,7 @@ use super::{Breach, Check, Property};
 use crate::history::{Event, EventKind};
 use crate::options::Options;
 use crate::primacy::primacies;
+use crate::vocab::StepDownReason;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The property, as the table in [`super::PROPERTIES`] lists it.
@@ -125,7 +126,7 @@ pub fn check(events: &[Event], _options: &Options) -> Option<Breach> {
                 fenced.insert((&e.node, *term));
             }
             EventKind::SteppedDown { term, reason }
-                if reason.starts_with("fenced") && !fenced.contains(&(&e.node, *term)) =>
+                if *reason == StepDownReason::Fenced && !fenced.contains(&(&e.node, *term)) =>
             {
                 return fail(
                     i,

@@ -18,8 +18,9 @@
 
 use super::faults_in_force::FaultsInForce;
 use super::{Breach, Check, Property};
-use crate::history::{ConnState, Event, EventKind};
+use crate::history::{Event, EventKind};
 use crate::options::{ConnectionErrorPolicy, Options};
+use crate::vocab::{ConnState, StepDownReason};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The fault that takes ZooKeeper's quorum away.
@@ -120,9 +121,9 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
                 reconnected.remove(node);
             }
             EventKind::SteppedDown { reason, .. } if session_policy => {
-                let blip = if reason.contains("Suspended") {
+                let blip = if *reason == StepDownReason::Connection(ConnState::Suspended) {
                     Some("a SUSPENDED connection")
-                } else if reason.contains("Reconnected")
+                } else if *reason == StepDownReason::Connection(ConnState::Reconnected)
                     && reconnected
                         .get(node)
                         .is_some_and(|s| connected.get(node) == Some(s))

@@ -9,12 +9,13 @@ pub mod rpc;
 
 use crate::bugs::Bug;
 use crate::cpu::{Cpu, JournalWork};
-use crate::history::{ConnState, EventKind, History};
+use crate::history::{EventKind, History};
 use crate::journal::JournalUfs;
 use crate::journal::{JournalEntry, Replica};
 use crate::net::Role as NodeRole;
 use crate::options::{ConnectionErrorPolicy, Options};
 use crate::seed::Stream;
+use crate::vocab::{ConnState, StepDownReason};
 use crate::zookeeper::election::{ensure_path, Election};
 use crate::zookeeper::{ZkClient, ZkError, ZkEvent, ZkOp};
 use futures::channel::{mpsc, oneshot};
@@ -415,8 +416,8 @@ pub async fn run(setup: MasterSetup) {
         master.status.lock().unwrap().elected = Some((zk.clone(), mine.clone()));
         let reason = primary::lead(&master, &zk, &mut events, term, session).await;
         master.status.lock().unwrap().elected = None;
-        primary::demote(&master, &reason).await;
-        if reason == primary::EXITED {
+        primary::demote(&master, reason).await;
+        if reason == Some(StepDownReason::FlushTimeout) {
             // `demote` killed the process, as Alluxio's fatal error exits the JVM: the session
             // is not closed, and its znodes stay until ZooKeeper expires it.
             return;

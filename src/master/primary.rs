@@ -6,6 +6,7 @@ use crate::history::EventKind;
 use crate::journal::{gc, writer::WriteError, LogWriter, Tailer};
 use crate::options::Fencing;
 use crate::ufs::UfsError;
+use crate::vocab::StepDownReason;
 use crate::zookeeper::{ZkClient, ZkEvent};
 use futures::channel::{mpsc, oneshot};
 use futures::{FutureExt, StreamExt};
@@ -14,10 +15,8 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The reason `lead` gives when the journal failed for good and the process must exit.
-pub const EXITED: &str = "journal flush timeout";
-
-/// Runs one term of leadership: promotes, serves until leadership ends, and returns why it ended.
+/// Runs one term of leadership: promotes, serves until leadership ends, and returns why the
+/// master stepped down (`None`: promotion was aborted or failed, as recorded, and it never served).
 /// The caller then demotes.
 pub async fn lead(
     master: &Arc<Master>,
@@ -25,7 +24,7 @@ pub async fn lead(
     events: &mut mpsc::UnboundedReceiver<ZkEvent>,
     term: u64,
     session: u64,
-) -> String {
+) -> Option<StepDownReason> {
     let policy = master.options.connection_error_policy();
     master
         .history
@@ -37,11 +36,11 @@ pub async fn lead(
     }
     // As Alluxio's PrimarySelectorClient: a leader that cannot publish its address gives the
     // leadership up (and rejoins the election) rather than lead where no client can find it.
-    if let Err(e) = advertise(master, zk).await {
+    if advertise(master, zk).await.is_err() {
         master
             .history
             .record(&master.name, EventKind::PromotionAborted { term });
-        return format!("could not advertise the leader address: {e:?}");
+        return None;
     }
 
     let promotion = promote(master, term);
@@ -60,9 +59,9 @@ pub async fn lead(
                         master.history.record(&master.name, EventKind::PromotionAborted { term });
                         // The session may still be alive (STANDARD policy): withdraw the address.
                         unadvertise(master, zk).await;
-                        return format!("leadership changed during promotion ({state:?})");
+                        return None;
                     }
-                    None => return "zookeeper client closed".into(),
+                    None => return None,
                     _ => {}
                 },
             }
@@ -71,16 +70,15 @@ pub async fn lead(
     let writer = match writer {
         Ok(w) => Arc::new(futures::lock::Mutex::new(w)),
         Err(e) => {
-            let reason = format!("promotion failed: {e:?}");
             master.history.record(
                 &master.name,
                 EventKind::PromotionFailed {
                     term,
-                    reason: reason.clone(),
+                    reason: format!("promotion failed: {e:?}"),
                 },
             );
             unadvertise(master, zk).await;
-            return reason;
+            return None;
         }
     };
 
@@ -110,15 +108,15 @@ pub async fn lead(
     let reason = loop {
         futures::select_biased! {
             fatal = fatal_rx => break match fatal {
-                Ok(WriteError::FlushTimeout) => EXITED.to_string(),
-                Ok(WriteError::Fenced) => "fenced: another primary took the journal".to_string(),
-                Err(_) => "journal writer stopped".to_string(),
+                Ok(WriteError::FlushTimeout) => StepDownReason::FlushTimeout,
+                Ok(WriteError::Fenced) => StepDownReason::Fenced,
+                Err(_) => StepDownReason::WriterStopped,
             },
             event = events.next() => match event {
                 Some(ZkEvent::Connection { state, session: s }) if ends_primacy(policy, state, s, session) => {
-                    break format!("zookeeper connection {state:?}");
+                    break StepDownReason::Connection(state);
                 }
-                None => break "zookeeper client closed".into(),
+                None => break StepDownReason::ZooKeeperClosed,
                 _ => {}
             },
         }
@@ -131,32 +129,28 @@ pub async fn lead(
         s.journal = None;
     }
     master.writable.store(false, Ordering::SeqCst);
-    master.history.record(
-        &master.name,
-        EventKind::SteppedDown {
-            term,
-            reason: reason.clone(),
-        },
-    );
+    master
+        .history
+        .record(&master.name, EventKind::SteppedDown { term, reason });
     chores.abort();
     if !master.bug(Bug::FlushThreadSurvivesDemotion) {
         flusher.abort();
     }
     writer.lock().await.close().await;
-    if reason != EXITED {
+    if reason != StepDownReason::FlushTimeout {
         unadvertise(master, zk).await;
     }
-    reason
+    Some(reason)
 }
 
 /// Finishes demotion: a master whose journal failed for good exits; any other goes back to
 /// standby (the caller restarts the tailer from the newest checkpoint).
-pub async fn demote(master: &Arc<Master>, reason: &str) {
-    if reason == EXITED {
+pub async fn demote(master: &Arc<Master>, reason: Option<StepDownReason>) {
+    if let Some(reason @ StepDownReason::FlushTimeout) = reason {
         master.history.record(
             &master.name,
             EventKind::MasterExit {
-                reason: reason.into(),
+                reason: reason.to_string(),
             },
         );
         madsim::runtime::Handle::current().kill(master.name.as_str());

@@ -7,8 +7,9 @@
 //! reported them; expiries as the server recorded them).
 
 use crate::check::Violation;
-use crate::history::{ConnState, Event, EventKind};
+use crate::history::{Event, EventKind};
 use crate::plan::Plan;
+use crate::vocab::ConnState;
 use std::collections::BTreeMap;
 
 /// An interval of simulated time (microseconds) in one row.

@@ -8,7 +8,8 @@
 //! answered; reads are thinner than mutations.
 
 use super::lanes::{session_row, window, Mark, Row, RowKind, Span};
-use crate::history::{CallError, Event, EventKind};
+use crate::history::{Event, EventKind};
+use crate::op::CallError;
 use crate::op::FsOp;
 use std::collections::BTreeMap;
 

@@ -3,11 +3,13 @@
 use super::lanes::{derive, Timeline};
 use super::{faults, render, Run};
 use crate::check::{Kind, Violation};
-use crate::history::{CallError, ConnState, Event, EventKind};
+use crate::history::{Event, EventKind};
+use crate::op::CallError;
 use crate::op::{FsOp, FsReply};
 use crate::options::Options;
 use crate::plan::Plan;
 use crate::reproduction::Reproduction;
+use crate::vocab::{ConnState, StepDownReason};
 
 fn at(ms: u64, node: &str, kind: EventKind) -> Event {
     Event {
@@ -41,7 +43,7 @@ fn fault(text: &str, kind: &str, healed: bool) -> EventKind {
 }
 
 /// Three masters and a client: master-0 leads term 0, is partitioned with the client, steps
-/// down (its reason written to need escaping), is crashed and restarted; master-1 leads term 1;
+/// down (its connection LOST), is crashed and restarted; master-1 leads term 1;
 /// master-2 starts promoting to term 2 and records no outcome before master-1 is promoted to
 /// term 3. The client's calls end ok, Unavailable, and not at all.
 fn history() -> (Plan, Vec<Event>) {
@@ -136,7 +138,7 @@ fn history() -> (Plan, Vec<Event>) {
             "master-0",
             EventKind::SteppedDown {
                 term: 0,
-                reason: "<lost> & \"gone\"".into(),
+                reason: StepDownReason::Connection(ConnState::Lost),
             },
         ),
         at(
@@ -193,7 +195,7 @@ fn violation() -> Violation {
         kind: Kind::Always,
         at_ms: 320.0,
         event: Some(8),
-        detail: "a <made-up> breach".into(),
+        detail: "a <made-up> breach & \"quoted\"".into(),
         anomaly: Some("stale-read".into()),
         ops: vec![1],
     }
@@ -308,9 +310,9 @@ fn the_page_escapes_what_it_quotes_and_marks_the_violation() {
         violations: &violations,
         replay: &replay,
     });
-    assert!(page.contains("&lt;lost&gt; &amp; &quot;gone&quot;"));
-    assert!(page.contains("a &lt;made-up&gt; breach"));
-    assert!(!page.contains("<lost>") && !page.contains("<made-up>") && !page.contains("<here>"));
+    assert!(page.contains("stepped down from term 0: zookeeper connection Lost"));
+    assert!(page.contains("a &lt;made-up&gt; breach &amp; &quot;quoted&quot;"));
+    assert!(!page.contains("<made-up>") && !page.contains("<here>"));
     assert!(page.contains(r#"class="g gv" data-node="client-0" data-t="320""#));
     assert!(page.contains(r#"class="vf" data-t="320""#));
     assert_eq!(page.matches("data-lane=").count(), 6);

@@ -9,7 +9,8 @@
 use crate::deadline::call_within;
 
 use super::{WatchEvent, ZkError, ZkOp, ZkReply, ZkRequest};
-use crate::history::{ConnState, EventKind, History};
+use crate::history::{EventKind, History};
+use crate::vocab::ConnState;
 use futures::channel::mpsc;
 use madsim::net::Endpoint;
 use madsim::task::JoinHandle;
