@@ -952,12 +952,16 @@ fn coverage_counts_a_suspension_a_primary_rode_out_but_not_one_it_stepped_down_f
 fn coverage_counts_a_storage_fault_effect_only_while_the_fault_is_in_force() {
     let fault = |at, kind: &str, text: &str, healed| {
         // The target, if any, follows the kind in the text ("flush-slow master-1 +400 ms").
-        let nodes = text.split_whitespace().nth(1).into_iter().map(String::from);
+        let nodes = text
+            .split_whitespace()
+            .nth(1)
+            .into_iter()
+            .map(|n| ftsim::Role::parse(n).unwrap());
         ev(
             at,
             "nemesis",
             EventKind::Fault {
-                kind: kind.into(),
+                kind: ftsim::fault::FaultKind::named(kind).unwrap(),
                 fault: text.into(),
                 nodes: nodes.collect(),
                 healed,
@@ -969,7 +973,7 @@ fn coverage_counts_a_storage_fault_effect_only_while_the_fault_is_in_force() {
             at,
             "ufs",
             EventKind::FaultTookEffect {
-                fault: kind.into(),
+                fault: ftsim::fault::FaultKind::named(kind).unwrap(),
                 node: node.into(),
             },
         )
@@ -1480,7 +1484,7 @@ fn zookeeper_session_timers_start_over_when_the_quorum_returns() {
             at_ms,
             "nemesis",
             EventKind::Fault {
-                kind: "zookeeper-unavailable".into(),
+                kind: ftsim::fault::FaultKind::ZookeeperUnavailable,
                 fault: "zookeeper-unavailable".into(),
                 nodes: vec![],
                 healed,

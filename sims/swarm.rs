@@ -73,7 +73,7 @@ fn five_hundred_seeds_cover_every_fault_and_fact() {
 /// replay command, and the sweep goes on to the other seeds.
 #[test]
 fn panicking_or_slow_seeds_are_failures_and_the_sweep_goes_on() {
-    use ftsim::fault::{Fault, ScheduledFault, Target};
+    use ftsim::fault::{ScheduledFault, Target};
     /// The default model, but seed 2's schedule aims a fault at a node the cluster does not
     /// have: the nemesis panics inside the model.
     struct Broken(Model);
@@ -84,9 +84,10 @@ fn panicking_or_slow_seeds_are_failures_and_the_sweep_goes_on() {
                 p.faults = vec![ScheduledFault {
                     at_ms: 100,
                     for_ms: 100,
-                    fault: Fault::Isolate {
+                    fault: ftsim::fault::Isolate {
                         node: Target::Node(ftsim::Role::Worker(9)),
-                    },
+                    }
+                    .into(),
                 }];
             }
             p

@@ -116,7 +116,7 @@ impl Sweep {
     /// An empty sweep, with every fault kind and Sometimes fact at zero.
     pub fn new() -> Sweep {
         Sweep {
-            faults: crate::fault::FAULT_KINDS
+            faults: crate::fault::FaultKind::ALL
                 .iter()
                 .map(|k| (k.to_string(), 0))
                 .collect(),

@@ -4,7 +4,9 @@
 //! pure functions of this log; they never look inside a node. The hash of the log is the run's
 //! fingerprint: the same seed and options must give the same hash, event for event.
 
+use crate::fault::FaultKind;
 use crate::hash::Fnv;
+use crate::net::Role;
 use crate::op::{CallError, FsOp, FsReply};
 use crate::vocab::{ConnState, RepeatKey, StepDownReason};
 use serde::{Deserialize, Serialize};
@@ -166,7 +168,7 @@ pub enum EventKind {
     /// (`fault` is the fault's kind, `node` the node it hit). The
     /// coverage facts `*-took-effect` count these, so a fault that is applied but does nothing
     /// does not pass for coverage.
-    FaultTookEffect { fault: String, node: String },
+    FaultTookEffect { fault: FaultKind, node: String },
     /// The UFS answered a repeated at-most-once call from its retry cache, as it answered the
     /// first try: `client` is the caller's process, `call` what it asked.
     UfsRetryAnswered { client: String, call: RepeatKey },
@@ -178,14 +180,14 @@ pub enum EventKind {
     NodePause,
     /// The harness resumed a node.
     NodeResume,
-    /// The nemesis applied a fault (`healed == false`) or undid it. `kind` is one of
-    /// [`crate::fault::FAULT_KINDS`]; `fault` describes it with its targets resolved; `nodes` are
-    /// those targets (none: the fault is on the whole cluster or on a service, such as message
-    /// loss, `rename-fail` or ZooKeeper's quorum).
+    /// The nemesis applied a fault (`healed == false`) or undid it: its `kind`, its description
+    /// `fault` with its targets resolved, and those targets `nodes` (none: the fault is on the
+    /// whole cluster or on a service, such as message loss, `rename-fail` or ZooKeeper's quorum).
+    /// A heal repeats what its fault recorded when applied.
     Fault {
-        kind: String,
+        kind: FaultKind,
         fault: String,
-        nodes: Vec<String>,
+        nodes: Vec<Role>,
         healed: bool,
     },
     /// A run phase began.

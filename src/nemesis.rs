@@ -1,13 +1,14 @@
 //! The nemesis: applies a fault schedule to a running cluster and heals it.
 //!
 //! Faults start at their time and are undone when their duration ends or when the safety phase
-//! ends, whichever comes first. Overlapping faults compose: a link cut by two partitions is
-//! reconnected only when both are healed, a node is never crashed while paused (that fault is
-//! skipped), and message loss or latency in force is the worst of the active faults. Every applied
-//! fault and every heal is recorded in the history.
+//! ends, whichever comes first. Each fault kind applies itself ([`crate::fault::Kind::apply`])
+//! through the levers the nemesis offers ([`Injector`]), and the nemesis makes overlapping faults
+//! compose: a link cut by two partitions is reconnected only when both are healed, a node is
+//! never crashed while paused (that fault is skipped), and message loss or latency in force is
+//! the worst of the active faults. Every applied fault and every heal is recorded in the history.
 
 use crate::cluster::Cluster;
-use crate::fault::{Fault, ScheduledFault, Target};
+use crate::fault::{Applied, Fault, Injector, ScheduledFault, Target, Undo};
 use crate::history::EventKind;
 use crate::net::Role;
 use crate::primacy;
@@ -23,25 +24,11 @@ enum NodeState {
     Paused,
 }
 
-/// A fault as applied: its description and its target nodes, resolved.
-struct Applied {
+/// A fault in force: its description and target nodes as recorded, and how to undo it.
+struct Active {
     text: String,
-    nodes: Vec<String>,
-}
-
-/// How to undo one applied fault.
-#[derive(Clone, Debug)]
-enum Undo {
-    Restart(Role),
-    Resume(Role),
-    Links(Vec<(Role, Role)>),
-    Loss(u32),
-    Latency(u64, u64),
-    ZookeeperUnavailable(Vec<(Role, Role)>),
-    FlushFail(String),
-    FlushSlow(String, u64),
-    RenameFail,
-    Nothing,
+    nodes: Vec<Role>,
+    undo: Undo,
 }
 
 /// The nemesis of one run.
@@ -52,12 +39,13 @@ pub struct Nemesis<'a> {
     losses: Vec<u32>,
     latencies: Vec<(u64, u64)>,
     zk_unavailable: u32,
-    flush_fail: BTreeMap<String, u32>,
-    flush_slow: BTreeMap<String, Vec<u64>>,
+    flush_fail: BTreeMap<Role, u32>,
+    flush_slow: BTreeMap<Role, Vec<u64>>,
     rename_fail: u32,
 }
 
 impl<'a> Nemesis<'a> {
+    /// A nemesis for `cluster`, every node up and nothing cut.
     pub fn new(cluster: &'a Cluster) -> Self {
         Nemesis {
             cluster,
@@ -93,37 +81,58 @@ impl<'a> Nemesis<'a> {
             }
         }
         timeline.sort();
-        let mut active: BTreeMap<usize, (Applied, Undo)> = BTreeMap::new();
+        let mut active: BTreeMap<usize, Active> = BTreeMap::new();
         for (at, what, i) in timeline {
             sleep_until(start + Duration::from_millis(at)).await;
             if what == 1 {
-                if let Some((applied, undo)) = self.apply(&faults[i].fault) {
-                    self.record(&faults[i].fault, &applied, false);
-                    // An instantaneous fault (session expiry) has nothing to undo.
-                    if !matches!(undo, Undo::Nothing) {
-                        active.insert(i, (applied, undo));
-                    }
+                if let Some(applied) = self.apply(&faults[i].fault) {
+                    active.insert(i, applied);
                 }
-            } else if let Some((applied, undo)) = active.remove(&i) {
-                self.undo(undo);
-                self.record(&faults[i].fault, &applied, true);
+            } else if let Some(applied) = active.remove(&i) {
+                self.heal(&faults[i].fault, applied);
             }
         }
         sleep_until(start + Duration::from_millis(phase_ms)).await;
-        for (i, (applied, undo)) in std::mem::take(&mut active).into_iter().rev() {
-            self.undo(undo);
-            self.record(&faults[i].fault, &applied, true);
+        for (i, applied) in std::mem::take(&mut active).into_iter().rev() {
+            self.heal(&faults[i].fault, applied);
         }
         let _ = self.cluster.restart_exited();
     }
 
-    fn record(&self, fault: &Fault, applied: &Applied, healed: bool) {
+    /// Applies one fault, its targets resolved now, and records it; returns it if it stays in
+    /// force (none: it could not apply, or was over at once).
+    fn apply(&mut self, fault: &Fault) -> Option<Active> {
+        let targets: Vec<Role> = fault
+            .targets()
+            .into_iter()
+            .map(|t| self.resolve(t))
+            .collect::<Option<_>>()?;
+        let applied = fault.apply(self, &targets)?;
+        let names: Vec<String> = targets.iter().map(|r| r.name()).collect();
+        let text = fault.describe(&names);
+        self.record(fault, &text, &targets, false);
+        match applied {
+            Applied::Until(undo) => Some(Active {
+                text,
+                nodes: targets,
+                undo,
+            }),
+            Applied::Instant => None,
+        }
+    }
+
+    fn heal(&mut self, fault: &Fault, active: Active) {
+        (active.undo)(self);
+        self.record(fault, &active.text, &active.nodes, true);
+    }
+
+    fn record(&self, fault: &Fault, text: &str, nodes: &[Role], healed: bool) {
         self.cluster.history.record(
             "nemesis",
             EventKind::Fault {
-                kind: fault.kind().to_string(),
-                fault: applied.text.clone(),
-                nodes: applied.nodes.clone(),
+                kind: fault.kind(),
+                fault: text.to_string(),
+                nodes: nodes.to_vec(),
                 healed,
             },
         );
@@ -147,41 +156,6 @@ impl<'a> Nemesis<'a> {
         }
     }
 
-    /// Every node but the harness, which only observes.
-    fn others(&self, role: Role) -> Vec<Role> {
-        self.state.keys().copied().filter(|r| *r != role).collect()
-    }
-
-    fn clog(&mut self, links: &[(Role, Role)]) {
-        let net = self.cluster.net();
-        for &(a, b) in links {
-            let n = self.clogged.entry((a, b)).or_insert(0);
-            *n += 1;
-            if *n == 1 {
-                net.clog_link(self.cluster.node(a).id(), self.cluster.node(b).id());
-            }
-        }
-    }
-
-    fn unclog(&mut self, links: &[(Role, Role)]) {
-        let net = self.cluster.net();
-        for &(a, b) in links {
-            let n = self
-                .clogged
-                .get_mut(&(a, b))
-                .expect("unclog of a link not clogged");
-            *n -= 1;
-            if *n == 0 {
-                self.clogged.remove(&(a, b));
-                net.unclog_link(self.cluster.node(a).id(), self.cluster.node(b).id());
-            }
-        }
-    }
-
-    fn both_ways(a: Role, others: &[Role]) -> Vec<(Role, Role)> {
-        others.iter().flat_map(|&b| [(a, b), (b, a)]).collect()
-    }
-
     fn set_network(&self) {
         let loss = self.losses.iter().copied().max().unwrap_or(0);
         let latency = self
@@ -195,182 +169,148 @@ impl<'a> Nemesis<'a> {
             c.send_latency = Duration::from_millis(latency.0)..Duration::from_millis(latency.1);
         });
     }
+}
 
-    /// Applies a fault; `None` when it cannot apply now (its target is down, or there is no
-    /// primary to aim at). Returns the fault as applied, with its targets resolved.
-    fn apply(&mut self, fault: &Fault) -> Option<(Applied, Undo)> {
-        let targets: Option<Vec<Role>> = fault
-            .targets()
-            .into_iter()
-            .map(|t| self.resolve(t))
-            .collect();
-        let targets = targets?;
-        let name = |i: usize| targets[i].name();
-        let undo = match fault {
-            Fault::Crash { .. } | Fault::Pause { .. } => {
-                let role = targets[0];
-                if self.state.get(&role) != Some(&NodeState::Up) {
-                    return None;
-                }
-                if matches!(fault, Fault::Crash { .. }) {
-                    self.cluster.kill(role);
-                    self.state.insert(role, NodeState::Crashed);
-                    Undo::Restart(role)
-                } else {
-                    self.cluster.pause(role);
-                    self.state.insert(role, NodeState::Paused);
-                    Undo::Resume(role)
-                }
-            }
-            Fault::Isolate { .. } => {
-                let links = Self::both_ways(targets[0], &self.others(targets[0]));
-                self.clog(&links);
-                Undo::Links(links)
-            }
-            Fault::SplitHalves { .. } | Fault::PrimaryMinority { .. } => {
-                let rest: Vec<Role> = self
-                    .state
-                    .keys()
-                    .copied()
-                    .filter(|r| !targets.contains(r))
-                    .collect();
-                let links: Vec<(Role, Role)> = targets
-                    .iter()
-                    .flat_map(|&a| Self::both_ways(a, &rest))
-                    .collect();
-                if links.is_empty() {
-                    return None;
-                }
-                self.clog(&links);
-                Undo::Links(links)
-            }
-            Fault::OneWay { .. } => {
-                if targets[0] == targets[1] {
-                    return None;
-                }
-                let links = vec![(targets[0], targets[1])];
-                self.clog(&links);
-                Undo::Links(links)
-            }
-            Fault::CutFromZookeeper { .. } | Fault::CutFromUfs { .. } => {
-                let service = if matches!(fault, Fault::CutFromZookeeper { .. }) {
-                    Role::ZooKeeper
-                } else {
-                    Role::Ufs
-                };
-                let links = Self::both_ways(targets[0], &[service]);
-                self.clog(&links);
-                Undo::Links(links)
-            }
-            Fault::MessageLoss { percent } => {
-                self.losses.push(*percent);
-                self.set_network();
-                Undo::Loss(*percent)
-            }
-            Fault::LatencySpike { min_ms, max_ms } => {
-                self.latencies.push((*min_ms, *max_ms));
-                self.set_network();
-                Undo::Latency(*min_ms, *max_ms)
-            }
-            Fault::SessionExpiry { .. } => {
-                self.cluster.zk_control.expire_sessions_of(&name(0));
-                Undo::Nothing
-            }
-            Fault::ZookeeperUnavailable => {
-                let links = Self::both_ways(Role::ZooKeeper, &self.others(Role::ZooKeeper));
-                self.clog(&links);
-                self.zk_unavailable += 1;
-                self.cluster.zk_control.set_unavailable(true);
-                Undo::ZookeeperUnavailable(links)
-            }
-            Fault::FlushFail { .. } => {
-                *self.flush_fail.entry(name(0)).or_insert(0) += 1;
-                self.cluster.ufs_faults.set_flush_fail(&name(0), true);
-                Undo::FlushFail(name(0))
-            }
-            Fault::FlushSlow { delay_ms, .. } => {
-                let delays = self.flush_slow.entry(name(0)).or_default();
-                delays.push(*delay_ms);
-                let worst = *delays.iter().max().unwrap();
-                self.cluster.ufs_faults.set_flush_delay(&name(0), worst);
-                Undo::FlushSlow(name(0), *delay_ms)
-            }
-            Fault::RenameFail => {
-                self.rename_fail += 1;
-                self.cluster.ufs_faults.set_rename_fail(true);
-                Undo::RenameFail
-            }
-        };
-        let text = match fault {
-            Fault::Crash { .. }
-            | Fault::Pause { .. }
-            | Fault::Isolate { .. }
-            | Fault::CutFromZookeeper { .. }
-            | Fault::CutFromUfs { .. }
-            | Fault::SessionExpiry { .. }
-            | Fault::FlushFail { .. } => format!("{} {}", fault.kind(), name(0)),
-            Fault::FlushSlow { delay_ms, .. } => format!("flush-slow {} +{delay_ms} ms", name(0)),
-            Fault::OneWay { .. } => format!("one-way {} -> {}", name(0), name(1)),
-            Fault::SplitHalves { .. } | Fault::PrimaryMinority { .. } => {
-                let names: Vec<String> = targets.iter().map(|r| r.name()).collect();
-                format!("{} [{}]", fault.kind(), names.join(" "))
-            }
-            other => other.to_string(),
-        };
-        let nodes = targets.iter().map(|r| r.name()).collect();
-        Some((Applied { text, nodes }, undo))
+/// Removes one `value` from `values`.
+fn remove_one<T: PartialEq>(values: &mut Vec<T>, value: &T) {
+    let i = values
+        .iter()
+        .position(|x| x == value)
+        .expect("undo of a fault not applied");
+    values.remove(i);
+}
+
+/// Counts one more (`on`) or one fewer switch of `key`; true when the count moved between 0 and 1
+/// (the lever itself must move).
+fn switch<K: Ord>(counts: &mut BTreeMap<K, u32>, key: K, on: bool) -> bool {
+    if on {
+        let n = counts.entry(key).or_insert(0);
+        *n += 1;
+        *n == 1
+    } else {
+        let n = counts.get_mut(&key).expect("undo of a fault not applied");
+        *n -= 1;
+        if *n == 0 {
+            counts.remove(&key);
+            true
+        } else {
+            false
+        }
+    }
+}
+
+impl Injector for Nemesis<'_> {
+    fn nodes(&self) -> Vec<Role> {
+        self.state.keys().copied().collect()
     }
 
-    fn undo(&mut self, undo: Undo) {
-        match undo {
-            Undo::Restart(role) => {
-                self.cluster.restart(role);
-                self.state.insert(role, NodeState::Up);
+    fn is_up(&self, role: Role) -> bool {
+        self.state.get(&role) == Some(&NodeState::Up)
+    }
+
+    fn crash(&mut self, role: Role) {
+        self.cluster.kill(role);
+        self.state.insert(role, NodeState::Crashed);
+    }
+
+    fn restart(&mut self, role: Role) {
+        self.cluster.restart(role);
+        self.state.insert(role, NodeState::Up);
+    }
+
+    fn pause(&mut self, role: Role) {
+        self.cluster.pause(role);
+        self.state.insert(role, NodeState::Paused);
+    }
+
+    fn resume(&mut self, role: Role) {
+        self.cluster.resume(role);
+        self.state.insert(role, NodeState::Up);
+    }
+
+    fn cut(&mut self, links: &[(Role, Role)]) {
+        let net = self.cluster.net();
+        for &(a, b) in links {
+            if switch(&mut self.clogged, (a, b), true) {
+                net.clog_link(self.cluster.node(a).id(), self.cluster.node(b).id());
             }
-            Undo::Resume(role) => {
-                self.cluster.resume(role);
-                self.state.insert(role, NodeState::Up);
+        }
+    }
+
+    fn reconnect(&mut self, links: &[(Role, Role)]) {
+        let net = self.cluster.net();
+        for &(a, b) in links {
+            if switch(&mut self.clogged, (a, b), false) {
+                net.unclog_link(self.cluster.node(a).id(), self.cluster.node(b).id());
             }
-            Undo::Links(links) => self.unclog(&links),
-            Undo::Loss(p) => {
-                let i = self.losses.iter().position(|&x| x == p).unwrap();
-                self.losses.remove(i);
-                self.set_network();
+        }
+    }
+
+    fn add_loss(&mut self, percent: u32) {
+        self.losses.push(percent);
+        self.set_network();
+    }
+
+    fn remove_loss(&mut self, percent: u32) {
+        remove_one(&mut self.losses, &percent);
+        self.set_network();
+    }
+
+    fn add_latency(&mut self, min_ms: u64, max_ms: u64) {
+        self.latencies.push((min_ms, max_ms));
+        self.set_network();
+    }
+
+    fn remove_latency(&mut self, min_ms: u64, max_ms: u64) {
+        remove_one(&mut self.latencies, &(min_ms, max_ms));
+        self.set_network();
+    }
+
+    fn expire_sessions(&mut self, node: Role) {
+        self.cluster.zk_control.expire_sessions_of(&node.name());
+    }
+
+    fn zookeeper_unavailable(&mut self, on: bool) {
+        if on {
+            self.zk_unavailable += 1;
+            self.cluster.zk_control.set_unavailable(true);
+        } else {
+            self.zk_unavailable -= 1;
+            if self.zk_unavailable == 0 {
+                self.cluster.zk_control.set_unavailable(false);
             }
-            Undo::Latency(lo, hi) => {
-                let i = self.latencies.iter().position(|&x| x == (lo, hi)).unwrap();
-                self.latencies.remove(i);
-                self.set_network();
+        }
+    }
+
+    fn flush_fail(&mut self, node: Role, on: bool) {
+        if on {
+            *self.flush_fail.entry(node).or_insert(0) += 1;
+            self.cluster.ufs_faults.set_flush_fail(&node.name(), true);
+        } else if switch(&mut self.flush_fail, node, false) {
+            self.cluster.ufs_faults.set_flush_fail(&node.name(), false);
+        }
+    }
+
+    fn flush_delay(&mut self, node: Role, delay_ms: u64, on: bool) {
+        let delays = self.flush_slow.entry(node).or_default();
+        if on {
+            delays.push(delay_ms);
+        } else {
+            remove_one(delays, &delay_ms);
+        }
+        let worst = delays.iter().copied().max().unwrap_or(0);
+        self.cluster.ufs_faults.set_flush_delay(&node.name(), worst);
+    }
+
+    fn rename_fail(&mut self, on: bool) {
+        if on {
+            self.rename_fail += 1;
+            self.cluster.ufs_faults.set_rename_fail(true);
+        } else {
+            self.rename_fail -= 1;
+            if self.rename_fail == 0 {
+                self.cluster.ufs_faults.set_rename_fail(false);
             }
-            Undo::ZookeeperUnavailable(links) => {
-                self.unclog(&links);
-                self.zk_unavailable -= 1;
-                if self.zk_unavailable == 0 {
-                    self.cluster.zk_control.set_unavailable(false);
-                }
-            }
-            Undo::FlushFail(node) => {
-                let n = self.flush_fail.get_mut(&node).unwrap();
-                *n -= 1;
-                if *n == 0 {
-                    self.flush_fail.remove(&node);
-                    self.cluster.ufs_faults.set_flush_fail(&node, false);
-                }
-            }
-            Undo::FlushSlow(node, delay) => {
-                let delays = self.flush_slow.get_mut(&node).unwrap();
-                let i = delays.iter().position(|&d| d == delay).unwrap();
-                delays.remove(i);
-                let worst = delays.iter().copied().max().unwrap_or(0);
-                self.cluster.ufs_faults.set_flush_delay(&node, worst);
-            }
-            Undo::RenameFail => {
-                self.rename_fail -= 1;
-                if self.rename_fail == 0 {
-                    self.cluster.ufs_faults.set_rename_fail(false);
-                }
-            }
-            Undo::Nothing => {}
         }
     }
 }

@@ -23,22 +23,59 @@ pub const UFS_PORT: u16 = 8020;
 /// `master.rpc.port`.
 pub const MASTER_PORT: u16 = 19998;
 
-/// The roles a node can have, with its index among its kind.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
+/// The roles a node can have, with its index among its kind. A role serialises and hashes as
+/// its node name (`master-1`), as the history names nodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Role {
+    /// The ZooKeeper service.
     ZooKeeper,
+    /// The shared under-filesystem (HDFS's namenode and datanodes as one service).
     Ufs,
+    /// Master `i`.
     Master(usize),
+    /// Worker `i`.
     Worker(usize),
+    /// Client `i`.
     Client(usize),
     /// The harness itself: observes masters through their admin port.
     Harness,
 }
 
+impl std::hash::Hash for Role {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name().hash(state)
+    }
+}
+
+impl serde::Serialize for Role {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.name())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Role {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = <String as serde::Deserialize>::deserialize(d)?;
+        Role::parse(&name).ok_or_else(|| serde::de::Error::custom(format!("unknown node `{name}`")))
+    }
+}
+
 impl Role {
+    /// The role of the node called `name` (`zookeeper`, `ufs`, `harness`, `master-N`,
+    /// `worker-N`, `client-N`).
+    pub fn parse(name: &str) -> Option<Role> {
+        let indexed = |prefix: &str| -> Option<usize> { name.strip_prefix(prefix)?.parse().ok() };
+        match name {
+            "zookeeper" => Some(Role::ZooKeeper),
+            "ufs" => Some(Role::Ufs),
+            "harness" => Some(Role::Harness),
+            _ => indexed("master-")
+                .map(Role::Master)
+                .or_else(|| indexed("worker-").map(Role::Worker))
+                .or_else(|| indexed("client-").map(Role::Client)),
+        }
+    }
+
     /// The node's name, as used in the history and on the command line.
     pub fn name(self) -> String {
         match self {

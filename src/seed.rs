@@ -43,6 +43,13 @@ pub fn rng(seed: u64, stream: Stream) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(seed ^ fnv(&stream.name()).rotate_left(17))
 }
 
+/// `base` scaled by a factor drawn from `[lo, hi)`, at least 1: how a plan varies a preset's
+/// value.
+pub fn scale(rng: &mut ChaCha8Rng, base: u64, lo: f64, hi: f64) -> u64 {
+    use rand::Rng;
+    ((base as f64 * rng.gen_range(lo..hi)).round() as u64).max(1)
+}
+
 /// The name of one incarnation of a client or worker process: its node name, with `#n` for a
 /// restarted worker (clients are never restarted).
 pub fn process_name(node: &str, incarnation: u64) -> String {

@@ -4,10 +4,10 @@
 //! [`plan`] draws a [`Plan`] from a seed and a base preset with a generator of its own, so the
 //! draw never disturbs the simulation's random stream.
 
-use crate::fault::{Fault, ScheduledFault, Target, FAULT_KINDS};
-use crate::net::Role;
+use crate::fault::{FaultKind, ScheduledFault};
 use crate::options::Options;
 use crate::plan::Plan;
+use crate::seed::scale;
 use rand::seq::SliceRandom;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -84,11 +84,6 @@ fn draw_work_costs(rng: &mut ChaCha8Rng, o: &mut Options) {
     }
 }
 
-/// `base` scaled by a factor in `[lo, hi)`, at least 1.
-fn scale(rng: &mut ChaCha8Rng, base: u64, lo: f64, hi: f64) -> u64 {
-    ((base as f64 * rng.gen_range(lo..hi)).round() as u64).max(1)
-}
-
 fn draw_options(rng: &mut ChaCha8Rng, base: &Options) -> Options {
     let mut o = base.clone();
     o.masters = rng.gen_range(2..=5);
@@ -133,36 +128,16 @@ fn draw_options(rng: &mut ChaCha8Rng, base: &Options) -> Options {
     o
 }
 
-/// Any node a fault may be aimed at, `primary` included.
-fn any_node(rng: &mut ChaCha8Rng, o: &Options) -> Target {
-    let mut nodes = vec![
-        Target::Primary,
-        Target::Node(Role::ZooKeeper),
-        Target::Node(Role::Ufs),
-    ];
-    nodes.extend((0..o.masters).map(|i| Target::Node(Role::Master(i))));
-    nodes.extend((0..o.workers).map(|i| Target::Node(Role::Worker(i))));
-    nodes.extend((0..o.clients).map(|i| Target::Node(Role::Client(i))));
-    *nodes.choose(rng).unwrap()
-}
-
-/// The primary half the time, otherwise any master.
-fn some_master(rng: &mut ChaCha8Rng, o: &Options) -> Target {
-    if rng.gen_bool(0.5) {
-        Target::Primary
-    } else {
-        Target::Node(Role::Master(rng.gen_range(0..o.masters)))
-    }
-}
-
+/// The fault schedule: a random subset of the fault kinds, a mean gap between faults, and then
+/// faults of those kinds, each drawn by its kind's declaration, until the safety phase ends.
 fn draw_faults(rng: &mut ChaCha8Rng, o: &Options) -> Vec<ScheduledFault> {
-    let mut enabled: Vec<&str> = FAULT_KINDS
+    let mut enabled: Vec<FaultKind> = FaultKind::ALL
         .iter()
         .copied()
         .filter(|_| rng.gen_bool(0.4))
         .collect();
     if enabled.is_empty() {
-        enabled.push(FAULT_KINDS.choose(rng).unwrap());
+        enabled.push(*FaultKind::ALL.choose(rng).unwrap());
     }
     let t = o.zookeeper_session_timeout_ms;
     let mean_gap = scale(rng, t, 0.3, 3.0);
@@ -170,7 +145,7 @@ fn draw_faults(rng: &mut ChaCha8Rng, o: &Options) -> Vec<ScheduledFault> {
     let mut at = rng.gen_range(0..=mean_gap);
     while at < o.run_safety_phase_ms {
         let kind = *enabled.choose(rng).unwrap();
-        let (fault, for_ms) = draw_fault(rng, o, kind);
+        let (fault, for_ms) = kind.draw(rng, o);
         faults.push(ScheduledFault {
             at_ms: at,
             for_ms,
@@ -179,111 +154,6 @@ fn draw_faults(rng: &mut ChaCha8Rng, o: &Options) -> Vec<ScheduledFault> {
         at += rng.gen_range(1..=2 * mean_gap);
     }
     faults
-}
-
-fn draw_fault(rng: &mut ChaCha8Rng, o: &Options, kind: &str) -> (Fault, u64) {
-    let t = o.zookeeper_session_timeout_ms;
-    let fault = match kind {
-        "crash" => {
-            let node = if o.workers > 0 && rng.gen_bool(0.3) {
-                Target::Node(Role::Worker(rng.gen_range(0..o.workers)))
-            } else {
-                some_master(rng, o)
-            };
-            Fault::Crash { node }
-        }
-        "pause" => Fault::Pause {
-            node: if rng.gen_bool(0.4) {
-                Target::Primary
-            } else {
-                any_node(rng, o)
-            },
-        },
-        "isolate" => Fault::Isolate {
-            node: any_node(rng, o),
-        },
-        "primary-minority" => {
-            let mut clients: Vec<Target> = (0..o.clients)
-                .filter(|_| rng.gen_bool(0.5))
-                .map(|i| Target::Node(Role::Client(i)))
-                .collect();
-            if clients.is_empty() && o.clients > 0 {
-                clients.push(Target::Node(Role::Client(rng.gen_range(0..o.clients))));
-            }
-            Fault::PrimaryMinority { clients }
-        }
-        "split-halves" => {
-            let mut all = vec![Target::Node(Role::ZooKeeper), Target::Node(Role::Ufs)];
-            all.extend((0..o.masters).map(|i| Target::Node(Role::Master(i))));
-            all.extend((0..o.workers).map(|i| Target::Node(Role::Worker(i))));
-            all.extend((0..o.clients).map(|i| Target::Node(Role::Client(i))));
-            all.shuffle(rng);
-            let n = rng.gen_range(1..all.len());
-            let mut side = all[..n].to_vec();
-            side.sort();
-            Fault::SplitHalves { side }
-        }
-        "one-way" => {
-            let mut pool = vec![
-                Target::Primary,
-                Target::Node(Role::ZooKeeper),
-                Target::Node(Role::Ufs),
-            ];
-            pool.extend((0..o.masters).map(|i| Target::Node(Role::Master(i))));
-            let from = *pool.choose(rng).unwrap();
-            let to = loop {
-                let to = *pool.choose(rng).unwrap();
-                if to != from {
-                    break to;
-                }
-            };
-            Fault::OneWay { from, to }
-        }
-        "cut-from-zookeeper" => Fault::CutFromZookeeper {
-            node: some_master(rng, o),
-        },
-        "cut-from-ufs" => Fault::CutFromUfs {
-            node: some_master(rng, o),
-        },
-        "message-loss" => Fault::MessageLoss {
-            percent: rng.gen_range(1..=30),
-        },
-        "latency-spike" => {
-            let min_ms = rng.gen_range(10..=200);
-            Fault::LatencySpike {
-                min_ms,
-                max_ms: min_ms + rng.gen_range(50..=1_000),
-            }
-        }
-        "session-expiry" => Fault::SessionExpiry {
-            node: if rng.gen_bool(0.7) {
-                some_master(rng, o)
-            } else {
-                any_node(rng, o)
-            },
-        },
-        "zookeeper-unavailable" => Fault::ZookeeperUnavailable,
-        "flush-fail" => Fault::FlushFail {
-            node: some_master(rng, o),
-        },
-        "flush-slow" => Fault::FlushSlow {
-            node: some_master(rng, o),
-            delay_ms: rng.gen_range(50..=2_500),
-        },
-        "rename-fail" => Fault::RenameFail,
-        other => unreachable!("fault kind {other} has no generator"),
-    };
-    let for_ms = match &fault {
-        Fault::SessionExpiry {
-            node: Target::Node(Role::ZooKeeper | Role::Ufs),
-        } => return draw_fault(rng, o, kind),
-        Fault::SessionExpiry { .. } => 0,
-        Fault::Crash { .. } => scale(rng, t, 0.05, 2.0),
-        Fault::FlushFail { .. } => scale(rng, o.master_journal_flush_timeout_ms, 0.1, 1.5),
-        Fault::MessageLoss { .. } | Fault::RenameFail => scale(rng, t, 0.5, 3.0),
-        _ => scale(rng, t, 0.2, 2.5),
-    };
-    (fault, for_ms)
 }
 
 #[cfg(test)]
@@ -304,7 +174,7 @@ mod tests {
             .map(|p| (p.options.masters, p.options.workers, p.options.clients))
             .collect();
         assert!(shapes.len() > 20, "only {} cluster shapes", shapes.len());
-        for kind in FAULT_KINDS {
+        for kind in FaultKind::ALL {
             assert!(
                 plans
                     .iter()

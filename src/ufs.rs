@@ -15,6 +15,7 @@
 //! The UFS knows nothing of what its files hold: it stores records of any type `R` (the journal
 //! chooses its own), so storage never depends on the journal built on it.
 use crate::deadline::call_within;
+use crate::fault::FaultKind;
 use crate::history::{EventKind, History};
 pub use crate::vocab::{NamespaceChange, RepeatKey};
 use madsim::net::Endpoint;
@@ -140,11 +141,11 @@ impl UfsFaults {
         UfsFaults(Arc::default(), history)
     }
 
-    fn took_effect(&self, fault: &str, node: &str) {
+    fn took_effect(&self, fault: FaultKind, node: &str) {
         self.1.record(
             "ufs",
             EventKind::FaultTookEffect {
-                fault: fault.into(),
+                fault,
                 node: node.into(),
             },
         );
@@ -260,7 +261,9 @@ impl<R: Content> UfsServer<R> {
                         .get(node_of(holder))
                         .copied();
                     if let Some(ms) = delay {
-                        store.faults.took_effect("flush-slow", node_of(holder));
+                        store
+                            .faults
+                            .took_effect(FaultKind::FlushSlow, node_of(holder));
                         sleep(Duration::from_millis(ms)).await;
                     }
                 }
@@ -355,7 +358,8 @@ impl<R: Content> UfsServer<R> {
                     return Err(UfsError::LeaseLost);
                 }
                 if failing {
-                    self.faults.took_effect("flush-fail", node_of(&holder));
+                    self.faults
+                        .took_effect(FaultKind::FlushFail, node_of(&holder));
                     // The write pipeline broke: what was buffered is gone.
                     file.pending.clear();
                     return Err(UfsError::Failed);
@@ -375,7 +379,7 @@ impl<R: Content> UfsServer<R> {
             UfsOp::Change(NamespaceChange::Rename { src, dst, holder }) => {
                 if self.faults.0.lock().unwrap().rename_fail {
                     self.faults
-                        .took_effect("rename-fail", holder.as_deref().map_or("", node_of));
+                        .took_effect(FaultKind::RenameFail, holder.as_deref().map_or("", node_of));
                     return Err(UfsError::Failed);
                 }
                 st.check_holder(&src, holder.as_deref())?;

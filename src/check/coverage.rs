@@ -4,35 +4,40 @@
 
 use super::faults_in_force::FaultsInForce;
 use super::{Check, Property};
+use crate::fault::{self, FaultKind};
 use crate::history::{Event, EventKind};
 use crate::primacy::Believers;
 use crate::vocab::ConnState;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The Sometimes fact `name`: the UFS recorded that the storage fault kind `kind` took effect
-/// on a node while the nemesis had a fault of that kind in force there ([`in_force_effects`]).
-macro_rules! storage_fault_took_effect {
-    ($name:literal, $kind:literal) => {
-        Property {
-            name: $name,
-            check: Check::Sometimes(|events| in_force_effects(events, $kind)),
-        }
+/// The Sometimes fact that proves faults of kind `K` took effect, as `K` declares it
+/// ([`crate::fault::Info::effect`]): each `FaultTookEffect` a component recorded for that kind,
+/// counting, for a fault declared `while_in_force`, only those recorded while the nemesis had one
+/// in force on that node.
+const fn took_effect<K: fault::Kind>() -> Property {
+    let Some(effect) = K::INFO.effect else {
+        panic!("a took-effect fact for a fault kind that declares no effect")
     };
+    Property {
+        name: effect.fact,
+        check: Check::Sometimes(effects::<K>),
+    }
 }
 
-/// The Sometimes fact `name`: a component recorded that the fault kind `kind` took effect.
-macro_rules! took_effect {
-    ($name:literal, $kind:literal) => {
-        Property {
-            name: $name,
-            check: Check::Sometimes(|events| {
-                count(
-                    events,
-                    |k| matches!(k, EventKind::FaultTookEffect { fault, .. } if fault == $kind),
-                )
-            }),
+fn effects<K: fault::Kind>(events: &[Event]) -> u64 {
+    let kind = FaultKind::named(K::INFO.name).expect("a declared kind");
+    let while_in_force = K::INFO.effect.is_some_and(|e| e.while_in_force);
+    let mut faults = FaultsInForce::default();
+    let mut effects = 0;
+    for e in events {
+        faults.step(e);
+        if let EventKind::FaultTookEffect { fault, node } = &e.kind {
+            if *fault == kind && (!while_in_force || faults.on(kind, node)) {
+                effects += 1;
+            }
         }
-    };
+    }
+    effects
 }
 
 /// A new primary took over from an earlier one.
@@ -94,16 +99,17 @@ pub const STEPPED_DOWN_WITH_WRITES_IN_FLIGHT: Property = Property {
 /// applied without effect would make the sweep's fault counts a false comfort. A storage fault's
 /// effect counts only while the fault is in force, so that an effect recorded after the fault was
 /// undone (a slow flush of no delay, say) does not pass for one.
-pub const FLUSH_FAIL_TOOK_EFFECT: Property =
-    storage_fault_took_effect!("flush-fail-took-effect", "flush-fail");
-pub const FLUSH_SLOW_TOOK_EFFECT: Property =
-    storage_fault_took_effect!("flush-slow-took-effect", "flush-slow");
-pub const RENAME_FAIL_TOOK_EFFECT: Property =
-    storage_fault_took_effect!("rename-fail-took-effect", "rename-fail");
-pub const SESSION_EXPIRY_TOOK_EFFECT: Property =
-    took_effect!("session-expiry-took-effect", "session-expiry");
+pub const FLUSH_FAIL_TOOK_EFFECT: Property = took_effect::<fault::FlushFail>();
+/// A `flush-slow` fault delayed a flush while in force.
+pub const FLUSH_SLOW_TOOK_EFFECT: Property = took_effect::<fault::FlushSlow>();
+/// A `rename-fail` fault failed a rename while in force.
+pub const RENAME_FAIL_TOOK_EFFECT: Property = took_effect::<fault::RenameFail>();
+/// ZooKeeper expired a live session because of an injected `session-expiry`.
+pub const SESSION_EXPIRY_TOOK_EFFECT: Property = took_effect::<fault::SessionExpiry>();
+/// ZooKeeper, its quorum back after an injected `zookeeper-unavailable`, restarted every
+/// session's timer.
 pub const ZOOKEEPER_UNAVAILABLE_TOOK_EFFECT: Property =
-    took_effect!("zookeeper-unavailable-took-effect", "zookeeper-unavailable");
+    took_effect::<fault::ZookeeperUnavailable>();
 
 /// The primary's journal GC went to delete completed logs that a checkpoint covers (it records
 /// them just before deleting): what GC is for (keeping the two newest checkpoints alone does not
@@ -183,23 +189,6 @@ fn safe_mode_refusals(events: &[Event]) -> u64 {
 /// Events whose kind matches.
 fn count(events: &[Event], matches: impl Fn(&EventKind) -> bool) -> u64 {
     events.iter().filter(|e| matches(&e.kind)).count() as u64
-}
-
-/// The UFS's records that a storage fault of `kind` took effect on a node while the nemesis had
-/// one in force on it: applied and not yet undone (a fault with no target node, `rename-fail`, is
-/// in force on every node).
-fn in_force_effects(events: &[Event], kind: &str) -> u64 {
-    let mut faults = FaultsInForce::default();
-    let mut effects = 0;
-    for e in events {
-        faults.step(e);
-        if let EventKind::FaultTookEffect { fault, node } = &e.kind {
-            if fault == kind && faults.on(kind, node) {
-                effects += 1;
-            }
-        }
-    }
-    effects
 }
 
 fn failovers(events: &[Event]) -> u64 {

@@ -3,18 +3,20 @@
 //! the fault was in force, ZooKeeper's sessions while its quorum was lost) walk the history with
 //! one of these, from the nemesis's `Fault` events alone.
 
+use crate::fault::FaultKind;
 use crate::history::{Event, EventKind};
+use crate::net::Role;
 use std::collections::BTreeMap;
 
-/// Faults in force, by kind and target node ("" for a fault with no target node).
+/// Faults in force, by kind and target node (none for a fault with no target node).
 #[derive(Default)]
-pub struct FaultsInForce<'a> {
-    count: BTreeMap<(&'a str, &'a str), u32>,
+pub struct FaultsInForce {
+    count: BTreeMap<(FaultKind, Option<Role>), u32>,
 }
 
-impl<'a> FaultsInForce<'a> {
+impl FaultsInForce {
     /// Takes one event into account (only `Fault` events change what is in force).
-    pub fn step(&mut self, e: &'a Event) {
+    pub fn step(&mut self, e: &Event) {
         let EventKind::Fault {
             kind,
             nodes,
@@ -24,25 +26,25 @@ impl<'a> FaultsInForce<'a> {
         else {
             return;
         };
-        let targets: Vec<&str> = if nodes.is_empty() {
-            vec![""]
+        let targets: Vec<Option<Role>> = if nodes.is_empty() {
+            vec![None]
         } else {
-            nodes.iter().map(String::as_str).collect()
+            nodes.iter().copied().map(Some).collect()
         };
         for node in targets {
-            let n = self.count.entry((kind, node)).or_default();
+            let n = self.count.entry((*kind, node)).or_default();
             *n = if *healed { n.saturating_sub(1) } else { *n + 1 };
         }
     }
 
-    /// A fault of `kind` is in force on `node`, or on the whole cluster.
-    pub fn on(&self, kind: &str, node: &str) -> bool {
+    /// A fault of `kind` is in force on the node named `node`, or on the whole cluster.
+    pub fn on(&self, kind: FaultKind, node: &str) -> bool {
         let n = |node| self.count.get(&(kind, node)).copied().unwrap_or(0);
-        n(node) > 0 || n("") > 0
+        Role::parse(node).is_some_and(|role| n(Some(role)) > 0) || n(None) > 0
     }
 
     /// A fault of `kind` is in force anywhere.
-    pub fn any(&self, kind: &str) -> bool {
+    pub fn any(&self, kind: FaultKind) -> bool {
         self.count.iter().any(|((k, _), n)| *k == kind && *n > 0)
     }
 }

@@ -230,7 +230,7 @@ pub fn coverage(events: &[Event]) -> BTreeMap<String, u64> {
 
 /// How often each fault kind was applied, every kind present (zeros included).
 pub fn fault_counts(events: &[Event]) -> BTreeMap<String, u64> {
-    let mut counts: BTreeMap<String, u64> = crate::fault::FAULT_KINDS
+    let mut counts: BTreeMap<String, u64> = crate::fault::FaultKind::ALL
         .iter()
         .map(|k| (k.to_string(), 0))
         .collect();
@@ -241,7 +241,7 @@ pub fn fault_counts(events: &[Event]) -> BTreeMap<String, u64> {
             ..
         } = &e.kind
         {
-            *counts.entry(kind.clone()).or_insert(0) += 1;
+            *counts.entry(kind.to_string()).or_insert(0) += 1;
         }
     }
     counts

@@ -18,13 +18,14 @@
 
 use super::faults_in_force::FaultsInForce;
 use super::{Breach, Check, Property};
+use crate::fault::FaultKind;
 use crate::history::{Event, EventKind};
 use crate::options::{ConnectionErrorPolicy, Options};
 use crate::vocab::{ConnState, StepDownReason};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The fault that takes ZooKeeper's quorum away.
-const OUTAGE: &str = "zookeeper-unavailable";
+const OUTAGE: FaultKind = FaultKind::ZookeeperUnavailable;
 
 /// The property, as the table in [`super::PROPERTIES`] lists it.
 pub const PROPERTY: Property = Property {
@@ -82,11 +83,14 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
         match &e.kind {
             EventKind::Fault { kind, healed, .. } => {
                 faults.step(e);
-                if kind == OUTAGE && *healed && !faults.any(OUTAGE) {
+                if *kind == OUTAGE && *healed && !faults.any(OUTAGE) {
                     back_at = Some(e.at_us);
                 }
             }
-            EventKind::FaultTookEffect { fault, node: owner } if fault == "session-expiry" => {
+            EventKind::FaultTookEffect {
+                fault: FaultKind::SessionExpiry,
+                node: owner,
+            } => {
                 forced = Some((owner.as_str(), e.at_us));
             }
             EventKind::SessionExpired { session, owner } => {

@@ -1,54 +1,28 @@
 //! Faults as the nemesis recorded them: each application paired with its heal, and the lanes it
-//! touches. The recorded text names the nodes with their targets resolved (`crash master-2`,
-//! `split-halves [master-0 client-1]`, `one-way ufs -> zookeeper`), so the lanes come from the
-//! history, not from the plan.
+//! touches. The nemesis records each fault's kind and its target nodes resolved, so the lanes
+//! come from the history, not from the plan; each kind's declaration ([`crate::fault::Info`])
+//! says how it is drawn.
 
 use super::lanes::{window, Timeline};
+use crate::fault::{Family, FaultKind, Lanes};
 use crate::history::{Event, EventKind};
+use crate::net::Role;
 
-/// What a fault does, which sets how it is drawn.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Family {
-    /// A process crashed or paused.
-    Process,
-    /// Links cut: drawn with cut lines where a shaded lane meets an unshaded one.
-    Partition,
-    /// Every message: message loss, latency.
-    Network,
-    /// ZooKeeper's own faults: session expiry, unavailability.
-    ZooKeeper,
-    /// The UFS's faults: flushes failing or slow, renames failing.
-    Storage,
-}
-
-impl Family {
-    pub fn of(kind: &str) -> Family {
-        match kind {
-            "crash" | "pause" => Family::Process,
-            "isolate" | "split-halves" | "primary-minority" | "one-way" | "cut-from-zookeeper"
-            | "cut-from-ufs" => Family::Partition,
-            "message-loss" | "latency-spike" => Family::Network,
-            "session-expiry" | "zookeeper-unavailable" => Family::ZooKeeper,
-            _ => Family::Storage,
-        }
-    }
-
-    /// The CSS class suffix.
-    pub fn class(self) -> &'static str {
-        match self {
-            Family::Process => "fp",
-            Family::Partition => "fn",
-            Family::Network => "fw",
-            Family::ZooKeeper => "fz",
-            Family::Storage => "fs",
-        }
+/// The CSS class suffix of a fault family.
+pub fn class(family: Family) -> &'static str {
+    match family {
+        Family::Process => "fp",
+        Family::Partition => "fn",
+        Family::Network => "fw",
+        Family::ZooKeeper => "fz",
+        Family::Storage => "fs",
     }
 }
 
 /// One fault from its application to its heal.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FaultSpan {
-    pub kind: String,
+    pub kind: FaultKind,
     /// As the nemesis recorded it, targets resolved.
     pub text: String,
     pub from_us: u64,
@@ -68,26 +42,8 @@ pub struct FaultSpan {
 impl FaultSpan {
     /// What hovering shows.
     pub fn title(&self) -> String {
-        let what = match self.kind.as_str() {
-            "crash" => "the process is killed; restarted at the heal",
-            "pause" => "the process is frozen (a GC pause); resumed at the heal",
-            "isolate" => "cut from every other node",
-            "split-halves" => {
-                "the listed nodes cut from all the others, both ways (the smaller side is shaded)"
-            }
-            "primary-minority" => "the primary and the listed clients cut from everything else",
-            "one-way" => "messages from the first node to the second dropped",
-            "cut-from-zookeeper" => "the master cut from ZooKeeper only",
-            "cut-from-ufs" => "the master cut from the UFS only",
-            "message-loss" => "this share of every message dropped",
-            "latency-spike" => "every message delayed within this range",
-            "session-expiry" => "ZooKeeper expires the node's sessions at once",
-            "zookeeper-unavailable" => "ZooKeeper answers nobody and its session clocks stop",
-            "flush-fail" => "the UFS fails the master's flushes",
-            "flush-slow" => "the UFS delays the master's flushes",
-            "rename-fail" => "the UFS fails renames (log completion)",
-            _ => "",
-        };
+        let info = self.kind.info();
+        let what = format!("{}; undone: {}", info.what, info.inverse);
         let when = if self.from_us == self.to_us {
             format!("at {} ms", super::ms(self.from_us))
         } else if self.healed {
@@ -120,34 +76,33 @@ pub fn derive(events: &[Event], timeline: &Timeline) -> Vec<FaultSpan> {
         if *healed {
             if let Some(open) = spans
                 .iter_mut()
-                .find(|s| !s.healed && s.text == *fault && s.kind != "session-expiry")
+                .find(|s| !s.healed && s.kind == *kind && s.text == *fault)
             {
                 open.to_us = e.at_us;
                 open.healed = true;
             }
             continue;
         }
-        let family = Family::of(kind);
-        let mut named = nodes.clone();
-        match kind.as_str() {
-            "cut-from-zookeeper" | "zookeeper-unavailable" => named.push("zookeeper".into()),
-            "cut-from-ufs" | "flush-fail" | "flush-slow" | "rename-fail" => {
-                named.push("ufs".into())
-            }
-            _ => {}
+        let info = kind.info();
+        let mut named: Vec<Role> = nodes.clone();
+        if let Lanes::TargetsAnd(service) = info.lanes {
+            named.push(service);
         }
-        let mut lanes: Vec<usize> = named.iter().filter_map(|n| timeline.lane(n)).collect();
+        let mut lanes: Vec<usize> = named
+            .iter()
+            .filter_map(|n| timeline.lane(&n.name()))
+            .collect();
         lanes.sort();
         lanes.dedup();
         // A split is symmetric: shade the smaller side.
-        if kind == "split-halves" && lanes.len() * 2 > timeline.lanes.len() {
+        if info.lanes == Lanes::SmallerSide && lanes.len() * 2 > timeline.lanes.len() {
             lanes = (0..timeline.lanes.len())
                 .filter(|i| !lanes.contains(i))
                 .collect();
         }
-        let instantaneous = kind == "session-expiry";
+        let instantaneous = info.instantaneous;
         spans.push(FaultSpan {
-            kind: kind.clone(),
+            kind: *kind,
             text: fault.clone(),
             from_us: e.at_us,
             to_us: if instantaneous {
@@ -156,8 +111,8 @@ pub fn derive(events: &[Event], timeline: &Timeline) -> Vec<FaultSpan> {
                 timeline.end_us
             },
             healed: instantaneous,
-            family,
-            every_lane: family == Family::Network,
+            family: info.family,
+            every_lane: info.lanes == Lanes::Every,
             lanes,
             level: 0,
         });

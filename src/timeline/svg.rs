@@ -8,11 +8,12 @@
 //!   through `vector-effect: non-scaling-stroke`, hatches theirs through a pattern transform the
 //!   script sets).
 
-use super::faults::{self, Family, FaultSpan};
+use super::faults::{self, FaultSpan};
 use super::html::escape;
 use super::lanes::{Group, RowKind, Timeline};
 use super::ms;
 use crate::check::Violation;
+use crate::fault::Family;
 use crate::history::Event;
 use std::fmt::Write;
 
@@ -262,10 +263,10 @@ pub fn plot(
     for f in fault_spans {
         if f.to_us > f.from_us {
             let y = l.faults_y + f.level * FAULT_H;
-            let kind = format!(r#" data-fault="{}""#, escape(&f.kind));
+            let kind = format!(r#" data-fault="{}""#, f.kind.name());
             rect(
                 &mut s,
-                &format!("fb {}", f.family.class()),
+                &format!("fb {}", faults::class(f.family)),
                 f.from_us,
                 f.to_us,
                 y,
@@ -346,7 +347,7 @@ pub fn plot(
             let (top, bottom) = (l.lanes[a].0, l.lanes[b].1);
             rect(
                 &mut s,
-                &format!("fsh {}", f.family.class()),
+                &format!("fsh {}", faults::class(f.family)),
                 f.from_us,
                 f.to_us,
                 top,

@@ -3,7 +3,9 @@
 use super::lanes::{derive, Timeline};
 use super::{faults, render, Run};
 use crate::check::{Kind, Violation};
+use crate::fault::FaultKind;
 use crate::history::{Event, EventKind};
+use crate::net::Role;
 use crate::op::CallError;
 use crate::op::{FsOp, FsReply};
 use crate::options::Options;
@@ -32,10 +34,10 @@ fn fault(text: &str, kind: &str, healed: bool) -> EventKind {
                 .iter()
                 .any(|p| w.starts_with(p))
         })
-        .map(String::from)
+        .map(|w| Role::parse(w).expect("a node name"))
         .collect();
     EventKind::Fault {
-        kind: kind.into(),
+        kind: FaultKind::named(kind).expect("a fault kind"),
         fault: text.into(),
         nodes,
         healed,

@@ -2,6 +2,7 @@
 
 use super::{parent, Stat, WatchEvent, WatchKind, ZkError, ZkOp, ZkReply, ZkRequest};
 use crate::deadline::call_within;
+use crate::fault::FaultKind;
 use crate::history::{EventKind, History};
 use madsim::net::Endpoint;
 use madsim::time::{sleep, Instant};
@@ -204,7 +205,7 @@ impl ZooKeeperServer {
             self.history.record(
                 "zookeeper",
                 EventKind::FaultTookEffect {
-                    fault: "zookeeper-unavailable".into(),
+                    fault: FaultKind::ZookeeperUnavailable,
                     node: "zookeeper".into(),
                 },
             );
@@ -226,7 +227,7 @@ impl ZooKeeperServer {
                 self.history.record(
                     "zookeeper",
                     EventKind::FaultTookEffect {
-                        fault: "session-expiry".into(),
+                        fault: FaultKind::SessionExpiry,
                         node: owner.clone(),
                     },
                 );
