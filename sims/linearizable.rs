@@ -10,6 +10,7 @@
 //!   linearizable and non-linearizable histories; an unperturbed execution passes both.
 
 use ftsim::check::client_ops::{self, Call, ClientHistory, End};
+use ftsim::check::linearizable::AnomalyKind;
 use ftsim::check::{linearizable, wgl};
 use ftsim::history::{Event, EventKind};
 use ftsim::namespace::Namespace;
@@ -145,9 +146,9 @@ fn extract(events: &[Event]) -> ClientHistory {
 
 /// The journal-order check reports exactly `kind`, naming `ops` (the breaking call first), and
 /// the search rejects the history too.
-fn assert_anomaly(events: &[Event], kind: &str, ops: &[u64]) {
+fn assert_anomaly(events: &[Event], kind: AnomalyKind, ops: &[u64]) {
     let breach = linearizable::check(events, &Options::fast()).expect("a linearizability breach");
-    assert_eq!(breach.anomaly.as_deref(), Some(kind), "{}", breach.detail);
+    assert_eq!(breach.anomaly, Some(kind), "{}", breach.detail);
     assert_eq!(breach.ops, ops, "{}", breach.detail);
     assert_eq!(
         wgl::linearizable(&extract(events), wgl::STEP_BUDGET),
@@ -249,7 +250,7 @@ fn dirty_read_of_a_write_the_journal_never_held() {
         ],
         &[1],
     );
-    assert_anomaly(&events, "dirty-read", &[4, 1]);
+    assert_anomaly(&events, AnomalyKind::DirtyRead, &[4, 1]);
 }
 
 /// Bug B17's shape: a read misses a mkdir that was acknowledged before the read began.
@@ -268,7 +269,7 @@ fn stale_read_misses_an_acknowledged_write() {
         ],
         &[1],
     );
-    assert_anomaly(&events, "stale-read", &[2, 1]);
+    assert_anomaly(&events, AnomalyKind::StaleRead, &[2, 1]);
 }
 
 /// Bug B1's shape: a mkdir acknowledged that the journal never held.
@@ -278,7 +279,7 @@ fn lost_write_acknowledged_but_not_journaled() {
         vec![call("client-0", 1, mkdir("/d0"), [0, 10], dir(1))],
         &[],
     );
-    assert_anomaly(&events, "lost-write", &[1]);
+    assert_anomaly(&events, AnomalyKind::LostWrite, &[1]);
 }
 
 /// The journal holds a mkdir invoked after another had been acknowledged, before it. The
@@ -292,7 +293,7 @@ fn real_time_order_journal_reorders_sequential_writes() {
         ],
         &[2, 1],
     );
-    assert_anomaly(&events, "real-time-order", &[2, 1]);
+    assert_anomaly(&events, AnomalyKind::RealTimeOrder, &[2, 1]);
 }
 
 /// Two concurrent mkdirs both told they got inode 1; and a journaled mkdir whose client was
@@ -306,7 +307,7 @@ fn wrong_reply_differs_from_the_journal_position() {
         ],
         &[1, 2],
     );
-    assert_anomaly(&same_id, "wrong-reply", &[2]);
+    assert_anomaly(&same_id, AnomalyKind::WrongReply, &[2]);
     let error_journaled = history(
         vec![call(
             "client-0",
@@ -317,7 +318,7 @@ fn wrong_reply_differs_from_the_journal_position() {
         )],
         &[1],
     );
-    assert_anomaly(&error_journaled, "wrong-reply", &[1]);
+    assert_anomaly(&error_journaled, AnomalyKind::WrongReply, &[1]);
 }
 
 /// Found by the property below: the journal holds a create that ended Unavailable before the
@@ -338,7 +339,7 @@ fn wrong_reply_an_unavailable_call_journaled_where_it_cannot_apply() {
         ],
         &[2, 1],
     );
-    assert_anomaly(&events, "wrong-reply", &[2]);
+    assert_anomaly(&events, AnomalyKind::WrongReply, &[2]);
 }
 
 /// A journaled create whose client was told NotFound, which is what it answers at its journal
@@ -355,7 +356,7 @@ fn wrong_reply_a_failed_call_journaled_where_it_fails_alike() {
         )],
         &[1],
     );
-    assert_anomaly(&events, "wrong-reply", &[1]);
+    assert_anomaly(&events, AnomalyKind::WrongReply, &[1]);
 }
 
 // ---- random small histories: the two checkers agree ----
@@ -670,7 +671,7 @@ fn phantom_write_a_journal_entry_no_call_explains() {
     let calls = || vec![call("client-0", 1, mkdir("/d0"), [0, 10], dir(1))];
     let events = history(calls(), &[1, 7]);
     let breach = linearizable::check(&events, &Options::fast()).expect("a phantom write");
-    assert_eq!(breach.anomaly.as_deref(), Some("phantom-write"));
+    assert_eq!(breach.anomaly, Some(AnomalyKind::PhantomWrite));
     assert!(
         breach.detail.contains("which no client invoked"),
         "{}",

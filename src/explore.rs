@@ -123,7 +123,7 @@ impl Sweep {
             coverage: crate::check::of_kind(Kind::Sometimes)
                 .map(|p| (p.name.to_string(), 0))
                 .collect(),
-            anomalies: crate::check::linearizable::ANOMALIES
+            anomalies: crate::check::linearizable::AnomalyKind::ALL
                 .iter()
                 .map(|k| (k.to_string(), 0))
                 .collect(),
@@ -153,7 +153,7 @@ impl Sweep {
                 }
                 for v in &report.violations {
                     if let Some(anomaly) = &v.anomaly {
-                        *s.anomalies.entry(anomaly.clone()).or_insert(0) += 1;
+                        *s.anomalies.entry(anomaly.to_string()).or_insert(0) += 1;
                     }
                     s.violations
                         .push(SeedFailure::violated(r.seed, v, plans.reproduction(r.seed)));

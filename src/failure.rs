@@ -121,7 +121,7 @@ pub struct SeedFailure {
     pub detail: String,
     /// The named anomaly, for checkers that name one (`linearizable`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub anomaly: Option<String>,
+    pub anomaly: Option<crate::check::linearizable::AnomalyKind>,
     /// The client operations involved (op ids), for checkers that name them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ops: Vec<u64>,
@@ -137,7 +137,7 @@ impl SeedFailure {
             invariant: v.invariant.to_string(),
             at_ms: Some(v.at_ms),
             detail: v.detail.clone(),
-            anomaly: v.anomaly.clone(),
+            anomaly: v.anomaly,
             ops: v.ops.clone(),
             replay,
         }

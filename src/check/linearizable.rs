@@ -28,6 +28,7 @@ use super::{Breach, Check, Property};
 use crate::history::Event;
 use crate::namespace::Namespace;
 use crate::options::Options;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The property, as the table in [`super::PROPERTIES`] lists it.
@@ -40,15 +41,57 @@ pub const PROPERTY: Property = Property {
 /// disagreement between the two checkers is reported as a violation.
 pub const CROSS_CHECK_MAX_CALLS: usize = 400;
 
-/// A named kind of linearizability failure.
-pub const ANOMALIES: &[&str] = &[
-    "dirty-read",
-    "stale-read",
-    "lost-write",
-    "real-time-order",
-    "wrong-reply",
-    "phantom-write",
-];
+/// A named kind of linearizability failure. It prints and serialises as its kebab-case name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AnomalyKind {
+    /// A read saw a write that was not durable yet (perhaps never), or not even invoked.
+    DirtyRead,
+    /// A read saw the namespace as it was before writes that had taken effect when it began.
+    StaleRead,
+    /// A write acknowledged to its client is not in the journal's history.
+    LostWrite,
+    /// Two calls took effect in the journal in the opposite order of their real time.
+    RealTimeOrder,
+    /// A call's answer is not what the namespace answers at its place in the journal.
+    WrongReply,
+    /// The journal holds an operation no client invoked.
+    PhantomWrite,
+    /// The linearizability checker and its exhaustive cross-check disagree: a checker's fault,
+    /// not the model's.
+    CheckersDisagree,
+}
+
+impl AnomalyKind {
+    /// The anomalies of the model a sweep counts, in a fixed order.
+    pub const ALL: [AnomalyKind; 6] = [
+        AnomalyKind::DirtyRead,
+        AnomalyKind::StaleRead,
+        AnomalyKind::LostWrite,
+        AnomalyKind::RealTimeOrder,
+        AnomalyKind::WrongReply,
+        AnomalyKind::PhantomWrite,
+    ];
+
+    /// Its name, as violations and sweep counts spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            AnomalyKind::DirtyRead => "dirty-read",
+            AnomalyKind::StaleRead => "stale-read",
+            AnomalyKind::LostWrite => "lost-write",
+            AnomalyKind::RealTimeOrder => "real-time-order",
+            AnomalyKind::WrongReply => "wrong-reply",
+            AnomalyKind::PhantomWrite => "phantom-write",
+            AnomalyKind::CheckersDisagree => "checkers-disagree",
+        }
+    }
+}
+
+impl std::fmt::Display for AnomalyKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 pub fn check(events: &[Event], _options: &Options) -> Option<Breach> {
     let history = client_ops::extract(events)?;
@@ -68,7 +111,7 @@ pub fn check(events: &[Event], _options: &Options) -> Option<Breach> {
                 );
                 let at = events.len().saturating_sub(1);
                 breach = Some(Breach {
-                    anomaly: Some("checkers-disagree".into()),
+                    anomaly: Some(AnomalyKind::CheckersDisagree),
                     ..Breach::at(events, at, detail)
                 });
             }
@@ -89,7 +132,7 @@ fn phantom_entry(events: &[Event], h: &ClientHistory) -> Option<Breach> {
     let why = "which no client invoked";
     let at = events.len().saturating_sub(1);
     Some(Breach {
-        anomaly: Some("phantom-write".into()),
+        anomaly: Some(AnomalyKind::PhantomWrite),
         ops: vec![id],
         ..Breach::at(
             events,
@@ -103,7 +146,7 @@ fn phantom_entry(events: &[Event], h: &ClientHistory) -> Option<Breach> {
 /// answer breaks the rule, and the journal position expected.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Anomaly {
-    pub kind: &'static str,
+    pub kind: AnomalyKind,
     /// The call whose answer (or whose place in the journal) breaks the rule.
     pub call: usize,
     /// Other calls involved.
@@ -121,7 +164,7 @@ impl Anomaly {
             detail.push_str(&format!("; {}", h.calls[i].describe()));
         }
         Breach {
-            anomaly: Some(self.kind.to_string()),
+            anomaly: Some(self.kind),
             ops,
             ..Breach::at(events, call.end_event, detail)
         }
@@ -166,7 +209,7 @@ fn anomalies(h: &ClientHistory) -> Vec<Anomaly> {
             && !position.contains_key(&c.op_id)
         {
             out.push(Anomaly {
-                kind: "lost-write",
+                kind: AnomalyKind::LostWrite,
                 call: i,
                 others: vec![],
                 detail: "acknowledged, but the journal never held it".into(),
@@ -190,7 +233,7 @@ fn anomalies(h: &ClientHistory) -> Vec<Anomaly> {
         if window(p).0 > end {
             if let (Some(a), Some(b)) = (entry_call[p], entry_call[q]) {
                 out.push(Anomaly {
-                    kind: "real-time-order",
+                    kind: AnomalyKind::RealTimeOrder,
                     call: a,
                     others: vec![b],
                     detail: format!(
@@ -227,7 +270,7 @@ fn anomalies(h: &ClientHistory) -> Vec<Anomaly> {
         };
         if let Some(detail) = wrong {
             out.push(Anomaly {
-                kind: "wrong-reply",
+                kind: AnomalyKind::WrongReply,
                 call: i,
                 others: vec![],
                 detail,
@@ -304,7 +347,7 @@ fn anomalies(h: &ClientHistory) -> Vec<Anomaly> {
                 let older = (0..lo).rev().find(|&k| fits(k));
                 let (kind, detail) = match older {
                     Some(k) => (
-                        "stale-read",
+                        AnomalyKind::StaleRead,
                         format!(
                             "it saw the namespace after {k} journal entries, but at least {lo} \
                              had taken effect before it was invoked"
@@ -313,7 +356,7 @@ fn anomalies(h: &ClientHistory) -> Vec<Anomaly> {
                     // No older namespace answers so: it saw a write that was not durable yet
                     // (perhaps never), or one that had not even been invoked.
                     None => (
-                        "dirty-read",
+                        AnomalyKind::DirtyRead,
                         format!(
                             "answered {answer:?}, which the namespace after {lo} to {hi} journal \
                              entries does not answer, nor any older one"

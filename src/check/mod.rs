@@ -165,7 +165,7 @@ pub struct Breach {
     pub event: Option<usize>,
     pub detail: String,
     /// The named kind of anomaly, for checkers that tell several apart (`linearizable`).
-    pub anomaly: Option<String>,
+    pub anomaly: Option<linearizable::AnomalyKind>,
     /// The client operations involved (their op ids).
     pub ops: Vec<u64>,
 }
@@ -207,7 +207,7 @@ pub struct Violation {
     pub detail: String,
     /// The named kind of anomaly (`linearizable` only).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub anomaly: Option<String>,
+    pub anomaly: Option<linearizable::AnomalyKind>,
     /// The client operations involved (`linearizable` only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ops: Vec<u64>,
@@ -260,5 +260,18 @@ mod tests {
         let kinds: Vec<Kind> = PROPERTIES.iter().map(|p| p.kind()).collect();
         let order = |k: &Kind| *k as u8;
         assert!(kinds.windows(2).all(|w| order(&w[0]) <= order(&w[1])));
+    }
+
+    /// A fault kind that declares a took-effect fact has that fact in the table, as a Sometimes
+    /// property, so a sweep reports the kind applied without effect.
+    #[test]
+    fn every_declared_took_effect_fact_is_a_sometimes_property() {
+        for kind in crate::fault::FaultKind::ALL {
+            if let Some(effect) = kind.info().effect {
+                let p = property(effect.fact)
+                    .unwrap_or_else(|| panic!("{kind}: no property {}", effect.fact));
+                assert_eq!(p.kind(), Kind::Sometimes, "{}", effect.fact);
+            }
+        }
     }
 }

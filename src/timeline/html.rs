@@ -189,7 +189,7 @@ fn header(s: &mut String, run: &Run, t: &Timeline) {
                 v.kind,
                 v.anomaly
                     .as_ref()
-                    .map(|a| format!(", {}", escape(a)))
+                    .map(|a| format!(", {a}"))
                     .unwrap_or_default(),
                 ms(at),
                 escape(&v.detail)

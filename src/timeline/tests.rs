@@ -198,7 +198,7 @@ fn violation() -> Violation {
         at_ms: 320.0,
         event: Some(8),
         detail: "a <made-up> breach & \"quoted\"".into(),
-        anomaly: Some("stale-read".into()),
+        anomaly: Some(crate::check::linearizable::AnomalyKind::StaleRead),
         ops: vec![1],
     }
 }
