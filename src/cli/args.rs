@@ -169,9 +169,12 @@ pub struct DeterminismArgs {
 
 #[derive(Args)]
 pub struct BugsArgs {
-    /// Print the list as JSON.
-    #[arg(long)]
+    /// Print each bug's declaration as JSON (id, name, summary, fix, caught_by, preset, budget).
+    #[arg(long, conflicts_with = "markdown")]
     pub json: bool,
+    /// Print the catalogue as the book's Markdown table.
+    #[arg(long)]
+    pub markdown: bool,
 }
 
 #[derive(Args)]

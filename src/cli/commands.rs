@@ -400,7 +400,7 @@ pub fn shrink(args: ShrinkArgs) -> ExitCode {
 }
 
 pub fn bugs(args: BugsArgs) -> ExitCode {
-    render::bugs(args.json);
+    render::bugs(args.json, args.markdown);
     ExitCode::SUCCESS
 }
 

@@ -298,13 +298,19 @@ pub fn shrink(r: &ShrinkReport) {
     println!("replay: {}", r.replay);
 }
 
-pub fn bugs(json: bool) {
+pub fn bugs(json: bool, markdown: bool) {
     if json {
         let list: Vec<serde_json::Value> = Bug::ALL
             .iter()
-            .map(|b| serde_json::json!({"id": b.id(), "name": b.name(), "summary": b.summary()}))
+            .map(|b| {
+                let mut v = serde_json::to_value(b.info()).expect("declarations serialise");
+                v["name"] = b.name().into();
+                v
+            })
             .collect();
         println!("{}", serde_json::Value::Array(list));
+    } else if markdown {
+        print!("{}", Bug::markdown_table());
     } else {
         for b in Bug::ALL {
             println!("{:<4} {:<36} {}", b.id(), b.name(), b.summary());
