@@ -172,22 +172,16 @@ pub fn bench(seeds: u64, jobs: usize, model: &Model) -> BenchReport {
 /// `runs` ping-pong runtimes (seeds `first..`) of `messages` each on `jobs` threads: messages
 /// sent and wall seconds.
 fn bare(first: u64, runs: u64, messages: u64, jobs: usize) -> (u64, f64) {
-    let next = std::sync::atomic::AtomicU64::new(0);
-    let sent = std::sync::atomic::AtomicU64::new(0);
     let wall = Instant::now();
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.max(1) {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if i >= runs {
-                    break;
-                }
-                let n = ping_pong(first + i, messages);
-                sent.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
-            });
-        }
-    });
-    (sent.into_inner(), wall.elapsed().as_secs_f64())
+    let mut sent = 0;
+    crate::pool::run(
+        runs as usize,
+        jobs,
+        None,
+        |i| ping_pong(first + i as u64, messages),
+        |_, n| sent += n,
+    );
+    (sent, wall.elapsed().as_secs_f64())
 }
 
 #[cfg(test)]

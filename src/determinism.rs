@@ -9,8 +9,6 @@ use crate::model::Plans;
 use crate::plan::Plan;
 use crate::reproduction::Reproduction;
 use serde::Serialize;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 
 /// A seed whose two runs differ.
 #[derive(Clone, Debug, Serialize)]
@@ -62,39 +60,39 @@ pub fn check(
     plans: &dyn Plans,
     on_done: &(dyn Fn() + Sync),
 ) -> Vec<Mismatch> {
-    let next = AtomicUsize::new(0);
-    let mismatches = Mutex::new(vec![]);
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.div_ceil(2).max(1) {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(&seed) = seeds.get(i) else { break };
-                let plan = plans.plan(seed);
-                let (a, b) = std::thread::scope(|inner| {
-                    let p = plan.clone();
-                    let a = inner.spawn(move || history(seed, p));
-                    let b = history(seed, plan);
-                    (a.join().expect("determinism run"), b)
-                });
-                let (first, second) = (fingerprint(&a), fingerprint(&b));
-                let diverged = match (&a, &b) {
-                    (Ok((_, x)), Ok((_, y))) => divergence(x, y),
-                    _ => None,
-                };
-                if first != second || diverged.is_some() {
-                    mismatches.lock().unwrap().push(Mismatch {
-                        seed,
-                        first,
-                        second,
-                        divergence: diverged,
-                        replay: plans.reproduction(seed),
-                    });
-                }
-                on_done();
+    let mut m = vec![];
+    // Each seed runs on two threads at once.
+    crate::pool::run(
+        seeds.len(),
+        jobs.div_ceil(2),
+        None,
+        |i| {
+            let seed = seeds[i];
+            let plan = plans.plan(seed);
+            let (a, b) = std::thread::scope(|inner| {
+                let p = plan.clone();
+                let a = inner.spawn(move || history(seed, p));
+                let b = history(seed, plan);
+                (a.join().expect("determinism run"), b)
             });
-        }
-    });
-    let mut m = mismatches.into_inner().unwrap();
+            let (first, second) = (fingerprint(&a), fingerprint(&b));
+            let diverged = match (&a, &b) {
+                (Ok((_, x)), Ok((_, y))) => divergence(x, y),
+                _ => None,
+            };
+            (first != second || diverged.is_some()).then(|| Mismatch {
+                seed,
+                first,
+                second,
+                divergence: diverged,
+                replay: plans.reproduction(seed),
+            })
+        },
+        |_, mismatch| {
+            m.extend(mismatch);
+            on_done();
+        },
+    );
     m.sort_by_key(|m| m.seed);
     m
 }

@@ -9,8 +9,6 @@ use crate::plan::Plan;
 use crate::run::{self, Summary};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
 use std::time::Duration;
 
 /// What one seed left behind (its history is dropped as soon as it is checked).
@@ -62,20 +60,17 @@ pub fn explore(
     wall_limit: Option<Duration>,
     on_done: &(dyn Fn(&SeedResult) + Sync),
 ) -> Sweep {
-    let next = AtomicU64::new(0);
-    let sweep = Mutex::new(Sweep::new());
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.max(1) {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed) as usize;
-                let Some(&seed) = seeds.get(i) else { break };
-                let r = run_seed(seed, plans.plan(seed), wall_limit);
-                on_done(&r);
-                sweep.lock().unwrap().add(&r, plans);
-            });
-        }
-    });
-    let mut sweep = sweep.into_inner().unwrap();
+    let mut sweep = Sweep::new();
+    crate::pool::run(
+        seeds.len(),
+        jobs,
+        None,
+        |i| run_seed(seeds[i], plans.plan(seeds[i]), wall_limit),
+        |_, r| {
+            on_done(&r);
+            sweep.add(&r, plans);
+        },
+    );
     sweep.failed_seeds.sort();
     sweep
         .violations

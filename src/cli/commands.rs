@@ -136,35 +136,27 @@ fn write_timelines(
             dir.display()
         )
     })?;
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let results = std::sync::Mutex::new(vec![]);
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.max(1) {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(&seed) = failed.get(i) else { break };
-                let result = match ftsim::timeline::rerun(seed, model) {
-                    Ok(page) => {
-                        let path = dir.join(format!("seed-{seed}.html"));
-                        std::fs::write(&path, page)
-                            .map(|_| path.display().to_string())
-                            .map_err(|e| format!("cannot write {}: {e}", path.display()))
-                    }
-                    Err(u) => Ok(format!("seed {seed} {u}: no history to draw")),
-                };
-                results.lock().unwrap().push((seed, result));
-            });
+    // Per seed: Ok(true) drawn, Ok(false) no history (the seed did not finish), Err a file that
+    // cannot be written.
+    let results = ftsim::pool::map(failed.len(), jobs, |i| {
+        let seed = failed[i];
+        match ftsim::timeline::rerun(seed, model) {
+            Ok(page) => {
+                let path = dir.join(format!("seed-{seed}.html"));
+                std::fs::write(&path, page)
+                    .map(|_| true)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))
+            }
+            Err(u) => {
+                eprintln!("seed {seed} {u}: no history to draw");
+                Ok(false)
+            }
         }
     });
-    let mut results = results.into_inner().unwrap();
-    results.sort_by_key(|(seed, _)| *seed);
     let mut written = 0;
-    for (_, result) in results {
-        let line = result?;
-        if line.ends_with(".html") {
+    for drawn in results {
+        if drawn? {
             written += 1;
-        } else {
-            eprintln!("{line}");
         }
     }
     eprintln!(

@@ -1,0 +1,75 @@
+//! The one pool every tool runs seeds on: `jobs` threads take items in order, each seed in its
+//! own simulation thread (see [`crate::sim`]), and hand each result back as it is ready.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// Runs `work(i)` for each `i` in `0..count`, `jobs` at a time, and calls `done(i, result)` as
+/// each finishes, one call at a time, in the order they finish. Once `stop` is set no further
+/// item starts (those running finish and are handed to `done`). Returns how many items started.
+pub fn run<R: Send>(
+    count: usize,
+    jobs: usize,
+    stop: Option<&AtomicBool>,
+    work: impl Fn(usize) -> R + Sync,
+    done: impl FnMut(usize, R) + Send,
+) -> usize {
+    let next = AtomicUsize::new(0);
+    let started = AtomicUsize::new(0);
+    let done = Mutex::new(done);
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.max(1) {
+            scope.spawn(|| loop {
+                if stop.is_some_and(|s| s.load(Ordering::SeqCst)) {
+                    break;
+                }
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= count {
+                    break;
+                }
+                started.fetch_add(1, Ordering::Relaxed);
+                let result = work(i);
+                (done.lock().unwrap())(i, result);
+            });
+        }
+    });
+    started.into_inner()
+}
+
+/// [`run`], collecting the results in item order.
+pub fn map<R: Send>(count: usize, jobs: usize, work: impl Fn(usize) -> R + Sync) -> Vec<R> {
+    let mut out: Vec<Option<R>> = (0..count).map(|_| None).collect();
+    run(count, jobs, None, work, |i, r| out[i] = Some(r));
+    out.into_iter()
+        .map(|r| r.expect("every item ran"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_item_runs_once_and_a_stop_starts_no_more() {
+        assert_eq!(
+            map(50, 3, |i| i * 2),
+            (0..50).map(|i| i * 2).collect::<Vec<_>>()
+        );
+        let stop = AtomicBool::new(false);
+        let mut seen = vec![];
+        let started = run(
+            100,
+            2,
+            Some(&stop),
+            |i| i,
+            |i, _| {
+                seen.push(i);
+                if seen.len() == 10 {
+                    stop.store(true, Ordering::SeqCst);
+                }
+            },
+        );
+        assert!(started < 100 && started >= 10, "{started}");
+        assert_eq!(seen.len(), started);
+    }
+}
