@@ -4,7 +4,7 @@
 //! Each story returns what it measured, or why the model broke its promise.
 
 use ftsim::history::{Event, EventKind};
-use ftsim::{simulate, Cluster, FsOp, Options, Role};
+use ftsim::{Cluster, FsOp, Options, Role};
 use std::time::Duration;
 
 /// Journal entries the long-journal story writes before the primary fails.
@@ -27,8 +27,7 @@ fn long_journal_failover(replay_us_per_entry: u64) -> (Duration, Duration) {
         ..Options::fast()
     };
     let bound = Duration::from_millis(options.failover_bound_ms());
-    let failover = simulate(17, None, move || async move {
-        let cluster = Cluster::start(17, options).await;
+    let failover = Cluster::simulate(17, options, |cluster| async move {
         for i in 0..LONG_JOURNAL_ENTRIES {
             let path = format!("/d{i}");
             cluster.fs(0, FsOp::Mkdir { path }).await.expect("mkdir");
@@ -84,8 +83,7 @@ fn long_checkpoint_story(checkpoint_us_per_inode: u64) -> Option<String> {
         master_journal_base_entries: 0,
         ..Options::fast()
     };
-    simulate(5, None, move || async move {
-        let cluster = Cluster::start(5, options).await;
+    Cluster::simulate(5, options, |cluster| async move {
         let primary = cluster.primary().await.expect("a primary serves");
         let standby = Role::Master(1 - primary).name();
         for i in 0..10 {
@@ -93,7 +91,7 @@ fn long_checkpoint_story(checkpoint_us_per_inode: u64) -> Option<String> {
             cluster.fs(0, FsOp::Mkdir { path }).await.expect("mkdir");
         }
         madsim::time::sleep(Duration::from_secs(15)).await;
-        let events = ftsim::run::finish(cluster).await;
+        let events = cluster.finish().await.events;
         // When the standby first set out to write a checkpoint, wrote one, and lost its session.
         let first = |matches: &dyn Fn(&Event) -> bool| {
             events.iter().find(|e| matches(e)).map(|e| e.at_ms())

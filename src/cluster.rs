@@ -1,15 +1,26 @@
 //! The simulated cluster and its scripting API.
 //!
-//! [`Cluster::start`] builds ZooKeeper, the UFS, the masters, workers and clients as madsim nodes.
-//! The verbs below come in inverse pairs (kill / restart, pause / resume), each recorded in the
-//! history. Everything here must run inside a madsim runtime; [`crate::sim::simulate`] makes one.
+//! [`Cluster::simulate`] runs a story: it makes a madsim runtime from the seed, builds ZooKeeper,
+//! the UFS, the masters, workers and clients as madsim nodes ([`Cluster::start`]) and hands the
+//! cluster to the story. The verbs below come in inverse pairs, each recorded in the history:
+//! [`Cluster::kill`] / [`Cluster::restart`], [`Cluster::pause`] / [`Cluster::resume`], and for
+//! every fault kind of [`crate::fault`] [`Cluster::inject`] / [`Cluster::heal`] (with named
+//! verbs for the common ones: [`Cluster::partition`], [`Cluster::isolate`],
+//! [`Cluster::cut_from_zookeeper`], [`Cluster::cut_from_ufs`], [`Cluster::fail_flushes`], ...).
+//! [`Cluster::finish`] ends a story with the final states and the journal replay, and checks the
+//! history against the property table.
 use crate::deadline::call_within;
 
+use crate::check::Violation;
 use crate::client::MasterClient;
+use crate::failure::Unfinished;
+use crate::fault::{self, Fault, Target};
+use crate::history::Event;
 use crate::history::{EventKind, History};
 use crate::journal::JournalStore;
 use crate::master::rpc::{MasterOp, MasterReply, MasterRequest, MasterStatus};
 use crate::master::{self, MasterDisk, MasterSetup};
+use crate::nemesis::{InForce, LeverState, NotInForce};
 use crate::net::Role;
 use crate::op::CallError;
 use crate::op::{FsOp, FsReply};
@@ -27,23 +38,91 @@ use std::time::Duration;
 
 /// A running cluster.
 pub struct Cluster {
+    /// The options it was built with.
     pub options: Arc<Options>,
+    /// Everything recorded so far.
     pub history: History,
+    /// The run's seed (the madsim runtime's).
     pub seed: u64,
     handle: Handle,
     nodes: BTreeMap<Role, NodeHandle>,
     clients: Vec<Arc<MasterClient>>,
     ufs: Arc<JournalStore>,
-    pub zk_control: ZkControl,
-    pub ufs_faults: UfsFaults,
+    pub(crate) zk_control: ZkControl,
+    pub(crate) ufs_faults: UfsFaults,
+    /// The fault levers' state, shared by the nemesis and a story's verbs.
+    pub(crate) levers: Mutex<LeverState>,
     admin: Endpoint,
     /// How far [`Cluster::restart_exited`] has read the history, and which nodes were down then.
     exits_seen: Mutex<(usize, BTreeMap<String, bool>)>,
 }
 
+/// A finished story: its whole history, and the options that set its properties' bounds.
+pub struct Finished {
+    /// Every event of the run, the final states and the fresh reader's journal replay included.
+    pub events: Vec<Event>,
+    /// The cluster's options.
+    pub options: Arc<Options>,
+}
+
+impl Finished {
+    /// Every property the history breaks, in table order ([`crate::check::violations`]).
+    pub fn violations(&self) -> Vec<Violation> {
+        crate::check::violations(&self.events, &self.options)
+    }
+
+    /// The violation of the property called `name`, if the history breaks it.
+    ///
+    /// # Panics
+    /// If no property has that name.
+    pub fn violation(&self, name: &str) -> Option<Violation> {
+        crate::check::property(name)
+            .unwrap_or_else(|| panic!("no property {name}"))
+            .violation(&self.events, &self.options)
+    }
+}
+
+/// A client's handle, for work a story runs on the client's node ([`Cluster::spawn`]).
+#[derive(Clone)]
+pub struct Client(Arc<MasterClient>);
+
+impl Client {
+    /// One namespace operation with the full retry policy, recorded in the history.
+    pub async fn fs(&self, op: FsOp) -> Result<FsReply, CallError> {
+        self.0.fs(op).await
+    }
+}
+
 impl Cluster {
-    /// Starts every node and waits until a primary serves (or `failover_bound_ms` passes).
-    pub async fn start(seed: u64, options: Options) -> Cluster {
+    /// Runs `story` with a cluster of `options` in a fresh madsim runtime seeded with `seed`, on
+    /// its own thread: the seed is given once. `Err` when the story (or the model) panicked.
+    ///
+    /// ```
+    /// use ftsim::{Cluster, FsOp, Options, Role};
+    ///
+    /// let served = Cluster::simulate(7, Options::fast(), |cluster| async move {
+    ///     let primary = cluster.primary().await.expect("a primary serves");
+    ///     cluster.kill(Role::Master(primary)); // inverse: cluster.restart(..)
+    ///     cluster.fs(0, FsOp::Mkdir { path: "/after".into() }).await.is_ok()
+    /// })
+    /// .unwrap();
+    /// assert!(served);
+    /// ```
+    pub fn simulate<F, Fut, T>(seed: u64, options: Options, story: F) -> Result<T, Unfinished>
+    where
+        F: FnOnce(Cluster) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = T> + 'static,
+        T: Send + 'static,
+    {
+        crate::sim::simulate(seed, None, move || async move {
+            story(Cluster::start(options).await).await
+        })
+    }
+
+    /// Starts every node and waits until a primary serves (or `failover_bound_ms` passes). The
+    /// seed is the madsim runtime's.
+    pub async fn start(options: Options) -> Cluster {
+        let seed = Handle::current().seed();
         let options = Arc::new(options);
         let history = History::default();
         let handle = Handle::current();
@@ -140,6 +219,7 @@ impl Cluster {
             ufs,
             zk_control,
             ufs_faults,
+            levers: Mutex::default(),
             admin,
             exits_seen: Mutex::default(),
         };
@@ -149,7 +229,7 @@ impl Cluster {
     }
 
     /// The madsim node of a role.
-    pub fn node(&self, role: Role) -> &NodeHandle {
+    pub(crate) fn node(&self, role: Role) -> &NodeHandle {
         self.nodes
             .get(&role)
             .unwrap_or_else(|| panic!("no node {}", role.name()))
@@ -231,18 +311,18 @@ impl Cluster {
     }
 
     /// The network, for partitions and message loss.
-    pub fn net(&self) -> Arc<NetSim> {
+    pub(crate) fn net(&self) -> Arc<NetSim> {
         NetSim::current()
     }
 
     /// A master's status through its admin port, if it answers within a second.
-    pub async fn master_status(&self, index: usize) -> Option<MasterStatus> {
+    pub(crate) async fn master_status(&self, index: usize) -> Option<MasterStatus> {
         self.master_status_within(index, Duration::from_secs(1))
             .await
     }
 
     /// A master's status, if it answers within `limit` (a master busy replaying answers late).
-    pub async fn master_status_within(
+    pub(crate) async fn master_status_within(
         &self,
         index: usize,
         limit: Duration,
@@ -257,7 +337,7 @@ impl Cluster {
 
     /// The workers master `index` knows (`GetWorkerList`, which Alluxio's clients ask before
     /// writing blocks), or `None` if it refused or did not answer within `limit`.
-    pub async fn worker_list_within(
+    pub(crate) async fn worker_list_within(
         &self,
         index: usize,
         limit: Duration,
@@ -337,8 +417,20 @@ impl Cluster {
             .expect("client task")
     }
 
+    /// Runs `f` on client `index`'s node, as a task of its own that the story awaits when it
+    /// likes (dropping the handle does not stop it): concurrent client work.
+    pub fn spawn<F, Fut, T>(&self, index: usize, f: F) -> madsim::task::JoinHandle<T>
+    where
+        F: FnOnce(Client) -> Fut,
+        Fut: std::future::Future<Output = T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let client = Client(self.clients[index].clone());
+        self.node(Role::Client(index)).spawn(f(client))
+    }
+
     /// Runs `f` with client `index`'s connection on that client's node.
-    pub async fn with_client<F, Fut, T>(&self, index: usize, f: F) -> T
+    pub(crate) async fn with_client<F, Fut, T>(&self, index: usize, f: F) -> T
     where
         F: FnOnce(Arc<MasterClient>) -> Fut,
         Fut: std::future::Future<Output = T> + Send + 'static,
@@ -352,13 +444,114 @@ impl Cluster {
     }
 
     /// The durable journal files, as a fresh reader would find them.
-    pub fn journal_files(&self) -> BTreeMap<String, Vec<Arc<crate::journal::Record>>> {
+    pub(crate) fn journal_files(&self) -> BTreeMap<String, Vec<Arc<crate::journal::Record>>> {
         self.ufs.snapshot()
     }
 
     /// The journal's files that were deleted (by GC, or by a planted bug), with their records.
-    pub fn deleted_journal_files(&self) -> Vec<(String, Vec<Arc<crate::journal::Record>>)> {
+    pub(crate) fn deleted_journal_files(&self) -> Vec<(String, Vec<Arc<crate::journal::Record>>)> {
         self.ufs.deleted()
+    }
+
+    /// Applies `fault` now, its targets resolved now (`primary` is the current primary), as the
+    /// nemesis applies a scheduled fault: recorded in the history, composing with other faults.
+    /// Undone by [`Cluster::heal`]. `Err` when it cannot apply now, or was over at once (a
+    /// session expiry).
+    pub fn inject(&self, fault: impl Into<Fault>) -> Result<InForce, NotInForce> {
+        crate::nemesis::inject(self, &fault.into())
+    }
+
+    /// Undoes a fault [`Cluster::inject`] applied, and records the heal. Inverse of `inject`.
+    pub fn heal(&self, fault: InForce) {
+        crate::nemesis::heal(self, fault)
+    }
+
+    /// Cuts the nodes `side` from every other node, both ways (the `split-halves` fault); undone
+    /// by [`Cluster::heal`].
+    pub fn partition(&self, side: &[Role]) -> InForce {
+        let side = side.iter().copied().map(Target::Node).collect();
+        self.must_inject(fault::SplitHalves { side })
+    }
+
+    /// Cuts `role` from every other node (the `isolate` fault); undone by [`Cluster::heal`].
+    pub fn isolate(&self, role: Role) -> InForce {
+        self.must_inject(fault::Isolate {
+            node: Target::Node(role),
+        })
+    }
+
+    /// Cuts master `index` from ZooKeeper only; undone by [`Cluster::heal`].
+    pub fn cut_from_zookeeper(&self, index: usize) -> InForce {
+        self.must_inject(fault::CutFromZookeeper {
+            node: Target::Node(Role::Master(index)),
+        })
+    }
+
+    /// Cuts master `index` from the UFS only; undone by [`Cluster::heal`].
+    pub fn cut_from_ufs(&self, index: usize) -> InForce {
+        self.must_inject(fault::CutFromUfs {
+            node: Target::Node(Role::Master(index)),
+        })
+    }
+
+    /// The UFS fails master `index`'s flushes; undone by [`Cluster::heal`].
+    pub fn fail_flushes(&self, index: usize) -> InForce {
+        self.must_inject(fault::FlushFail {
+            node: Target::Node(Role::Master(index)),
+        })
+    }
+
+    /// The UFS delays master `index`'s flushes by `delay_ms`; undone by [`Cluster::heal`].
+    pub fn slow_flushes(&self, index: usize, delay_ms: u64) -> InForce {
+        self.must_inject(fault::FlushSlow {
+            node: Target::Node(Role::Master(index)),
+            delay_ms,
+        })
+    }
+
+    /// The UFS fails every rename (log completion); undone by [`Cluster::heal`].
+    pub fn fail_renames(&self) -> InForce {
+        self.must_inject(fault::RenameFail {})
+    }
+
+    /// ZooKeeper answers nobody and its session clocks stop; undone by [`Cluster::heal`].
+    pub fn zookeeper_unavailable(&self) -> InForce {
+        self.must_inject(fault::ZookeeperUnavailable {})
+    }
+
+    /// Drops `percent` of every message; undone by [`Cluster::heal`].
+    pub fn lose_messages(&self, percent: u32) -> InForce {
+        self.must_inject(fault::MessageLoss { percent })
+    }
+
+    /// ZooKeeper expires every session `role` holds, at once (nothing to undo).
+    pub fn expire_sessions(&self, role: Role) {
+        let fault: Fault = fault::SessionExpiry {
+            node: Target::Node(role),
+        }
+        .into();
+        if let Err(e) = fault.validate(&self.options) {
+            panic!("{e}");
+        }
+        let _ = self.inject(fault);
+    }
+
+    /// A fault a named verb asked for, which always applies.
+    fn must_inject(&self, fault: impl Into<Fault>) -> InForce {
+        let fault = fault.into();
+        if let Err(e) = fault.validate(&self.options) {
+            panic!("{e}");
+        }
+        self.inject(fault.clone())
+            .unwrap_or_else(|e| panic!("{fault} did not apply: {e:?}"))
+    }
+
+    /// Ends the story: lets the cluster settle, records every master's final state and a fresh
+    /// reader's replay of the journal, shuts the cluster down, and returns the history to check.
+    pub async fn finish(self) -> Finished {
+        let options = self.options.clone();
+        let events = crate::run::finish(self).await;
+        Finished { events, options }
     }
 
     /// Kills every node and lets the runtime settle, so that nothing leaks past the run.

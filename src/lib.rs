@@ -95,12 +95,13 @@ pub mod merge;
 
 pub use bugs::Bug;
 pub use check::{Kind, Property, Violation, PROPERTIES};
-pub use cluster::Cluster;
+pub use cluster::{Client, Cluster, Finished};
 pub use explore::Sweep;
 pub use failure::{FailureKind, SeedFailure, Unfinished};
 pub use fault::{Fault, ScheduledFault, Target};
 pub use history::{Event, EventKind, History};
 pub use model::Model;
+pub use nemesis::{InForce, NotInForce};
 pub use net::Role;
 pub use op::{CallError, FsError, FsOp, FsReply};
 pub use options::Options;

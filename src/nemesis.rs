@@ -2,10 +2,11 @@
 //!
 //! Faults start at their time and are undone when their duration ends or when the safety phase
 //! ends, whichever comes first. Each fault kind applies itself ([`crate::fault::Kind::apply`])
-//! through the levers the nemesis offers ([`Injector`]), and the nemesis makes overlapping faults
-//! compose: a link cut by two partitions is reconnected only when both are healed, a node is
-//! never crashed while paused (that fault is skipped), and message loss or latency in force is
+//! through the levers the cluster offers ([`Levers`], an [`Injector`]), which make overlapping
+//! faults compose: a link cut by two partitions is reconnected only when both are healed, a node
+//! is never crashed while paused (that fault is skipped), and message loss or latency in force is
 //! the worst of the active faults. Every applied fault and every heal is recorded in the history.
+//! A story applies faults through the same levers ([`Cluster::inject`]).
 
 use crate::cluster::Cluster;
 use crate::fault::{Applied, Fault, Injector, ScheduledFault, Target, Undo};
@@ -13,28 +14,15 @@ use crate::history::EventKind;
 use crate::net::Role;
 use crate::primacy;
 use madsim::time::{sleep_until, Instant};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-/// What a node is doing, as far as the nemesis made it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum NodeState {
-    Up,
-    Crashed,
-    Paused,
-}
-
-/// A fault in force: its description and target nodes as recorded, and how to undo it.
-struct Active {
-    text: String,
-    nodes: Vec<Role>,
-    undo: Undo,
-}
-
-/// The nemesis of one run.
-pub struct Nemesis<'a> {
-    cluster: &'a Cluster,
-    state: BTreeMap<Role, NodeState>,
+/// The state of the cluster's fault levers: which nodes faults took down, which links are cut
+/// and how often, the loss and latency in force, and the service faults switched on.
+#[derive(Default)]
+pub(crate) struct LeverState {
+    /// Nodes a fault crashed or paused (a node down takes no crash or pause until it is back).
+    down: BTreeSet<Role>,
     clogged: BTreeMap<(Role, Role), u32>,
     losses: Vec<u32>,
     latencies: Vec<(u64, u64)>,
@@ -44,121 +32,155 @@ pub struct Nemesis<'a> {
     rename_fail: u32,
 }
 
-impl<'a> Nemesis<'a> {
-    /// A nemesis for `cluster`, every node up and nothing cut.
-    pub fn new(cluster: &'a Cluster) -> Self {
-        Nemesis {
+/// A fault applied and not yet healed: what the history recorded of it, and how to undo it.
+/// [`Cluster::heal`] undoes it.
+pub struct InForce {
+    fault: Fault,
+    text: String,
+    nodes: Vec<Role>,
+    undo: Undo,
+}
+
+impl InForce {
+    /// The fault, as scheduled.
+    pub fn fault(&self) -> &Fault {
+        &self.fault
+    }
+
+    /// The fault as applied, its targets resolved (as the history records it).
+    pub fn description(&self) -> &str {
+        &self.text
+    }
+}
+
+/// Why a fault did not stay in force.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NotInForce {
+    /// It could not apply now: its target is down, or `primary` names no master.
+    CannotApply,
+    /// It applied and was over at once (session expiry): there is nothing to heal.
+    Instant,
+}
+
+/// The levers of `cluster`, with their state: what a fault kind pulls.
+pub(crate) struct Levers<'a> {
+    cluster: &'a Cluster,
+    state: &'a mut LeverState,
+}
+
+/// Applies `fault` to `cluster` now, its targets resolved now, and records it.
+pub(crate) fn inject(cluster: &Cluster, fault: &Fault) -> Result<InForce, NotInForce> {
+    let targets: Vec<Role> = fault
+        .targets()
+        .into_iter()
+        .map(|t| resolve(cluster, t))
+        .collect::<Option<_>>()
+        .ok_or(NotInForce::CannotApply)?;
+    let applied = {
+        let mut state = cluster.levers.lock().unwrap();
+        let mut levers = Levers {
             cluster,
-            state: cluster
-                .roles()
-                .into_iter()
-                .map(|r| (r, NodeState::Up))
-                .collect(),
-            clogged: BTreeMap::new(),
-            losses: vec![],
-            latencies: vec![],
-            zk_unavailable: 0,
-            flush_fail: BTreeMap::new(),
-            flush_slow: BTreeMap::new(),
-            rename_fail: 0,
+            state: &mut state,
+        };
+        fault.apply(&mut levers, &targets)
+    }
+    .ok_or(NotInForce::CannotApply)?;
+    let names: Vec<String> = targets.iter().map(|r| r.name()).collect();
+    let text = fault.describe(&names);
+    record(cluster, fault, &text, &targets, false);
+    match applied {
+        Applied::Until(undo) => Ok(InForce {
+            fault: fault.clone(),
+            text,
+            nodes: targets,
+            undo,
+        }),
+        Applied::Instant => Err(NotInForce::Instant),
+    }
+}
+
+/// Undoes a fault [`inject`] applied, and records the heal.
+pub(crate) fn heal(cluster: &Cluster, active: InForce) {
+    {
+        let mut state = cluster.levers.lock().unwrap();
+        let mut levers = Levers {
+            cluster,
+            state: &mut state,
+        };
+        (active.undo)(&mut levers);
+    }
+    record(cluster, &active.fault, &active.text, &active.nodes, true);
+}
+
+fn record(cluster: &Cluster, fault: &Fault, text: &str, nodes: &[Role], healed: bool) {
+    cluster.history.record(
+        "nemesis",
+        EventKind::Fault {
+            kind: fault.kind(),
+            fault: text.to_string(),
+            nodes: nodes.to_vec(),
+            healed,
+        },
+    );
+}
+
+/// `target` now: `primary` is the master that most recently became primary and has not stopped
+/// being one since.
+fn resolve(cluster: &Cluster, target: Target) -> Option<Role> {
+    match target {
+        Target::Primary => {
+            let name = cluster
+                .history
+                .with_events(|events| primacy::current_primary(events).map(String::from))?;
+            (0..cluster.options.masters)
+                .map(Role::Master)
+                .find(|r| r.name() == name)
+        }
+        Target::Node(role) => Some(role),
+    }
+}
+
+/// Applies `faults` to `cluster` over a safety phase of `phase_ms` starting now, then heals
+/// everything still active (and restarts masters that exited on their own, as a supervisor
+/// would).
+pub async fn run(cluster: &Cluster, faults: &[ScheduledFault], phase_ms: u64) {
+    let start = Instant::now();
+    // (time, 0 = heal before 1 = apply at the same instant, fault index)
+    let mut timeline: Vec<(u64, u8, usize)> = vec![];
+    for (i, f) in faults.iter().enumerate() {
+        if f.at_ms >= phase_ms {
+            continue;
+        }
+        timeline.push((f.at_ms, 1, i));
+        let end = f.at_ms.saturating_add(f.for_ms);
+        if f.for_ms > 0 && end < phase_ms {
+            timeline.push((end, 0, i));
         }
     }
-
-    /// Applies `faults` over a safety phase of `phase_ms` starting now, then heals everything still
-    /// active (and restarts masters that exited on their own, as a supervisor would).
-    pub async fn run(&mut self, faults: &[ScheduledFault], phase_ms: u64) {
-        let start = Instant::now();
-        // (time, 0 = heal before 1 = apply at the same instant, fault index)
-        let mut timeline: Vec<(u64, u8, usize)> = vec![];
-        for (i, f) in faults.iter().enumerate() {
-            if f.at_ms >= phase_ms {
-                continue;
+    timeline.sort();
+    let mut active: BTreeMap<usize, InForce> = BTreeMap::new();
+    for (at, what, i) in timeline {
+        sleep_until(start + Duration::from_millis(at)).await;
+        if what == 1 {
+            if let Ok(applied) = inject(cluster, &faults[i].fault) {
+                active.insert(i, applied);
             }
-            timeline.push((f.at_ms, 1, i));
-            let end = f.at_ms.saturating_add(f.for_ms);
-            if f.for_ms > 0 && end < phase_ms {
-                timeline.push((end, 0, i));
-            }
-        }
-        timeline.sort();
-        let mut active: BTreeMap<usize, Active> = BTreeMap::new();
-        for (at, what, i) in timeline {
-            sleep_until(start + Duration::from_millis(at)).await;
-            if what == 1 {
-                if let Some(applied) = self.apply(&faults[i].fault) {
-                    active.insert(i, applied);
-                }
-            } else if let Some(applied) = active.remove(&i) {
-                self.heal(&faults[i].fault, applied);
-            }
-        }
-        sleep_until(start + Duration::from_millis(phase_ms)).await;
-        for (i, applied) in std::mem::take(&mut active).into_iter().rev() {
-            self.heal(&faults[i].fault, applied);
-        }
-        let _ = self.cluster.restart_exited();
-    }
-
-    /// Applies one fault, its targets resolved now, and records it; returns it if it stays in
-    /// force (none: it could not apply, or was over at once).
-    fn apply(&mut self, fault: &Fault) -> Option<Active> {
-        let targets: Vec<Role> = fault
-            .targets()
-            .into_iter()
-            .map(|t| self.resolve(t))
-            .collect::<Option<_>>()?;
-        let applied = fault.apply(self, &targets)?;
-        let names: Vec<String> = targets.iter().map(|r| r.name()).collect();
-        let text = fault.describe(&names);
-        self.record(fault, &text, &targets, false);
-        match applied {
-            Applied::Until(undo) => Some(Active {
-                text,
-                nodes: targets,
-                undo,
-            }),
-            Applied::Instant => None,
+        } else if let Some(applied) = active.remove(&i) {
+            heal(cluster, applied);
         }
     }
-
-    fn heal(&mut self, fault: &Fault, active: Active) {
-        (active.undo)(self);
-        self.record(fault, &active.text, &active.nodes, true);
+    sleep_until(start + Duration::from_millis(phase_ms)).await;
+    for (_, applied) in std::mem::take(&mut active).into_iter().rev() {
+        heal(cluster, applied);
     }
+    let _ = cluster.restart_exited();
+}
 
-    fn record(&self, fault: &Fault, text: &str, nodes: &[Role], healed: bool) {
-        self.cluster.history.record(
-            "nemesis",
-            EventKind::Fault {
-                kind: fault.kind(),
-                fault: text.to_string(),
-                nodes: nodes.to_vec(),
-                healed,
-            },
-        );
-    }
-
-    /// The master that most recently became primary and has not stopped being one since.
-    fn current_primary(&self) -> Option<Role> {
-        let name = self
-            .cluster
-            .history
-            .with_events(|events| primacy::current_primary(events).map(String::from))?;
-        (0..self.cluster.options.masters)
-            .map(Role::Master)
-            .find(|r| r.name() == name)
-    }
-
-    fn resolve(&self, target: Target) -> Option<Role> {
-        match target {
-            Target::Primary => self.current_primary(),
-            Target::Node(role) => Some(role),
-        }
-    }
-
+impl Levers<'_> {
     fn set_network(&self) {
-        let loss = self.losses.iter().copied().max().unwrap_or(0);
+        let loss = self.state.losses.iter().copied().max().unwrap_or(0);
         let latency = self
+            .state
             .latencies
             .iter()
             .copied()
@@ -199,39 +221,39 @@ fn switch<K: Ord>(counts: &mut BTreeMap<K, u32>, key: K, on: bool) -> bool {
     }
 }
 
-impl Injector for Nemesis<'_> {
+impl Injector for Levers<'_> {
     fn nodes(&self) -> Vec<Role> {
-        self.state.keys().copied().collect()
+        self.cluster.roles()
     }
 
     fn is_up(&self, role: Role) -> bool {
-        self.state.get(&role) == Some(&NodeState::Up)
+        !self.state.down.contains(&role)
     }
 
     fn crash(&mut self, role: Role) {
         self.cluster.kill(role);
-        self.state.insert(role, NodeState::Crashed);
+        self.state.down.insert(role);
     }
 
     fn restart(&mut self, role: Role) {
         self.cluster.restart(role);
-        self.state.insert(role, NodeState::Up);
+        self.state.down.remove(&role);
     }
 
     fn pause(&mut self, role: Role) {
         self.cluster.pause(role);
-        self.state.insert(role, NodeState::Paused);
+        self.state.down.insert(role);
     }
 
     fn resume(&mut self, role: Role) {
         self.cluster.resume(role);
-        self.state.insert(role, NodeState::Up);
+        self.state.down.remove(&role);
     }
 
     fn cut(&mut self, links: &[(Role, Role)]) {
         let net = self.cluster.net();
         for &(a, b) in links {
-            if switch(&mut self.clogged, (a, b), true) {
+            if switch(&mut self.state.clogged, (a, b), true) {
                 net.clog_link(self.cluster.node(a).id(), self.cluster.node(b).id());
             }
         }
@@ -240,29 +262,29 @@ impl Injector for Nemesis<'_> {
     fn reconnect(&mut self, links: &[(Role, Role)]) {
         let net = self.cluster.net();
         for &(a, b) in links {
-            if switch(&mut self.clogged, (a, b), false) {
+            if switch(&mut self.state.clogged, (a, b), false) {
                 net.unclog_link(self.cluster.node(a).id(), self.cluster.node(b).id());
             }
         }
     }
 
     fn add_loss(&mut self, percent: u32) {
-        self.losses.push(percent);
+        self.state.losses.push(percent);
         self.set_network();
     }
 
     fn remove_loss(&mut self, percent: u32) {
-        remove_one(&mut self.losses, &percent);
+        remove_one(&mut self.state.losses, &percent);
         self.set_network();
     }
 
     fn add_latency(&mut self, min_ms: u64, max_ms: u64) {
-        self.latencies.push((min_ms, max_ms));
+        self.state.latencies.push((min_ms, max_ms));
         self.set_network();
     }
 
     fn remove_latency(&mut self, min_ms: u64, max_ms: u64) {
-        remove_one(&mut self.latencies, &(min_ms, max_ms));
+        remove_one(&mut self.state.latencies, &(min_ms, max_ms));
         self.set_network();
     }
 
@@ -272,11 +294,11 @@ impl Injector for Nemesis<'_> {
 
     fn zookeeper_unavailable(&mut self, on: bool) {
         if on {
-            self.zk_unavailable += 1;
+            self.state.zk_unavailable += 1;
             self.cluster.zk_control.set_unavailable(true);
         } else {
-            self.zk_unavailable -= 1;
-            if self.zk_unavailable == 0 {
+            self.state.zk_unavailable -= 1;
+            if self.state.zk_unavailable == 0 {
                 self.cluster.zk_control.set_unavailable(false);
             }
         }
@@ -284,15 +306,15 @@ impl Injector for Nemesis<'_> {
 
     fn flush_fail(&mut self, node: Role, on: bool) {
         if on {
-            *self.flush_fail.entry(node).or_insert(0) += 1;
+            *self.state.flush_fail.entry(node).or_insert(0) += 1;
             self.cluster.ufs_faults.set_flush_fail(&node.name(), true);
-        } else if switch(&mut self.flush_fail, node, false) {
+        } else if switch(&mut self.state.flush_fail, node, false) {
             self.cluster.ufs_faults.set_flush_fail(&node.name(), false);
         }
     }
 
     fn flush_delay(&mut self, node: Role, delay_ms: u64, on: bool) {
-        let delays = self.flush_slow.entry(node).or_default();
+        let delays = self.state.flush_slow.entry(node).or_default();
         if on {
             delays.push(delay_ms);
         } else {
@@ -304,11 +326,11 @@ impl Injector for Nemesis<'_> {
 
     fn rename_fail(&mut self, on: bool) {
         if on {
-            self.rename_fail += 1;
+            self.state.rename_fail += 1;
             self.cluster.ufs_faults.set_rename_fail(true);
         } else {
-            self.rename_fail -= 1;
-            if self.rename_fail == 0 {
+            self.state.rename_fail -= 1;
+            if self.state.rename_fail == 0 {
                 self.cluster.ufs_faults.set_rename_fail(false);
             }
         }

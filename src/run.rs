@@ -7,7 +7,6 @@ use crate::cluster::Cluster;
 use crate::failure::Unfinished;
 use crate::history::{history_hash, Event, EventKind};
 use crate::journal::reader;
-use crate::nemesis::Nemesis;
 use crate::net::Role;
 use crate::op::FsOp;
 use crate::options::Options;
@@ -127,7 +126,7 @@ pub fn outcome(seed: u64, plan: Plan, events: Vec<Event>) -> Outcome {
 /// nemesis applies the schedule; then every fault is healed and the liveness phase has each
 /// client call once through whichever primary serves; then the final states are recorded.
 pub async fn scenario(seed: u64, plan: Plan) -> Vec<Event> {
-    let cluster = Cluster::start(seed, plan.options).await;
+    let cluster = Cluster::start(plan.options).await;
     let history = cluster.history.clone();
     let o = cluster.options.clone();
     history.record(
@@ -163,9 +162,7 @@ pub async fn scenario(seed: u64, plan: Plan) -> Vec<Event> {
             .await;
         workloads.push(task);
     }
-    Nemesis::new(&cluster)
-        .run(&plan.faults, o.run_safety_phase_ms)
-        .await;
+    crate::nemesis::run(&cluster, &plan.faults, o.run_safety_phase_ms).await;
     stop.store(true, Ordering::Relaxed);
 
     history.record(
