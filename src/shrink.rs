@@ -7,7 +7,7 @@
 //! the result is deterministic: the same input shrinks to the same plan.
 
 use crate::failure::Unfinished;
-use crate::fault::{Fault, ScheduledFault};
+use crate::fault::ScheduledFault;
 use crate::model::Model;
 use crate::options::Options;
 use crate::plan::Plan;
@@ -164,14 +164,6 @@ impl ValueTree for PlanTree {
         self.trial = None;
         self.next_candidate()
     }
-}
-
-/// A fault counted for "how small": faults that do something (session expiry has no duration).
-pub fn fault_count(plan: &Plan) -> usize {
-    plan.faults
-        .iter()
-        .filter(|f| matches!(f.fault, Fault::SessionExpiry { .. }) || f.for_ms > 0)
-        .count()
 }
 
 /// What shrinking found.
