@@ -1,9 +1,9 @@
 //! The command line, end to end: the binary is run as a user runs it. A failure's printed replay
 //! command must reproduce the same failure; bad input is a usage error (exit 2), never a panic.
 
-#[path = "process.rs"]
-mod process;
-use process::ftsim;
+#[path = "support/mod.rs"]
+mod support;
+use support::process::ftsim;
 
 fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))

@@ -9,10 +9,13 @@
 //!   not): the journal-order check and the search give the same verdict, on a mix of
 //!   linearizable and non-linearizable histories; an unperturbed execution passes both.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use ftsim::check::client_ops::{self, Call, ClientHistory, End};
 use ftsim::check::linearizable::AnomalyKind;
 use ftsim::check::{linearizable, wgl};
-use ftsim::history::{Event, EventKind};
+use ftsim::history::Event;
 use ftsim::namespace::Namespace;
 use ftsim::op::CallError;
 use ftsim::op::{FsError, FsOp, FsReply};
@@ -22,16 +25,9 @@ use proptest::sample::Index;
 use proptest::test_runner::TestRunner;
 use std::cell::Cell;
 use std::time::Instant;
+use support::history::{event, journal_replay, json};
 
 // ---- hand-made histories ----
-
-fn ev(at_ms: u64, node: &str, kind: EventKind) -> Event {
-    Event {
-        at_us: at_ms * 1000,
-        node: node.into(),
-        kind,
-    }
-}
 
 /// One client call as a test writes it.
 struct Written {
@@ -66,41 +62,21 @@ fn call(
 fn history(calls: Vec<Written>, journal: &[u64]) -> Vec<Event> {
     let mut events = vec![];
     for c in calls {
-        let op_id = c.op_id;
-        events.push(ev(
-            c.invoke_ms,
-            c.client,
-            EventKind::Invoke { op_id, op: c.op },
-        ));
+        let (client, op_id) = (c.client, c.op_id);
+        let invoke = format!("invoke op={} op_id={op_id}", json(&c.op));
         let end = match c.end {
-            Ok(reply) => EventKind::Ok {
-                op_id,
-                by: "master-0".into(),
-                reply,
-            },
-            Err(error) => EventKind::Fail {
-                op_id,
-                by: (error != CallError::Unavailable).then(|| "master-0".into()),
-                error,
-            },
+            Ok(reply) => format!("ok by=master-0 op_id={op_id} reply={}", json(&reply)),
+            Err(CallError::Unavailable) => format!("fail by=null error=unavailable op_id={op_id}"),
+            Err(error) => format!("fail by=master-0 error={} op_id={op_id}", json(&error)),
         };
-        events.push(ev(c.end_ms, c.client, end));
+        events.push(event(&format!("{} {client} {invoke}", c.invoke_ms)));
+        events.push(event(&format!("{} {client} {end}", c.end_ms)));
     }
     events.sort_by_key(|e| e.at_us);
     let replay_ms = events.last().map_or(0, |e| e.at_us / 1000) + 1;
-    let replay = EventKind::JournalReplay {
-        checkpoint_seq: 0,
-        checkpoint_ops: vec![],
-        entries: (0..).zip(journal).map(|(seq, id)| (seq, 1, *id)).collect(),
-        digest: 0,
-        problem: None,
-        digest_at: vec![],
-        order: journal.to_vec(),
-        completed_end: 0,
-        deleted_logs: vec![],
-        deleted_checkpoints: vec![],
-    };
-    events.push(ev(replay_ms, "reader", replay));
+    let entries: Vec<(u64, u64, u64)> = (0..).zip(journal).map(|(seq, id)| (seq, 1, *id)).collect();
+    let fields = format!("entries={} order={}", json(&entries), json(&journal));
+    events.push(journal_replay(replay_ms, &fields));
     events
 }
 

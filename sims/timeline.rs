@@ -3,9 +3,9 @@
 //! faults, the violation marked at its first breaking event with its operations highlighted, the
 //! replay command, and the same bytes from two runs of one seed.
 
-#[path = "process.rs"]
-mod process;
-use process::ftsim;
+#[path = "support/mod.rs"]
+mod support;
+use support::process::ftsim;
 
 use ftsim::reproduction::Reproduction;
 use ftsim::run::Outcome;

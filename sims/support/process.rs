@@ -1,5 +1,6 @@
 //! Running the `ftsim` binary from a test, shared by the command-line tests (`sims/cli.rs`,
 //! `sims/timeline.rs`).
+#![allow(dead_code)]
 
 /// Runs `ftsim args...` and returns its exit code, stdout and stderr.
 pub fn ftsim(args: &[&str]) -> (i32, String, String) {
