@@ -1,8 +1,15 @@
 //! The master process (FaultTolerantAlluxioMasterProcess): standby -> promoting -> primary ->
 //! demoting -> standby, driven by the leader selector and the ZooKeeper connection policy.
+//!
+//! This file holds the process's state and its life-cycle loop; [`selector`] waits for
+//! leadership and advertises the leader, [`primary`] promotes, serves as primary and demotes,
+//! [`standby`] tails the journal, [`serve`] answers RPCs, [`read_fence`] guards reads, and
+//! [`registry`] keeps the workers.
 
 pub mod primary;
 mod read_fence;
+mod selector;
+mod serve;
 mod standby;
 pub mod registry;
 pub mod rpc;
@@ -13,19 +20,18 @@ use crate::history::{EventKind, History};
 use crate::journal::JournalUfs;
 use crate::journal::{JournalEntry, Replica};
 use crate::net::Role as NodeRole;
-use crate::options::{ConnectionErrorPolicy, Options};
+use crate::options::Options;
 use crate::seed::Stream;
-use crate::vocab::{ConnState, StepDownReason};
-use crate::zookeeper::election::{ensure_path, Election};
-use crate::zookeeper::{ZkClient, ZkError, ZkEvent, ZkOp};
+use crate::vocab::StepDownReason;
+use crate::zookeeper::election::Election;
+use crate::zookeeper::ZkClient;
 use futures::channel::{mpsc, oneshot};
 use futures::StreamExt;
 use madsim::net::Endpoint;
 use madsim::time::{sleep, Instant};
-use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use registry::Registry;
-use rpc::{MasterError, MasterOp, MasterReply, MasterRequest, WorkerCommand};
+use rpc::MasterRequest;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -115,180 +121,6 @@ impl Master {
             base_inodes: o.master_namespace_base_inodes,
             base_entries: o.master_journal_base_entries,
             from_zero: self.bug(Bug::StandardPolicyFlapping),
-        }
-    }
-
-    /// Serves one RPC. Only the primary answers; standbys refuse with Unavailable.
-    async fn handle(
-        self: Arc<Self>,
-        MasterRequest(op): MasterRequest,
-    ) -> Result<MasterReply, MasterError> {
-        self.cpu
-            .work(Duration::from_micros(self.options.master_rpc_cpu_us))
-            .await;
-        let (stage, safe_mode) = {
-            let s = self.status.lock().unwrap();
-            (s.stage, Instant::now() < s.safe_mode_until)
-        };
-        if let MasterOp::Status = op {
-            let term = self.status.lock().unwrap().term;
-            let replica = self.replica.lock().await;
-            let status = rpc::MasterStatus {
-                primary: stage == Stage::Primary,
-                term,
-                next_seq: replica.next_seq,
-                digest: replica.namespace.digest(),
-            };
-            return Ok(MasterReply::Status(status));
-        }
-        // Bug B9: a demoted master keeps serving the connections it accepted as primary.
-        let connected_client = match &op {
-            MasterOp::Fs { op_id, .. } => {
-                let client = op_id >> 32;
-                let mut connected = self.connected.lock().unwrap();
-                if stage == Stage::Primary {
-                    connected.insert(client);
-                }
-                connected.contains(&client)
-            }
-            _ => false,
-        };
-        let acting = stage == Stage::Primary
-            || (self.bug(Bug::AckWithoutJournal) && matches!(op, MasterOp::Fs { .. }))
-            || (self.bug(Bug::DemotedMasterKeepsConnections) && connected_client);
-        if !acting {
-            return Err(MasterError::Unavailable);
-        }
-        match op {
-            MasterOp::Fs { op_id, op } => self.handle_fs(op_id, op).await,
-            MasterOp::GetWorkerId { .. } => {
-                let id = if self.bug(Bug::SequentialWorkerIds) {
-                    self.registry.lock().unwrap().sequential_id()
-                } else {
-                    self.rng.lock().unwrap().gen_range(1..u32::MAX as u64)
-                };
-                Ok(MasterReply::WorkerId(id))
-            }
-            MasterOp::RegisterWorker {
-                worker_id,
-                worker,
-                blocks: _,
-            } => {
-                self.registry
-                    .lock()
-                    .unwrap()
-                    .register(worker_id, worker.clone());
-                self.history.record(
-                    &self.name,
-                    EventKind::WorkerRegistered { worker_id, worker },
-                );
-                Ok(MasterReply::Registered)
-            }
-            MasterOp::Heartbeat { worker_id } => {
-                let known = self.registry.lock().unwrap().heartbeat(worker_id);
-                Ok(MasterReply::Command(if known {
-                    WorkerCommand::Nothing
-                } else {
-                    WorkerCommand::Register
-                }))
-            }
-            MasterOp::Status => unreachable!("answered above"),
-            MasterOp::GetWorkerList => {
-                if safe_mode {
-                    return Err(MasterError::Unavailable);
-                }
-                Ok(MasterReply::Workers(self.registry.lock().unwrap().list()))
-            }
-        }
-    }
-
-    async fn handle_fs(&self, op_id: u64, op: crate::op::FsOp) -> Result<MasterReply, MasterError> {
-        let mut replica = self.replica.lock().await;
-        if !op.is_mutation() {
-            let answer = replica.namespace.read(&op);
-            drop(replica);
-            self.read_barrier().await?;
-            return answer.map(MasterReply::Fs).map_err(MasterError::Fs);
-        }
-        if !self.bug(Bug::NonIdempotentRetry) {
-            if let Some(reply) = replica.retry_cache.get(&op_id) {
-                return Ok(MasterReply::Fs(reply.clone()));
-            }
-            // The first attempt is still being journaled: its answer is not known yet.
-            if replica.in_flight.contains(&op_id) {
-                return Err(MasterError::Unavailable);
-            }
-            if let Some(e) = replica.refused.get(&op_id).cloned() {
-                // Fenced like the first answer: it was true of the tree when first given.
-                drop(replica);
-                self.read_barrier().await?;
-                return Err(MasterError::Fs(e));
-            }
-        }
-        let mutation = match replica.namespace.plan(&op) {
-            Ok(m) => m,
-            Err(e) => {
-                replica.refused.insert(op_id, e.clone());
-                // A definite error is an answer about the tree, like a read.
-                drop(replica);
-                self.read_barrier().await?;
-                return Err(MasterError::Fs(e));
-            }
-        };
-        let (term, journal) = {
-            let s = self.status.lock().unwrap();
-            (
-                s.term,
-                if s.stage == Stage::Primary {
-                    s.journal.clone()
-                } else {
-                    None
-                },
-            )
-        };
-        // A planned mutation always applies to the tree it was planned on; only a replica that
-        // went astray (planted bugs) can fail here, and then the call fails rather than the node.
-        let reply = replica
-            .namespace
-            .apply(&mutation)
-            .map_err(|_| MasterError::Unavailable)?;
-        let Some(journal) = journal else {
-            // Only bugs B1 and B9 get here: a closed or standby "journal" that writes nothing.
-            replica.retry_cache.insert(op_id, reply.clone());
-            return Ok(MasterReply::Fs(reply));
-        };
-        // The answer is cached only once the entry is durable (Alluxio caches a call's result
-        // when it completes, journal flush included); until then a retry is told to come back.
-        replica.in_flight.insert(op_id);
-        let seq = replica.next_seq;
-        replica.next_seq += 1;
-        let entry = JournalEntry {
-            seq,
-            term,
-            op_id,
-            mutation,
-        };
-        self.history
-            .record(&self.name, EventKind::JournalAppend { term, seq, op_id });
-        let (tx, rx) = oneshot::channel();
-        if journal
-            .unbounded_send(JournalRequest::Append(entry, tx))
-            .is_err()
-        {
-            return Err(MasterError::Unavailable);
-        }
-        drop(replica);
-        match rx.await {
-            Ok(()) => {
-                let mut replica = self.replica.lock().await;
-                replica.in_flight.remove(&op_id);
-                replica.retry_cache.insert(op_id, reply.clone());
-                drop(replica);
-                self.history
-                    .record(&self.name, EventKind::JournalAck { term, seq, op_id });
-                Ok(MasterReply::Fs(reply))
-            }
-            Err(_) => Err(MasterError::Unavailable),
         }
     }
 }
@@ -401,7 +233,7 @@ pub async fn run(setup: MasterSetup) {
             sleep(Duration::from_millis(options.zookeeper_ping_interval_ms())).await;
             continue;
         };
-        if !wait_for_leadership(&election, &mine, &mut events, session).await {
+        if !selector::wait_for_leadership(&election, &mine, &mut events, session).await {
             // Withdraw this candidacy before joining again: a znode left behind by a live session
             // would stand ahead of the new one, and of everyone else's, for good.
             master
@@ -425,85 +257,4 @@ pub async fn run(setup: MasterSetup) {
         election.leave(&mine).await;
         standby = Some(standby::start(master.clone()));
     }
-}
-
-/// Waits until `mine` leads the election. False when the election znode or the session is gone
-/// (join again).
-async fn wait_for_leadership(
-    election: &Election,
-    mine: &str,
-    events: &mut mpsc::UnboundedReceiver<ZkEvent>,
-    session: u64,
-) -> bool {
-    loop {
-        match election.is_leader(mine).await {
-            Ok(true) => return true,
-            Ok(false) => {}
-            Err(crate::zookeeper::ZkError::ConnectionLoss) => continue,
-            Err(_) => return false,
-        }
-        // Wait for the predecessor's watch, or a connection change.
-        match events.next().await {
-            Some(ZkEvent::Watch) => {}
-            Some(ZkEvent::Connection {
-                state: ConnState::Lost,
-                ..
-            }) => return false,
-            Some(ZkEvent::Connection { session: s, .. }) if s != session => return false,
-            Some(ZkEvent::Connection { .. }) => {}
-            None => return false,
-        }
-    }
-}
-
-/// Whether a connection event ends primacy under the configured policy.
-pub fn ends_primacy(
-    policy: ConnectionErrorPolicy,
-    state: ConnState,
-    new_session: u64,
-    my_session: u64,
-) -> bool {
-    match policy {
-        ConnectionErrorPolicy::Standard => true,
-        ConnectionErrorPolicy::Session => match state {
-            ConnState::Connected | ConnState::Lost => true,
-            ConnState::Suspended => false,
-            ConnState::Reconnected => new_session != my_session,
-        },
-    }
-}
-
-/// Deletes and re-creates this master's leader znode (ephemeral; persistent with bug B6).
-pub async fn advertise(master: &Master, zk: &ZkClient) -> Result<(), ZkError> {
-    ensure_path(zk, LEADER_PATH).await?;
-    let path = format!("{LEADER_PATH}/{}", NodeRole::Master(master.index).addr());
-    // Bug B6: a persistent znode, created only if absent. A crashed leader's znode survives; when
-    // that master leads again its znode keeps its old creation time, so lookups, which take the
-    // newest, send clients to whichever dead master advertised last.
-    let persistent = master.bug(Bug::PersistentLeaderZnode);
-    if !persistent {
-        match zk.call(ZkOp::Delete { path: path.clone() }).await {
-            Ok(_) | Err(ZkError::NoNode) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    let ephemeral = !persistent;
-    match zk
-        .call(ZkOp::Create {
-            path,
-            data: String::new(),
-            ephemeral,
-            sequential: false,
-        })
-        .await
-    {
-        Ok(_) | Err(ZkError::NodeExists) => Ok(()),
-        Err(e) => Err(e),
-    }
-}
-
-/// Removes this master's leader znode.
-pub async fn unadvertise(master: &Master, zk: &ZkClient) {
-    let path = format!("{LEADER_PATH}/{}", NodeRole::Master(master.index).addr());
-    let _ = zk.call(ZkOp::Delete { path }).await;
 }

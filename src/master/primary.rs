@@ -1,6 +1,7 @@
 //! Primacy: promotion (gainPrimacy), serving, and demotion (losePrimacy).
 
-use super::{advertise, ends_primacy, unadvertise, JournalRequest, Master, Stage};
+use super::selector::{advertise, ends_primacy, unadvertise};
+use super::{JournalRequest, Master, Stage};
 use crate::bugs::Bug;
 use crate::history::EventKind;
 use crate::journal::{gc, writer::WriteError, LogWriter, Tailer};
