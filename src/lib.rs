@@ -7,7 +7,7 @@
 //!
 //! # The front door
 //! A story (a scripted scenario) needs [`Cluster`], [`Options`], [`Role`], the client vocabulary
-//! ([`FsOp`], [`FsReply`], [`FsError`]), [`simulate`] and [`run::finish`]; a sweep needs
+//! ([`FsOp`], [`FsReply`], [`FsError`]), [`Cluster::simulate`] and [`Cluster::finish`]; a sweep needs
 //! [`Model`], [`explore`](explore::explore) and [`Sweep`]; every failure carries a
 //! [`Reproduction`]. All of them are re-exported here.
 //!
@@ -96,12 +96,12 @@ pub mod merge;
 pub use bugs::Bug;
 pub use check::{Kind, Property, Violation, PROPERTIES};
 pub use cluster::{Client, Cluster, Finished};
+pub use cluster::{InForce, NotInForce};
 pub use explore::Sweep;
 pub use failure::{FailureKind, SeedFailure, Unfinished};
 pub use fault::{Fault, ScheduledFault, Target};
 pub use history::{Event, EventKind, History};
 pub use model::Model;
-pub use nemesis::{InForce, NotInForce};
 pub use net::Role;
 pub use op::{CallError, FsError, FsOp, FsReply};
 pub use options::Options;

@@ -11,22 +11,26 @@
 //! history against the property table.
 use crate::deadline::call_within;
 
-use crate::check::Violation;
+mod faults;
+mod finish;
+
+pub use faults::{InForce, NotInForce};
+pub(crate) use finish::final_phase;
+pub use finish::Finished;
+
 use crate::client::MasterClient;
 use crate::failure::Unfinished;
-use crate::fault::{self, Fault, Target};
-use crate::history::Event;
 use crate::history::{EventKind, History};
 use crate::journal::JournalStore;
 use crate::master::rpc::{MasterOp, MasterReply, MasterRequest, MasterStatus};
 use crate::master::{self, MasterDisk, MasterSetup};
-use crate::nemesis::{InForce, LeverState, NotInForce};
 use crate::net::Role;
 use crate::op::CallError;
 use crate::op::{FsOp, FsReply};
 use crate::options::Options;
 use crate::ufs::UfsFaults;
 use crate::zookeeper::{ZkControl, ZooKeeperServer};
+use faults::LeverState;
 use madsim::net::{Endpoint, NetSim};
 use madsim::runtime::{Handle, NodeHandle};
 use madsim::time::{sleep, Instant};
@@ -55,31 +59,6 @@ pub struct Cluster {
     admin: Endpoint,
     /// How far [`Cluster::restart_exited`] has read the history, and which nodes were down then.
     exits_seen: Mutex<(usize, BTreeMap<String, bool>)>,
-}
-
-/// A finished story: its whole history, and the options that set its properties' bounds.
-pub struct Finished {
-    /// Every event of the run, the final states and the fresh reader's journal replay included.
-    pub events: Vec<Event>,
-    /// The cluster's options.
-    pub options: Arc<Options>,
-}
-
-impl Finished {
-    /// Every property the history breaks, in table order ([`crate::check::violations`]).
-    pub fn violations(&self) -> Vec<Violation> {
-        crate::check::violations(&self.events, &self.options)
-    }
-
-    /// The violation of the property called `name`, if the history breaks it.
-    ///
-    /// # Panics
-    /// If no property has that name.
-    pub fn violation(&self, name: &str) -> Option<Violation> {
-        crate::check::property(name)
-            .unwrap_or_else(|| panic!("no property {name}"))
-            .violation(&self.events, &self.options)
-    }
 }
 
 /// A client's handle, for work a story runs on the client's node ([`Cluster::spawn`]).
@@ -451,107 +430,6 @@ impl Cluster {
     /// The journal's files that were deleted (by GC, or by a planted bug), with their records.
     pub(crate) fn deleted_journal_files(&self) -> Vec<(String, Vec<Arc<crate::journal::Record>>)> {
         self.ufs.deleted()
-    }
-
-    /// Applies `fault` now, its targets resolved now (`primary` is the current primary), as the
-    /// nemesis applies a scheduled fault: recorded in the history, composing with other faults.
-    /// Undone by [`Cluster::heal`]. `Err` when it cannot apply now, or was over at once (a
-    /// session expiry).
-    pub fn inject(&self, fault: impl Into<Fault>) -> Result<InForce, NotInForce> {
-        crate::nemesis::inject(self, &fault.into())
-    }
-
-    /// Undoes a fault [`Cluster::inject`] applied, and records the heal. Inverse of `inject`.
-    pub fn heal(&self, fault: InForce) {
-        crate::nemesis::heal(self, fault)
-    }
-
-    /// Cuts the nodes `side` from every other node, both ways (the `split-halves` fault); undone
-    /// by [`Cluster::heal`].
-    pub fn partition(&self, side: &[Role]) -> InForce {
-        let side = side.iter().copied().map(Target::Node).collect();
-        self.must_inject(fault::SplitHalves { side })
-    }
-
-    /// Cuts `role` from every other node (the `isolate` fault); undone by [`Cluster::heal`].
-    pub fn isolate(&self, role: Role) -> InForce {
-        self.must_inject(fault::Isolate {
-            node: Target::Node(role),
-        })
-    }
-
-    /// Cuts master `index` from ZooKeeper only; undone by [`Cluster::heal`].
-    pub fn cut_from_zookeeper(&self, index: usize) -> InForce {
-        self.must_inject(fault::CutFromZookeeper {
-            node: Target::Node(Role::Master(index)),
-        })
-    }
-
-    /// Cuts master `index` from the UFS only; undone by [`Cluster::heal`].
-    pub fn cut_from_ufs(&self, index: usize) -> InForce {
-        self.must_inject(fault::CutFromUfs {
-            node: Target::Node(Role::Master(index)),
-        })
-    }
-
-    /// The UFS fails master `index`'s flushes; undone by [`Cluster::heal`].
-    pub fn fail_flushes(&self, index: usize) -> InForce {
-        self.must_inject(fault::FlushFail {
-            node: Target::Node(Role::Master(index)),
-        })
-    }
-
-    /// The UFS delays master `index`'s flushes by `delay_ms`; undone by [`Cluster::heal`].
-    pub fn slow_flushes(&self, index: usize, delay_ms: u64) -> InForce {
-        self.must_inject(fault::FlushSlow {
-            node: Target::Node(Role::Master(index)),
-            delay_ms,
-        })
-    }
-
-    /// The UFS fails every rename (log completion); undone by [`Cluster::heal`].
-    pub fn fail_renames(&self) -> InForce {
-        self.must_inject(fault::RenameFail {})
-    }
-
-    /// ZooKeeper answers nobody and its session clocks stop; undone by [`Cluster::heal`].
-    pub fn zookeeper_unavailable(&self) -> InForce {
-        self.must_inject(fault::ZookeeperUnavailable {})
-    }
-
-    /// Drops `percent` of every message; undone by [`Cluster::heal`].
-    pub fn lose_messages(&self, percent: u32) -> InForce {
-        self.must_inject(fault::MessageLoss { percent })
-    }
-
-    /// ZooKeeper expires every session `role` holds, at once (nothing to undo).
-    pub fn expire_sessions(&self, role: Role) {
-        let fault: Fault = fault::SessionExpiry {
-            node: Target::Node(role),
-        }
-        .into();
-        if let Err(e) = fault.validate(&self.options) {
-            panic!("{e}");
-        }
-        let _ = self.inject(fault);
-    }
-
-    /// A fault a named verb asked for, which always applies.
-    fn must_inject(&self, fault: impl Into<Fault>) -> InForce {
-        let fault = fault.into();
-        if let Err(e) = fault.validate(&self.options) {
-            panic!("{e}");
-        }
-        self.inject(fault.clone())
-            .unwrap_or_else(|e| panic!("{fault} did not apply: {e:?}"))
-    }
-
-    /// Ends the story: lets the cluster settle, records every master's final state and a fresh
-    /// reader's replay of the journal, shuts the cluster down, and returns the history to check.
-    pub async fn finish(self) -> Finished {
-        let options = self.options.clone();
-        let events = crate::run::finish(self).await;
-        Finished { events, options }
     }
 
     /// Kills every node and lets the runtime settle, so that nothing leaks past the run.
