@@ -3,7 +3,8 @@
 //! come from the history, not from the plan; each kind's declaration ([`crate::fault::Info`])
 //! says how it is drawn.
 
-use super::lanes::{window, Timeline};
+use super::lanes::Timeline;
+use super::rows::window;
 use crate::fault::{Family, FaultKind, Lanes};
 use crate::history::{Event, EventKind};
 use crate::net::Role;
@@ -43,7 +44,11 @@ impl FaultSpan {
     /// What hovering shows.
     pub fn title(&self) -> String {
         let info = self.kind.info();
-        let what = format!("{}; undone: {}", info.what, info.inverse);
+        let what = if info.instantaneous {
+            info.what.to_string()
+        } else {
+            format!("{}; undone: {}", info.what, info.inverse)
+        };
         let when = if self.from_us == self.to_us {
             format!("at {} ms", super::ms(self.from_us))
         } else if self.healed {

@@ -2,6 +2,7 @@
 //! with their details and operations), the legend, the zoom controls, and the style sheet and
 //! script, inlined so that the file stands alone.
 
+use super::escape::escape;
 use super::faults::FaultSpan;
 use super::lanes::Timeline;
 use super::svg::{self, Layout};
@@ -10,22 +11,6 @@ use std::fmt::Write;
 
 const CSS: &str = include_str!("timeline.css");
 const SCRIPT: &str = include_str!("timeline.js");
-
-/// Text made safe for HTML element content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// The legend: (CSS class of a swatch, what it means), by section.
 const LEGEND: &[(&str, &[(&str, &str)])] = &[

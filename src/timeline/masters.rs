@@ -9,7 +9,7 @@
 //! to a later term is drawn from then on as "promotion's end not recorded" until its next event
 //! of role (the promotion failed, or, with B8, goes on regardless).
 
-use super::lanes::{session_row, window, Mark, Row, RowKind, Span};
+use super::rows::{session_row, window, Mark, Row, RowKind, Span};
 use crate::history::{Event, EventKind};
 use std::collections::BTreeMap;
 

@@ -12,16 +12,18 @@
 //! The page is written with plain `write!` into a `String`. A templating crate (askama, tera,
 //! maud) was considered and not taken: the document is one page whose every repeated part (a
 //! lane, a bar, a tick path) is a loop over derived data, which `write!` expresses as directly
-//! as a template would, and escaping is one function ([`html::escape`]) applied at each insertion
+//! as a template would, and escaping is one function ([`escape::escape`]) applied at each insertion
 //! point. The style sheet and the script are ordinary files (`timeline.css`, `timeline.js`)
 //! included at compile time.
 
+pub mod escape;
 pub mod faults;
 pub mod html;
 pub mod lanes;
 pub mod masters;
 pub mod nodes;
 pub mod overlay;
+pub mod rows;
 pub mod svg;
 
 use crate::check::Violation;

@@ -7,7 +7,7 @@
 //! the end), with a tick at each attempt and a stroke at the end in the colour of the master that
 //! answered; reads are thinner than mutations.
 
-use super::lanes::{session_row, window, Mark, Row, RowKind, Span};
+use super::rows::{session_row, window, Mark, Row, RowKind, Span};
 use crate::history::{Event, EventKind};
 use crate::op::CallError;
 use crate::op::FsOp;

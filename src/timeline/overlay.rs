@@ -3,10 +3,11 @@
 //! zoom: phase names, term and fault labels, role and call labels, every mark, and the
 //! violations' flags and glyphs.
 
+use super::escape::escape;
 use super::faults::FaultSpan;
-use super::html::escape;
-use super::lanes::{RowKind, Timeline};
+use super::lanes::Timeline;
 use super::ms;
+use super::rows::RowKind;
 use super::svg::{row_height, violation_us, Layout, AXIS_H, FAULT_H};
 use crate::check::Violation;
 use crate::history::Event;

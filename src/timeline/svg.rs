@@ -8,10 +8,11 @@
 //!   through `vector-effect: non-scaling-stroke`, hatches theirs through a pattern transform the
 //!   script sets).
 
+use super::escape::escape;
 use super::faults::{self, FaultSpan};
-use super::html::escape;
-use super::lanes::{Group, RowKind, Timeline};
+use super::lanes::{Group, Timeline};
 use super::ms;
+use super::rows::RowKind;
 use crate::check::Violation;
 use crate::fault::Family;
 use crate::history::Event;
@@ -322,7 +323,7 @@ pub fn plot(
             rect(&mut s, "pz", from, to, top, bottom - top, "");
             titled(
                 &mut s,
-                &format!("{} paused, {}", lane.node, super::lanes::window(from, to)),
+                &format!("{} paused, {}", lane.node, super::rows::window(from, to)),
             );
         }
     }
