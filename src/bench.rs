@@ -17,14 +17,21 @@ crate::net::rpc_request!(Ping => u64, 0x9146);
 /// Measured figures of one benchmark run.
 #[derive(Clone, Debug, Serialize)]
 pub struct BenchReport {
+    /// Seeds run.
     pub seeds: u64,
+    /// Seeds run at once.
     pub jobs: usize,
     /// Wall time of the model's seeds (the ping-pong rounds not included).
     pub wall_s: f64,
+    /// Seeds per wall second.
     pub seeds_per_s: f64,
+    /// Simulated seconds per wall second.
     pub sim_s_per_wall_s: f64,
+    /// Failovers per wall minute.
     pub failovers_per_wall_min: f64,
+    /// Messages the harness's runs sent.
     pub messages: u64,
+    /// The harness's messages per wall second.
     pub messages_per_wall_s: f64,
     /// Bare madsim: one runtime per seed, two nodes, the harness's mean messages per seed.
     pub bare_messages_per_wall_s: f64,
@@ -32,12 +39,15 @@ pub struct BenchReport {
     pub harness_vs_bare: f64,
     /// The lowest and highest round's ratio.
     pub harness_vs_bare_range: (f64, f64),
+    /// Seeds that failed.
     pub failed_seeds: usize,
     /// Each failure, with the command that reproduces it.
     pub failures: Vec<crate::failure::SeedFailure>,
     /// Resident memory after the first tenth of the seeds and at the end (MiB, Linux only).
     pub rss_mib_after_tenth: Option<f64>,
+    /// Resident memory at the end (MiB).
     pub rss_mib_at_end: Option<f64>,
+    /// The process's peak resident memory (MiB).
     pub peak_rss_mib: Option<f64>,
     /// The linearizability checkers' share of a run's wall time (simulation and every checker),
     /// measured one seed at a time over the first [`CHECKER_SAMPLE`] seeds.
@@ -108,7 +118,7 @@ fn ping_pong(seed: u64, messages: u64) -> u64 {
     .expect("ping-pong runs")
 }
 
-/// Rounds the benchmark is split into; see [`bench`].
+/// Rounds the benchmark is split into; see [`bench()`].
 pub const ROUNDS: u64 = 10;
 
 /// Runs `seeds` seeds of the model (from seed 1) beside the bare ping-pong.

@@ -2,7 +2,7 @@
 //! hazards of Alluxio's design (B16 to B18), each a switch that puts the old mechanism back into
 //! the model so the harness can prove it catches it.
 //!
-//! Each bug is declared once, in [`bugs!`]'s list below: its stable catalogue id, what went
+//! Each bug is declared once, in the `bugs!` list below: its stable catalogue id, what went
 //! wrong, the fix the model has by default, the invariants expected to catch it and the hunt that
 //! must (`sims/bugs.rs` hunts every bug of [`Bug::ALL`]). `ftsim bugs --json` prints these
 //! declarations, and the book's catalogue table is made from them (`ftsim bugs --markdown`).

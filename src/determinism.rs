@@ -13,12 +13,15 @@ use serde::Serialize;
 /// A seed whose two runs differ.
 #[derive(Clone, Debug, Serialize)]
 pub struct Mismatch {
+    /// The seed.
     pub seed: u64,
-    /// Each run's history hash (hex), or why it did not finish.
+    /// The first run's history hash (hex), or why it did not finish.
     pub first: String,
+    /// The second run's.
     pub second: String,
     /// The first event where the two histories differ (none when a run did not finish).
     pub divergence: Option<Divergence>,
+    /// The command that replays the seed.
     pub replay: Reproduction,
 }
 
@@ -29,6 +32,7 @@ pub struct Divergence {
     pub index: usize,
     /// That event in each run, as one line (none: that history ended before it).
     pub first: Option<String>,
+    /// That event in the second run.
     pub second: Option<String>,
 }
 

@@ -14,16 +14,22 @@ use std::time::Duration;
 /// What one seed left behind (its history is dropped as soon as it is checked).
 #[derive(Clone, Debug)]
 pub struct SeedReport {
+    /// The run's figures.
     pub summary: Summary,
+    /// Its history's fingerprint.
     pub history_hash: u64,
+    /// What it broke.
     pub violations: Vec<crate::check::Violation>,
+    /// How often each fault kind was applied.
     pub faults: BTreeMap<String, u64>,
+    /// How often each Sometimes fact was reached.
     pub coverage: BTreeMap<String, u64>,
 }
 
 /// How one seed ended.
 #[derive(Clone, Debug)]
 pub struct SeedResult {
+    /// The seed.
     pub seed: u64,
     /// The run's report, or why it did not finish.
     pub result: Result<SeedReport, Unfinished>,
@@ -81,17 +87,25 @@ pub fn explore(
 /// A sweep's totals, summed over seeds.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Sweep {
+    /// Seeds run.
     pub seeds: u64,
+    /// Seeds that failed, in order.
     pub failed_seeds: Vec<u64>,
     /// Every failure of every failed seed, in seed order.
     pub violations: Vec<SeedFailure>,
+    /// Simulated time, summed.
     pub sim_ms: u64,
     /// Simulated network messages sent.
     pub messages: u64,
+    /// Times a new primary took over.
     pub failovers: u64,
+    /// Client calls that succeeded.
     pub ops_ok: u64,
+    /// Client calls that ended with an error.
     pub ops_failed: u64,
+    /// How often each fault kind was applied.
     pub faults: BTreeMap<String, u64>,
+    /// How often each Sometimes fact was reached.
     pub coverage: BTreeMap<String, u64>,
     /// Seeds whose linearizability violation named each anomaly kind.
     pub anomalies: BTreeMap<String, u64>,
@@ -100,10 +114,15 @@ pub struct Sweep {
 /// A sweep's figures per unit of wall time.
 #[derive(Clone, Debug, Serialize)]
 pub struct Rates {
+    /// Wall time, in seconds.
     pub wall_s: f64,
+    /// Seeds per wall second.
     pub seeds_per_s: f64,
+    /// Simulated seconds per wall second.
     pub sim_s_per_wall_s: f64,
+    /// Simulated messages per wall second.
     pub messages_per_wall_s: f64,
+    /// Failovers per wall minute.
     pub failovers_per_wall_min: f64,
 }
 

@@ -45,6 +45,7 @@ impl FailureKind {
         }
     }
 
+    /// Its name, as JSON spells it.
     pub fn name(self) -> &'static str {
         match self {
             FailureKind::Always => "always",
@@ -75,12 +76,19 @@ pub enum Unfinished {
     /// The model or a checker panicked (the message), or the run's thread could not start.
     Panic(String),
     /// Simulated time reached the run's limit.
-    Hang { limit_ms: u64 },
+    Hang {
+        /// The simulated-time limit, in milliseconds.
+        limit_ms: u64,
+    },
     /// Real time reached the limit; the run's thread is left to end on its own.
-    WallLimit { limit_s: f64 },
+    WallLimit {
+        /// The wall-time limit, in seconds.
+        limit_s: f64,
+    },
 }
 
 impl Unfinished {
+    /// The kind of failure it is.
     pub fn kind(&self) -> FailureKind {
         match self {
             Unfinished::Panic(_) => FailureKind::Panic,
@@ -112,12 +120,15 @@ impl fmt::Display for Unfinished {
 /// One failed seed, as a sweep reports it.
 #[derive(Clone, Debug, Serialize)]
 pub struct SeedFailure {
+    /// The seed.
     pub seed: u64,
+    /// How it failed.
     pub kind: FailureKind,
     /// The broken property, or `panic` / `hang` / `wall_limit` when the run did not finish.
     pub invariant: String,
     /// Simulated time of the first breaking event (none when the run did not finish).
     pub at_ms: Option<f64>,
+    /// What went wrong, for people.
     pub detail: String,
     /// The named anomaly, for checkers that name one (`linearizable`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -130,6 +141,7 @@ pub struct SeedFailure {
 }
 
 impl SeedFailure {
+    /// A seed whose run broke a property.
     pub fn violated(seed: u64, v: &Violation, replay: Reproduction) -> SeedFailure {
         SeedFailure {
             seed,
@@ -143,6 +155,7 @@ impl SeedFailure {
         }
     }
 
+    /// A seed whose run did not finish.
     pub fn unfinished(seed: u64, u: &Unfinished, replay: Reproduction) -> SeedFailure {
         SeedFailure {
             seed,

@@ -13,18 +13,25 @@ use std::time::{Duration, Instant};
 /// What hunting one bug from one start found.
 #[derive(Clone, Debug, Serialize)]
 pub struct Hunt {
+    /// The bug's name.
     pub bug: String,
+    /// Its catalogue id.
     pub id: String,
+    /// Whether a seed within the budget failed.
     pub found: bool,
     /// The first failing seed.
     pub seed: Option<u64>,
     /// Seeds run up to and including the first failing one (the whole budget when not found).
     pub seeds_tried: u64,
+    /// Wall time of the hunt, in seconds.
     pub wall_s: f64,
     /// The invariant that caught it (the first in checking order, when several did).
     pub invariant: Option<String>,
+    /// How the first failing seed failed.
     pub kind: Option<FailureKind>,
+    /// Its checker's detail.
     pub detail: Option<String>,
+    /// The command that replays it.
     pub replay: Option<Reproduction>,
 }
 
@@ -89,12 +96,17 @@ pub fn hunt(bug: Bug, model: &Model, start: u64, budget: u64, jobs: usize) -> Hu
 /// Hunting one bug from several starts: every hunt and their medians.
 #[derive(Clone, Debug, Serialize)]
 pub struct Medians {
+    /// The bug's name.
     pub bug: String,
+    /// Its catalogue id.
     pub id: String,
+    /// Start seeds hunted from.
     pub starts: u64,
     /// Starts from which the bug was found within the budget.
     pub found_in: usize,
+    /// Median seeds to the first failure (a start that found nothing counts its budget).
     pub median_seeds: f64,
+    /// Median wall time to the first failure, in seconds.
     pub median_wall_s: f64,
     /// Every invariant that caught it, over all starts.
     pub invariants: Vec<String>,

@@ -11,6 +11,48 @@
 //! [`Model`], [`explore`](explore::explore) and [`Sweep`]; every failure carries a
 //! [`Reproduction`]. All of them are re-exported here.
 //!
+//! # A story
+//! A story builds a cluster from a seed and options, drives it with the fault verbs (each with
+//! its inverse), and checks the history it leaves with the property table:
+//!
+//! ```
+//! use ftsim::{Cluster, FsOp, Options, Role};
+//! use std::time::Duration;
+//!
+//! let finished = Cluster::simulate(7, Options::fast(), |cluster| async move {
+//!     let old = cluster.primary().await.expect("a primary serves");
+//!     let cut = cluster.cut_from_zookeeper(old); // inverse: cluster.heal(cut)
+//!     let bound = Duration::from_millis(cluster.options.failover_bound_ms());
+//!     let new = cluster.wait_for_new_primary(old, bound).await.expect("a failover");
+//!     cluster.heal(cut);
+//!     cluster.kill(Role::Master(new)); // inverse: cluster.restart(..)
+//!     cluster.restart(Role::Master(new));
+//!     cluster.fs(0, FsOp::Mkdir { path: "/after".into() }).await.unwrap();
+//!     cluster.finish().await // final states + the journal's replay
+//! })
+//! .unwrap();
+//! assert_eq!(finished.violations(), vec![]);
+//! ```
+//!
+//! A checker's test can write a history by hand, one event a line, as a trace prints them:
+//!
+//! ```
+//! use ftsim::check::property;
+//! use ftsim::history::parse_events;
+//!
+//! let history = parse_events(
+//!     "10 master-0 promoting term=1
+//!      20 master-0 became_primary next_seq=0 term=1
+//!      30 master-1 promoting term=1
+//!      40 master-1 became_primary next_seq=0 term=1
+//!      50 master-0 journal_ack op_id=1 seq=0 term=1
+//!      60 master-1 journal_ack op_id=2 seq=0 term=1",
+//! )
+//! .unwrap();
+//! let one_leader = property("one_leader").unwrap();
+//! assert!(one_leader.violation(&history, &ftsim::Options::fast()).is_some());
+//! ```
+//!
 //! # Crate map, in the order data flows
 //! From a seed to a plan:
 //! - [`options`]: every knob, named after its Alluxio property; presets.
@@ -46,8 +88,10 @@
 //! Tools over many runs:
 //! - [`pool`]: the threads every tool runs seeds on; [`explore`]: many seeds, jobs, sums; [`hunt`]: seeds until a planted bug is caught;
 //!   [`shrink`]: a failing plan made small; [`determinism`]: each seed twice, compared;
-//!   [`bench`]: throughput beside bare madsim; [`memory`]: this process's memory;
+//!   [`bench`](mod@bench): throughput beside bare madsim; [`memory`]: this process's memory;
 //!   [`merge`]: shard summaries combined into one.
+
+#![warn(missing_docs)]
 
 pub mod options;
 pub mod bugs;

@@ -63,6 +63,7 @@ impl Model {
         &self.base
     }
 
+    /// The planted bug switched on, if any.
     pub fn bug(&self) -> Option<Bug> {
         self.bug
     }
@@ -106,7 +107,9 @@ impl Model {
 /// What a sweep runs: the plan of each seed, and the command that replays it. A [`Model`] is
 /// one; a test may wrap one to alter some seeds' plans.
 pub trait Plans: Sync {
+    /// The plan of `seed`'s run.
     fn plan(&self, seed: u64) -> Plan;
+    /// The command that replays `seed`'s run.
     fn reproduction(&self, seed: u64) -> Reproduction;
 }
 

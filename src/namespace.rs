@@ -14,25 +14,41 @@ use std::hash::{Hash, Hasher};
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Mutation {
+    /// A directory `name` under `parent`, with inode `id`.
     Mkdir {
+        /// The parent directory.
         parent: InodeId,
+        /// The new directory's name.
         name: String,
+        /// Its inode id, assigned by the primary.
         id: InodeId,
     },
+    /// A file `name` under `parent`, with inode `id`.
     CreateFile {
+        /// The parent directory.
         parent: InodeId,
+        /// The new file's name.
         name: String,
+        /// Its inode id, assigned by the primary.
         id: InodeId,
     },
+    /// File `id` completed.
     CompleteFile {
+        /// The file.
         id: InodeId,
     },
+    /// Inode `id` deleted, with everything below it.
     Delete {
+        /// The inode deleted.
         id: InodeId,
     },
+    /// Inode `id` moved under `new_parent` as `new_name`.
     Rename {
+        /// The inode moved.
         id: InodeId,
+        /// Its new parent directory.
         new_parent: InodeId,
+        /// Its new name.
         new_name: String,
     },
 }

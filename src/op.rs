@@ -10,13 +10,45 @@ pub type InodeId = u64;
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "op")]
 pub enum FsOp {
-    Mkdir { path: String },
-    CreateFile { path: String },
-    CompleteFile { path: String },
-    Delete { path: String, recursive: bool },
-    Rename { src: String, dst: String },
-    GetStatus { path: String },
-    ListStatus { path: String },
+    /// Make a directory.
+    Mkdir {
+        /// The directory's path.
+        path: String,
+    },
+    /// Create an empty, incomplete file.
+    CreateFile {
+        /// The file's path.
+        path: String,
+    },
+    /// Mark a file complete.
+    CompleteFile {
+        /// The file's path.
+        path: String,
+    },
+    /// Delete a file or directory (a non-empty directory only with `recursive`).
+    Delete {
+        /// The path deleted.
+        path: String,
+        /// Whether a directory's contents go with it.
+        recursive: bool,
+    },
+    /// Move a file or directory.
+    Rename {
+        /// Its path.
+        src: String,
+        /// Its new path, whose parent must exist.
+        dst: String,
+    },
+    /// A file's or directory's status.
+    GetStatus {
+        /// The path asked about.
+        path: String,
+    },
+    /// A directory's children.
+    ListStatus {
+        /// The directory's path.
+        path: String,
+    },
 }
 
 impl FsOp {
@@ -43,10 +75,15 @@ impl FsOp {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FsError {
+    /// The path is taken.
     AlreadyExists,
+    /// The path (or its parent) does not exist.
     NotFound,
+    /// A directory with children was deleted without `recursive`.
     DirectoryNotEmpty,
+    /// A path goes through a file.
     NotADirectory,
+    /// The path is not absolute, or moves a directory into itself.
     InvalidPath,
 }
 
@@ -66,8 +103,11 @@ pub enum CallError {
 pub enum FsReply {
     /// The id of the inode created, changed or looked up, and whether it is a completed file.
     Status {
+        /// The inode's id.
         id: InodeId,
+        /// Whether it is a directory.
         dir: bool,
+        /// Whether it is a completed file (directories are complete).
         complete: bool,
     },
     /// Names and ids of a directory's children, sorted by name.

@@ -14,7 +14,9 @@ pub struct Plan {
     /// The preset the options were derived from; [`Plan::describe`] lists what differs from it.
     #[serde(default = "default_preset")]
     pub preset: String,
+    /// Every option of the run.
     pub options: Options,
+    /// The fault schedule.
     pub faults: Vec<ScheduledFault>,
 }
 

@@ -8,7 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 /// One master's primacy in one term, as indices into the history.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Primacy<'a> {
+    /// The master.
     pub node: &'a str,
+    /// The term it promoted itself in.
     pub term: u64,
     /// Its promotion began (`Promoting`).
     pub promoting: usize,
@@ -87,6 +89,7 @@ pub struct Believers<'a> {
 }
 
 impl<'a> Believers<'a> {
+    /// Who believes it is primary, walked along `events`.
     pub fn new(events: &'a [Event]) -> Self {
         let mut changes = vec![];
         for p in primacies(events) {

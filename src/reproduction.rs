@@ -22,8 +22,11 @@ pub enum Origin {
 pub enum Source {
     /// Options from a preset or file, a planted bug, and whether the swarm drew the plan.
     Model {
+        /// Where the options came from.
         origin: Origin,
+        /// The planted bug switched on, if any.
         bug: Option<Bug>,
+        /// Whether the swarm drew the plan from the seed (`--no-swarm` when not).
         swarm: bool,
     },
     /// A schedule file (its options and faults; the seed may differ from the file's).
@@ -33,7 +36,9 @@ pub enum Source {
 /// A seed and what made its run: rendered as the `ftsim run` command that replays it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reproduction {
+    /// The run's seed.
     pub seed: u64,
+    /// What else made the run.
     pub source: Source,
 }
 

@@ -26,7 +26,9 @@ pub struct Summary {
     pub terms: u64,
     /// Times a new primary took over from an earlier one.
     pub failovers: u64,
+    /// Client calls that succeeded.
     pub ops_ok: u64,
+    /// Client calls that ended with an error (Unavailable or a definite answer).
     pub ops_failed: u64,
     /// Entries in the journal at the end (the fresh reader's count).
     pub journal_entries: u64,
@@ -39,10 +41,15 @@ pub struct Summary {
 /// Everything one run produced.
 #[derive(Clone, Debug)]
 pub struct Outcome {
+    /// The run's seed.
     pub seed: u64,
+    /// Its plan.
     pub plan: Plan,
+    /// Its whole history.
     pub events: Vec<Event>,
+    /// The history's fingerprint ([`crate::history::history_hash`]).
     pub history_hash: u64,
+    /// The figures derived from the history.
     pub summary: Summary,
     /// Broken invariants, at most one per invariant (its first breaking event).
     pub violations: Vec<Violation>,
@@ -53,6 +60,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// Whether the run broke no property.
     pub fn passed(&self) -> bool {
         self.violations.is_empty()
     }

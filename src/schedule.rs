@@ -24,7 +24,9 @@ pub struct ScheduleFile {
     /// What the schedule shows, for people.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The run's seed.
     pub seed: u64,
+    /// The planted bug switched on, by name (none: the correct model).
     #[serde(default)]
     pub bug: Option<String>,
     /// The invariant this run breaks (none: it must pass).
@@ -36,6 +38,7 @@ pub struct ScheduleFile {
     /// Options: all of them, or only those that differ from the preset.
     #[serde(default)]
     pub options: serde_json::Value,
+    /// The fault schedule.
     pub faults: Vec<ScheduledFault>,
 }
 

@@ -18,11 +18,20 @@ pub enum Stream<'a> {
     /// Client `index`'s workload: operations, paths, think times.
     Workload(usize),
     /// One incarnation of a master process (`holder` is `master-1#3`): journal and worker ids.
-    Master { holder: &'a str },
+    Master {
+        /// The process incarnation.
+        holder: &'a str,
+    },
     /// The ZooKeeper client of one process incarnation: reconnect delays.
-    ZooKeeperClient { process: &'a str },
+    ZooKeeperClient {
+        /// The process incarnation.
+        process: &'a str,
+    },
     /// The master client of a client or worker process incarnation: retry jitter.
-    MasterClient { process: &'a str },
+    MasterClient {
+        /// The process incarnation.
+        process: &'a str,
+    },
 }
 
 impl Stream<'_> {

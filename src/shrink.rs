@@ -22,6 +22,7 @@ use std::time::Instant;
 /// Swarm plans of a model, for seeds drawn from the runner's generator.
 #[derive(Clone, Debug)]
 pub struct PlanStrategy {
+    /// The model whose swarm draws the plans.
     pub model: Model,
 }
 
@@ -45,6 +46,7 @@ pub struct PlanTree {
 }
 
 impl PlanTree {
+    /// The tree of smaller plans around `plan`.
     pub fn new(plan: Plan) -> PlanTree {
         PlanTree {
             accepted: plan,
@@ -169,6 +171,7 @@ impl ValueTree for PlanTree {
 /// What shrinking found.
 #[derive(Clone, Debug)]
 pub struct Shrunk {
+    /// The smallest plan found that still breaks the invariant.
     pub plan: Plan,
     /// Candidate runs tried.
     pub runs: u64,
@@ -207,24 +210,35 @@ pub fn shrink(seed: u64, plan: Plan, invariant: &str, max_runs: u32) -> Result<S
 /// What [`shrink_to_file`] did.
 #[derive(Clone, Debug, Serialize)]
 pub struct ShrinkReport {
+    /// The seed shrunk.
     pub seed: u64,
+    /// The planted bug switched on, if any.
     pub bug: Option<String>,
+    /// The invariant it breaks.
     pub invariant: String,
+    /// Faults in the plan before shrinking.
     pub faults_before: usize,
+    /// Faults after.
     pub faults_after: usize,
+    /// Masters before shrinking.
     pub masters_before: usize,
+    /// Masters after.
     pub masters_after: usize,
     /// Candidate runs tried.
     pub runs: u64,
+    /// Wall time, in seconds.
     pub wall_s: f64,
     /// The schedule file written.
     pub file: PathBuf,
     /// Whether the run replayed from the file breaks the same invariant (none: the replay did
     /// not finish, or the file could not be read back).
     pub replay_fails: Option<bool>,
+    /// The command that replays the file.
     pub replay: Reproduction,
+    /// The plan before shrinking.
     #[serde(skip)]
     pub before: Plan,
+    /// The plan written.
     #[serde(skip)]
     pub after: Plan,
 }

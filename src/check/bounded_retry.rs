@@ -58,6 +58,7 @@ pub const PROPERTY: Property = Property {
     check: Check::Always(check),
 };
 
+/// The first breach of `bounded_retry` in `events`, if any.
 pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
     let bound_us = call_bound_ms(options) * 1000;
     let attempts_allowed = max_attempts(options);

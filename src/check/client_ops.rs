@@ -20,21 +20,28 @@ pub enum End {
 /// One client call.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Call {
+    /// The call's operation id.
     pub op_id: u64,
+    /// The client that made it.
     pub client: String,
+    /// What it asked.
     pub op: FsOp,
+    /// When it was invoked (simulated microseconds).
     pub invoke_us: u64,
     /// When the answer came (`u64::MAX` when indeterminate: it may take effect at any later time).
     pub end_us: u64,
+    /// How it ended.
     pub end: End,
     /// The master that answered, if one did.
     pub by: Option<String>,
     /// Index of the invoke event and of the answer (the invoke's when none came).
     pub invoke_event: usize,
+    /// Index of the answer's event (the invoke's when none came).
     pub end_event: usize,
 }
 
 impl Call {
+    /// Whether it changes the namespace.
     pub fn is_mutation(&self) -> bool {
         self.op.is_mutation()
     }
@@ -79,6 +86,7 @@ fn path_of(op: &FsOp) -> String {
 /// The client history and the journal's order, as both checkers take them.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClientHistory {
+    /// Every client call, in invoke order.
     pub calls: Vec<Call>,
     /// Operation ids in journal order, from sequence number 0.
     pub journal: Vec<u64>,

@@ -33,6 +33,7 @@ pub const PROPERTY: Property = Property {
     check: Check::Always(check),
 };
 
+/// The first breach of `journal_housekeeping` in `events`, if any.
 pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
     let period = options.master_journal_checkpoint_period_entries;
     let threshold_us = options.master_journal_gc_threshold_ms * 1000;

@@ -93,6 +93,7 @@ impl std::fmt::Display for AnomalyKind {
     }
 }
 
+/// The first breach of `linearizable` in `events`, if any.
 pub fn check(events: &[Event], _options: &Options) -> Option<Breach> {
     let history = client_ops::extract(events)?;
     if let Some(breach) = phantom_entry(events, &history) {
@@ -146,11 +147,13 @@ fn phantom_entry(events: &[Event], h: &ClientHistory) -> Option<Breach> {
 /// answer breaks the rule, and the journal position expected.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Anomaly {
+    /// What kind it is.
     pub kind: AnomalyKind,
     /// The call whose answer (or whose place in the journal) breaks the rule.
     pub call: usize,
     /// Other calls involved.
     pub others: Vec<usize>,
+    /// What went wrong, for people.
     pub detail: String,
 }
 

@@ -24,6 +24,7 @@ pub const PROPERTY: Property = Property {
     check: Check::Eventually(check),
 };
 
+/// The first breach of `liveness` in `events`, if any.
 pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
     let fail = |i: usize, detail: String| Some(Breach::at(events, i, detail));
     let (h_index, healed) = events.iter().enumerate().find_map(|(i, e)| match &e.kind {

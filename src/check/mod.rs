@@ -16,7 +16,7 @@
 //! - [`zookeeper_session`] (Always): no client declares its session lost before it is.
 //! - [`journal_housekeeping`] (Always): checkpoints and journal GC keep to their settings.
 //! - [`standby_catch_up`] (Always): a master joins the election only once its standby caught up.
-//! - [`coverage`] (Sometimes): the interesting situations a sweep must reach at least once.
+//! - [`coverage`](mod@coverage) (Sometimes): the interesting situations a sweep must reach at least once.
 
 pub mod bounded_retry;
 pub mod client_ops;
@@ -65,7 +65,9 @@ pub type Invariant = fn(&[Event], &Options) -> Option<Breach>;
 /// How a property is checked; the variant is the property's kind.
 #[derive(Clone, Copy)]
 pub enum Check {
+    /// Must hold at every point of every run.
     Always(Invariant),
+    /// Must hold by a stated time once the faults have healed.
     Eventually(Invariant),
     /// How often the situation was reached in one run.
     Sometimes(fn(&[Event]) -> u64),
@@ -74,7 +76,9 @@ pub enum Check {
 /// One property: its name (as JSON keys and the command line spell it) and its check.
 #[derive(Clone, Copy)]
 pub struct Property {
+    /// Its name.
     pub name: &'static str,
+    /// How it is checked.
     pub check: Check,
 }
 
@@ -112,6 +116,7 @@ pub const PROPERTIES: &[Property] = &[
 ];
 
 impl Property {
+    /// When it must hold.
     pub fn kind(&self) -> Kind {
         match self.check {
             Check::Always(_) => Kind::Always,
@@ -163,6 +168,7 @@ pub struct Breach {
     /// Index of that event in the history (none when the breach is an absence, such as a
     /// primary that never came).
     pub event: Option<usize>,
+    /// What broke it, for people.
     pub detail: String,
     /// The named kind of anomaly, for checkers that tell several apart (`linearizable`).
     pub anomaly: Option<linearizable::AnomalyKind>,
@@ -197,13 +203,16 @@ impl Breach {
 /// One broken invariant: which, of what kind, where in the history, and why.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Violation {
+    /// The property broken.
     pub invariant: &'static str,
+    /// Its kind.
     #[serde(rename = "tag")]
     pub kind: Kind,
     /// Simulated time of the first breaking event.
     pub at_ms: f64,
     /// Index of that event in the history (none when the breach is an absence).
     pub event: Option<usize>,
+    /// What broke it, for people.
     pub detail: String,
     /// The named kind of anomaly (`linearizable` only).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -22,6 +22,7 @@ pub const PROPERTY: Property = Property {
     check: Check::Always(check),
 };
 
+/// The first breach of `no_lost_entries` in `events`, if any.
 pub fn check(events: &[Event], _options: &Options) -> Option<Breach> {
     let fail = |i: usize, detail: String| Some(Breach::at(events, i, detail));
     let (r, (checkpoint_seq, checkpoint_ops, entries, digest, problem, digest_at, deleted)) =

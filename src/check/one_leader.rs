@@ -17,7 +17,7 @@
 //!    for another primary's steps down for nothing.
 //!
 //! Two masters that merely *believe* they lead at once (a paused old primary) break none of these;
-//! [`super::coverage`] counts that as a Sometimes fact.
+//! [`super::coverage`](mod@super::coverage) counts that as a Sometimes fact.
 
 use super::{Breach, Check, Property};
 use crate::history::{Event, EventKind};
@@ -32,6 +32,7 @@ pub const PROPERTY: Property = Property {
     check: Check::Always(check),
 };
 
+/// The first breach of `one_leader` in `events`, if any.
 pub fn check(events: &[Event], _options: &Options) -> Option<Breach> {
     let fail = |i: usize, detail: String| Some(Breach::at(events, i, detail));
 

@@ -26,6 +26,7 @@ pub const PROPERTY: Property = Property {
     check: Check::Always(check),
 };
 
+/// The first breach of `standby_catch_up` in `events`, if any.
 pub fn check(events: &[Event], _options: &Options) -> Option<Breach> {
     let fail = |i: usize, detail: String| Some(Breach::at(events, i, detail));
     // Masters whose standby declared itself caught up in the current stint.

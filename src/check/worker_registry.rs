@@ -29,6 +29,7 @@ pub const PROPERTY: Property = Property {
     check: Check::Eventually(check),
 };
 
+/// The first breach of `worker_registry` in `events`, if any.
 pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
     let fail = |i: usize, detail: String| Some(Breach::at(events, i, detail));
 

@@ -33,6 +33,7 @@ pub const PROPERTY: Property = Property {
     check: Check::Always(check),
 };
 
+/// The first breach of `zookeeper_session` in `events`, if any.
 pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
     let timeout_us = options.zookeeper_session_timeout_ms * 1000;
     let mut expired: BTreeSet<u64> = BTreeSet::new();

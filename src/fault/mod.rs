@@ -4,7 +4,7 @@
 //! [`network`], [`zookeeper`], [`storage`]): a type holding its parameters that implements
 //! [`Kind`], which says what it does and what undoes it, how a swarm plan draws it, which nodes it
 //! aims at, how it is applied and undone (through an [`Injector`], which the nemesis implements),
-//! how the timeline draws it and which Sometimes fact proves it took effect. [`fault_kinds!`]
+//! how the timeline draws it and which Sometimes fact proves it took effect. `fault_kinds!`
 //! lists the kinds once and makes the [`Fault`] enum and [`FaultKind`] from that list, so a kind
 //! missing any piece does not compile.
 //!

@@ -369,6 +369,7 @@ impl Options {
         self.user_metadata_cache_enabled || self.bug == Some(Bug::ClientMetadataCache)
     }
 
+    /// How a new primary fences the old one, the planted bug considered (B15 is lazy rename).
     pub fn fencing(&self) -> Fencing {
         if self.bug == Some(Bug::LazyRenameFencing) {
             Fencing::LazyRename

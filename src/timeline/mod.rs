@@ -3,28 +3,31 @@
 //! violation marked at its first breaking event.
 //!
 //! Like a checker, the renderer reads only the recorded history (plus the plan, the violations
-//! and the replay command for the header): [`lanes`] derives each node's intervals and marks from
-//! the events ([`masters`] and [`nodes`] per kind of node), [`faults`] pairs every fault the nemesis applied with its heal, [`svg`] draws them
-//! and [`html`] wraps the drawing in a page with its header, legend, style and the small script
+//! and the replay command for the header): `lanes.rs` derives each node's intervals and marks
+//! from the events (`masters.rs` and `nodes.rs` per kind of node, from the row vocabulary of
+//! `rows.rs`), `faults.rs` pairs every fault the nemesis applied with its heal, `svg.rs` and
+//! `overlay.rs` draw them and `html.rs` wraps the drawing in a page with its header, legend, style and the small script
 //! that zooms and pans. Nothing is fetched from a network, and nothing in the output depends on
 //! the wall clock or on randomness: the same run gives the same file, byte for byte.
 //!
 //! The page is written with plain `write!` into a `String`. A templating crate (askama, tera,
 //! maud) was considered and not taken: the document is one page whose every repeated part (a
 //! lane, a bar, a tick path) is a loop over derived data, which `write!` expresses as directly
-//! as a template would, and escaping is one function ([`escape::escape`]) applied at each insertion
+//! as a template would, and escaping is one function ([`escape()`]) applied at each insertion
 //! point. The style sheet and the script are ordinary files (`timeline.css`, `timeline.js`)
 //! included at compile time.
 
-pub mod escape;
-pub mod faults;
-pub mod html;
-pub mod lanes;
-pub mod masters;
-pub mod nodes;
-pub mod overlay;
-pub mod rows;
-pub mod svg;
+mod escape;
+mod faults;
+mod html;
+mod lanes;
+mod masters;
+mod nodes;
+mod overlay;
+mod rows;
+mod svg;
+
+pub use escape::escape;
 
 use crate::check::Violation;
 use crate::failure::Unfinished;
@@ -38,10 +41,15 @@ use crate::run::Outcome;
 /// the command that replays the run.
 #[derive(Clone, Copy, Debug)]
 pub struct Run<'a> {
+    /// The run's seed.
     pub seed: u64,
+    /// Its plan.
     pub plan: &'a Plan,
+    /// Its history.
     pub events: &'a [Event],
+    /// What it broke.
     pub violations: &'a [Violation],
+    /// The command that replays it.
     pub replay: &'a Reproduction,
 }
 

@@ -51,7 +51,6 @@ fn row_name(kind: RowKind, group: Group) -> &'static str {
 pub struct Layout {
     pub terms_y: u32,
     pub faults_y: u32,
-    pub fault_levels: u32,
     /// Each lane's top and bottom.
     pub lanes: Vec<(u32, u32)>,
     /// Each lane's rows' tops.
@@ -86,7 +85,6 @@ impl Layout {
         Layout {
             terms_y,
             faults_y,
-            fault_levels,
             lanes,
             rows,
             height: y + 4,
