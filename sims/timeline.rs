@@ -96,7 +96,7 @@ fn a_stale_read_is_marked_at_its_first_breaking_event_with_its_operations_highli
         event.node
     )));
     // The header names it with the checker's detail, its anomaly and its breaking event.
-    let detail = ftsim::timeline::escape::escape(&v.detail);
+    let detail = ftsim::timeline::escape(&v.detail);
     assert!(page.contains(&detail), "no detail");
     assert!(page.contains("stale-read"));
     assert!(page.contains(&format!("first breaking event #{index}")));
