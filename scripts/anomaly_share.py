@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """How often each read path shows clients an anomaly: swarm seeds 1 to 2,000 on each preset
-(README, "The read path"). Run from the repository after a release build:
+(docs/src/properties.md, "The read path"). Run from the repository after a release build:
 
     python3 scripts/anomaly_share.py
 """

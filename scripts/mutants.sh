@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Mutation testing in shards (README "Mutation testing"; set-up in .cargo/mutants.toml, the test
+# Mutation testing in shards (docs/src/mutation.md; set-up in .cargo/mutants.toml, the test
 # each mutant faces in sims/mutants.rs).
 #
 #   scripts/mutants.sh shard K N [OUT] [-- ARGS...]   one shard, K in 0..N-1, into OUT/shard-K-of-N

@@ -1,11 +1,11 @@
 //! The test that `cargo mutants` runs against every mutant (`.cargo/mutants.toml`,
-//! `scripts/mutants.sh`, README "Mutation testing"). A mutant is caught when any of these fails:
+//! `scripts/mutants.sh`, docs/src/mutation.md). A mutant is caught when any of these fails:
 //!
 //! - `swarm_sweep_passes`: a fixed sweep of swarm seeds `1..=N` of the default model, each seed
 //!   on its own thread, all cores. `N` is `FTSIM_MUTANTS_SEEDS` (default [`DEFAULT_SEEDS`], chosen
-//!   by measurement: see README). A seed that panics, hangs past its simulated-time limit or runs
+//!   by measurement: see docs/src/mutation.md). A seed that panics, hangs past its simulated-time limit or runs
 //!   past [`WALL_LIMIT`] of real time fails too. With at least [`COVERAGE_SEEDS`] seeds the
-//!   sweep must also apply every fault kind and reach every Sometimes fact, as README's coverage
+//!   sweep must also apply every fault kind and reach every Sometimes fact, as the book's coverage
 //!   sweep does (`sims/swarm.rs`): a mutant that makes faults or failover tame is caught there.
 //! - `journal_barrier_sweep_passes`: the same sweep ([`BARRIER_SEEDS`]) with reads fenced by a
 //!   journal write barrier (`fixtures/options/fast-journal-barrier.json`), the safe alternative
@@ -15,7 +15,7 @@
 //!   bug planted; a mutant that breaks a switch, or a checker's hold on it, is caught here. The
 //!   doubled budget makes it unlikely that a mutant which merely moves a bug's window (a bug
 //!   found later than its budget) counts as caught.
-//! - `work_costs_time`: the stories of `sims/work_costs.rs` (README "Work costs time"): replay
+//! - `work_costs_time`: the stories of `sims/work_costs.rs` (docs/src/model.md, "Work costs time"): replay
 //!   lengthens a failover by its cost, and a checkpoint that holds the CPU past the session
 //!   timeout costs the standby its session. No sweep judges what work costs: the checkers'
 //!   bounds allow for it, and in the default model no piece of work starves a session.
@@ -28,7 +28,7 @@
 //! from any change of behaviour at all (a mutant that only moves a timer makes a shrunk
 //! schedule miss its window), which says nothing about the checkers. Measured: 4 of
 //! `src/worker.rs`'s 14 viable mutants stopped bug schedules from reproducing and were caught by
-//! nothing else (README "Mutation testing").
+//! nothing else (docs/src/mutation.md).
 //!
 //! The tests are `#[ignore]`d so that `cargo test` does not run them. cargo-mutants runs them
 //! with the library's unit tests (`.cargo/mutants.toml`), which pin what a component does at an

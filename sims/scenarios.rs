@@ -318,7 +318,7 @@ fn primary_cut_from_zookeeper_steps_down_and_another_serves() {
     .unwrap();
 }
 
-/// The example in README.md, kept compiling and passing.
+/// The scripting example of the book (docs/src/architecture.md), kept compiling and passing.
 #[test]
 fn readme_example_runs() {
     Cluster::simulate(7, Options::fast(), |cluster| async move {

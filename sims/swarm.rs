@@ -3,7 +3,7 @@
 //! `random_seeds_pass` runs `MADSIM_TEST_NUM` seeds (default 300) from `MADSIM_TEST_SEED`
 //! (default: drawn from the clock and printed), as madsim users expect, and prints the
 //! `ftsim run` command of every failing seed. `five_hundred_seeds_cover_every_fault_and_fact` is
-//! the fixed sweep behind README's coverage claim.
+//! the fixed sweep behind the book's coverage claim.
 
 use ftsim::explore::Sweep;
 use ftsim::model::Plans;

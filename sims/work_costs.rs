@@ -1,4 +1,4 @@
-//! Work costs time (README "Work costs time"): stories that show a master's journal work holding
+//! Work costs time (docs/src/model.md, "Work costs time"): stories that show a master's journal work holding
 //! its simulated CPU. Shared by `sims/scenarios.rs` (run on every `cargo test`) and
 //! `sims/mutants.rs` (a mutant that makes work free, or lets pings skip a busy CPU, is caught).
 //! Each story returns what it measured, or why the model broke its promise.
@@ -48,7 +48,7 @@ fn long_journal_failover(replay_us_per_entry: u64) -> (Duration, Duration) {
 
 /// Promotion replays the old primary's whole in-progress log on the new primary's CPU: at 500 µs
 /// an entry, 2,000 entries add a second to the failover clients see, and the failover stays
-/// within the bound README states (which counts that replay).
+/// within the bound the book states (which counts that replay).
 pub fn replay_lengthens_the_failover() -> Result<String, String> {
     let (free, _) = long_journal_failover(0);
     let (slow, bound) = long_journal_failover(500);

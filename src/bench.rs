@@ -1,4 +1,4 @@
-//! The benchmark behind README's speed table: the harness's throughput beside the engine's own
+//! The benchmark behind the book's speed table (docs/src/speed.md): the harness's throughput beside the engine's own
 //! limit, a bare madsim ping-pong that sends the same number of messages per runtime.
 
 use crate::explore::{explore, Sweep};

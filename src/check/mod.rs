@@ -1,7 +1,7 @@
 //! The properties a run is checked against: pure functions of its history (and the options that
 //! set its bounds). Each is declared once, as a [`Property`] with its name and its [`Check`],
 //! whose variant is its kind; [`PROPERTIES`] lists them in checking order, and everything else
-//! (the run's violations and coverage, JSON keys, sweep totals, the README table's test) reads
+//! (the run's violations and coverage, JSON keys, sweep totals, the book's table and its test) reads
 //! that table.
 //!
 //! - [`one_leader`] (Always): one history written by one primary per term.
