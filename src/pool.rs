@@ -69,7 +69,7 @@ mod tests {
                 }
             },
         );
-        assert!(started < 100 && started >= 10, "{started}");
+        assert!((10..100).contains(&started), "{started}");
         assert_eq!(seen.len(), started);
     }
 }
