@@ -54,7 +54,7 @@ with tempfile.TemporaryDirectory() as tmp:
             r, m = latencies(seed, path)
             reads += r
             mutations += m
-        calls = sweep["ops_ok"] + sweep["ops_failed"]
+        calls = sweep["ops_ok"] + sweep["ops_definite_error"] + sweep["ops_unavailable"]
         print(f"{name}: {sweep['messages'] / calls:.1f} messages per call; read latency mean "
               f"{statistics.mean(reads):.1f} ms (median {statistics.median(reads):.1f} ms); mutation "
               f"latency mean {statistics.mean(mutations):.1f} ms; {len(sweep['failed_seeds'])} failed seeds")

@@ -8,7 +8,7 @@ use crate::history::{EventKind, History};
 use crate::master::rpc::{MasterError, MasterOp, MasterReply, MasterRequest};
 use crate::master::LEADER_PATH;
 use crate::net::{master_of_addr, Role};
-use crate::op::CallError;
+use crate::op::{AttemptAnswer, CallError};
 use crate::op::{FsOp, FsReply};
 use crate::options::Options;
 use crate::seed::Stream;
@@ -24,11 +24,27 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// How one attempt ended.
-enum Attempt {
-    Done(Result<MasterReply, MasterError>, SocketAddr),
-    /// No leader found, no answer, or Unavailable: retry.
-    Retry,
+/// What one attempt heard.
+enum Heard {
+    /// The master at this address answered.
+    Reply(Result<MasterReply, MasterError>, SocketAddr),
+    /// The leader lookup found no primary.
+    NoPrimary,
+    /// No answer in time.
+    NoAnswer,
+}
+
+impl Heard {
+    /// The answer a failed attempt records; none for a reply the call returns (success).
+    fn failure(&self) -> Option<AttemptAnswer> {
+        match self {
+            Heard::Reply(Ok(_), _) => None,
+            Heard::Reply(Err(MasterError::Unavailable), _) => Some(AttemptAnswer::Unavailable),
+            Heard::Reply(Err(MasterError::Fs(e)), _) => Some(AttemptAnswer::Definite(e.clone())),
+            Heard::NoPrimary => Some(AttemptAnswer::NoPrimary),
+            Heard::NoAnswer => Some(AttemptAnswer::NoAnswer),
+        }
+    }
 }
 
 /// What a call reports as it goes (a namespace call records each step in the history).
@@ -40,8 +56,9 @@ pub enum CallStep {
         master: Option<String>,
         lookups: u32,
     },
-    /// The attempt got no answer to keep: the call backs off, or ends past its maximum duration.
-    Failed,
+    /// The attempt heard an answer to retry: the call backs off, or ends past its maximum
+    /// duration.
+    Failed(AttemptAnswer),
     /// The backoff is over: the next attempt's leader lookup begins.
     Retrying,
 }
@@ -145,7 +162,7 @@ impl MasterClient {
     }
 
     /// One attempt: look the primary up, then call it with the attempt deadline.
-    async fn attempt(&self, op: &MasterOp, on_lookup: impl FnOnce(Option<String>, u32)) -> Attempt {
+    async fn attempt(&self, op: &MasterOp, on_lookup: impl FnOnce(Option<String>, u32)) -> Heard {
         let cached = *self.connected.lock().unwrap();
         let (leader, queries) = match cached {
             Some(addr) => (Some(addr), 0),
@@ -153,25 +170,25 @@ impl MasterClient {
         };
         on_lookup(leader.map(master_name), queries);
         let Some(addr) = leader else {
-            return Attempt::Retry;
+            return Heard::NoPrimary;
         };
         let timeout = Duration::from_millis(self.options.user_rpc_attempt_timeout_ms);
-        match call_within(&self.ep, addr, MasterRequest(op.clone()), timeout).await {
-            Ok(Err(MasterError::Unavailable)) | Err(_) => {
-                *self.connected.lock().unwrap() = None;
-                Attempt::Retry
-            }
-            Ok(result) => {
-                *self.connected.lock().unwrap() = Some(addr);
-                Attempt::Done(result, addr)
-            }
-        }
+        let heard = match call_within(&self.ep, addr, MasterRequest(op.clone()), timeout).await {
+            Ok(result) => Heard::Reply(result, addr),
+            Err(_) => Heard::NoAnswer,
+        };
+        // The connection is kept while the master answers, dropped on Unavailable or silence.
+        *self.connected.lock().unwrap() = match heard {
+            Heard::Reply(Err(MasterError::Unavailable), _) | Heard::NoAnswer => None,
+            _ => Some(addr),
+        };
+        heard
     }
 
     /// One attempt only, for periodic calls such as heartbeats.
     pub async fn call_once(&self, op: MasterOp) -> Option<MasterReply> {
         match self.attempt(&op, |_, _| {}).await {
-            Attempt::Done(Ok(reply), _) => Some(reply),
+            Heard::Reply(Ok(reply), _) => Some(reply),
             _ => None,
         }
     }
@@ -200,12 +217,17 @@ impl MasterClient {
                     lookups,
                 })
             };
-            if let Attempt::Done(result, addr) = self.attempt(&op, report).await {
+            let heard = self.attempt(&op, report).await;
+            // Only what the policy retries is retried; anything else is what the caller gets.
+            let Some(answer) = heard.failure().filter(AttemptAnswer::retryable) else {
+                let Heard::Reply(result, addr) = heard else {
+                    unreachable!("only a reply is not retried")
+                };
                 return result
                     .map(|reply| (reply, addr))
                     .map_err(|e| Refused(e, Some(addr)));
-            }
-            on_step(CallStep::Failed);
+            };
+            on_step(CallStep::Failed(answer));
             let elapsed = Instant::now() - started;
             if elapsed >= max_duration {
                 return Err(Refused(MasterError::Unavailable, None));
@@ -269,7 +291,7 @@ impl MasterClient {
                         master,
                         lookups,
                     },
-                    CallStep::Failed => EventKind::AttemptFailed { op_id },
+                    CallStep::Failed(answer) => EventKind::AttemptFailed { op_id, answer },
                     CallStep::Retrying => EventKind::Retrying { op_id },
                 };
                 self.history.record(&self.node, kind);

@@ -101,8 +101,12 @@ pub struct Sweep {
     pub failovers: u64,
     /// Client calls that succeeded.
     pub ops_ok: u64,
-    /// Client calls that ended with an error.
-    pub ops_failed: u64,
+    /// Client calls that ended with a definite error.
+    pub ops_definite_error: u64,
+    /// Client calls that ended Unavailable.
+    pub ops_unavailable: u64,
+    /// Of those, calls while one primary served steadily and no fault was in force.
+    pub ops_unavailable_while_steady: u64,
     /// How often each fault kind was applied.
     pub faults: BTreeMap<String, u64>,
     /// How often each Sometimes fact was reached.
@@ -158,7 +162,9 @@ impl Sweep {
                 s.messages += report.summary.messages;
                 s.failovers += report.summary.failovers;
                 s.ops_ok += report.summary.ops_ok;
-                s.ops_failed += report.summary.ops_failed;
+                s.ops_definite_error += report.summary.ops_definite_error;
+                s.ops_unavailable += report.summary.ops_unavailable;
+                s.ops_unavailable_while_steady += report.summary.ops_unavailable_while_steady;
                 for (k, n) in &report.faults {
                     *s.faults.entry(k.clone()).or_insert(0) += n;
                 }
@@ -191,7 +197,9 @@ impl Sweep {
         self.messages += other.messages;
         self.failovers += other.failovers;
         self.ops_ok += other.ops_ok;
-        self.ops_failed += other.ops_failed;
+        self.ops_definite_error += other.ops_definite_error;
+        self.ops_unavailable += other.ops_unavailable;
+        self.ops_unavailable_while_steady += other.ops_unavailable_while_steady;
         for (k, n) in &other.faults {
             *self.faults.entry(k.clone()).or_insert(0) += n;
         }

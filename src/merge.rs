@@ -14,7 +14,9 @@ const SUMMED: &[&str] = &[
     "messages",
     "failovers",
     "ops_ok",
-    "ops_failed",
+    "ops_definite_error",
+    "ops_unavailable",
+    "ops_unavailable_while_steady",
 ];
 
 /// Maps of counts that add up key by key.
@@ -181,7 +183,8 @@ mod tests {
             json!({
                 "build": "0.1.0-abc", "model": "", "start": 1, "range": 8,
                 "shard": format!("{k}/{n}"), "seeds": 4, "sim_ms": 1000, "messages": 10,
-                "failovers": 2, "ops_ok": 5, "ops_failed": 1, "wall_s": 2.0,
+                "failovers": 2, "ops_ok": 5, "ops_definite_error": 1, "ops_unavailable": 1,
+                "ops_unavailable_while_steady": 0, "wall_s": 2.0,
                 "faults": {"crash": 1}, "coverage": {"failover": 2}, "anomalies": {"stale-read": 0},
                 "failed_seeds": failed, "violations": violations, "exit_code": 0,
                 "peak_rss_mib": 10.0 + k as f64,

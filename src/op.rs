@@ -97,6 +97,29 @@ pub enum CallError {
     Fs(FsError),
 }
 
+/// What one attempt of a call heard, as its client received it: the answers that do not end the
+/// call with success. `ExponentialTimeBoundedRetry` retries only the first three; a definite
+/// answer from the namespace ends the call with that answer.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptAnswer {
+    /// The leader lookup found no primary.
+    NoPrimary,
+    /// The master did not answer within the attempt's deadline (or the connection failed).
+    NoAnswer,
+    /// The master answered Unavailable: not primary, or not serving yet.
+    Unavailable,
+    /// A definite answer from the namespace.
+    Definite(FsError),
+}
+
+impl AttemptAnswer {
+    /// Whether the retry policy retries it (Alluxio retries Unavailable and transport errors).
+    pub fn retryable(&self) -> bool {
+        !matches!(self, AttemptAnswer::Definite(_))
+    }
+}
+
 /// What an operation returns.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -7,7 +7,7 @@ use crate::cluster::Cluster;
 use crate::failure::Unfinished;
 use crate::history::{history_hash, Event, EventKind};
 use crate::net::Role;
-use crate::op::FsOp;
+use crate::op::{CallError, FsOp};
 use crate::options::Options;
 use crate::plan::Plan;
 use madsim::time::sleep;
@@ -28,8 +28,14 @@ pub struct Summary {
     pub failovers: u64,
     /// Client calls that succeeded.
     pub ops_ok: u64,
-    /// Client calls that ended with an error (Unavailable or a definite answer).
-    pub ops_failed: u64,
+    /// Client calls that ended with a definite error (`NotFound`, `AlreadyExists`, ...).
+    pub ops_definite_error: u64,
+    /// Client calls that ended Unavailable (no primary answered within the retry policy).
+    pub ops_unavailable: u64,
+    /// Of those, calls that ended Unavailable although, from their invoke to their end, one
+    /// master believed it was primary throughout and no fault was in force: an outage the
+    /// client saw for nothing.
+    pub ops_unavailable_while_steady: u64,
     /// Entries in the journal at the end (the fresh reader's count).
     pub journal_entries: u64,
     /// Messages the simulated network carried.
@@ -178,13 +184,24 @@ pub async fn scenario(seed: u64, plan: Plan) -> Vec<Event> {
             name: "liveness".into(),
         },
     );
+    // Each client's probes ask for three kinds of answer, one after the other: a directory made
+    // (ok), a status of a path that is not there (NotFound) and the same directory again
+    // (AlreadyExists). A definite answer must reach the caller as it is, never as Unavailable.
     let probes = (0..cluster.clients()).map(|index| {
-        cluster.fs(
-            index,
-            FsOp::Mkdir {
-                path: format!("/live-{index}"),
-            },
-        )
+        let cluster = &cluster;
+        async move {
+            let dir = format!("/live-{index}");
+            let ops = [
+                FsOp::Mkdir { path: dir.clone() },
+                FsOp::GetStatus {
+                    path: format!("{dir}/absent"),
+                },
+                FsOp::Mkdir { path: dir },
+            ];
+            for op in ops {
+                let _ = cluster.fs(index, op).await;
+            }
+        }
     });
     // What a client writing a block is told at the heal: the first master found primary is asked
     // for its worker list. Where the faults left no primary, the one found has just been
@@ -239,7 +256,11 @@ pub fn summarise(events: &[Event]) -> Summary {
                 primaries += 1;
             }
             EventKind::Ok { .. } => s.ops_ok += 1,
-            EventKind::Fail { .. } => s.ops_failed += 1,
+            EventKind::Fail {
+                error: CallError::Unavailable,
+                ..
+            } => s.ops_unavailable += 1,
+            EventKind::Fail { .. } => s.ops_definite_error += 1,
             EventKind::FinalState { digest, .. } => {
                 s.digests.insert(e.node.clone(), Some(*digest));
             }
@@ -253,7 +274,43 @@ pub fn summarise(events: &[Event]) -> Summary {
             _ => {}
         }
     }
+    s.ops_unavailable_while_steady = unavailable_while_steady(events);
     s.terms = terms.len() as u64;
     s.failovers = primaries.saturating_sub(1);
     s
+}
+
+/// Calls that ended Unavailable although, from their invoke to their end, exactly one master,
+/// the same one, believed it was primary and no fault was in force.
+pub fn unavailable_while_steady(events: &[Event]) -> u64 {
+    let mut believers = crate::primacy::Believers::new(events);
+    let mut faults = crate::check::faults_in_force::FaultsInForce::default();
+    // Open calls: op id -> the one primary seen so far, while the call has been steady.
+    let mut open: BTreeMap<u64, Option<String>> = BTreeMap::new();
+    let mut count = 0;
+    for (i, e) in events.iter().enumerate() {
+        faults.step(e);
+        let now = believers.after(i);
+        let steady = (now.len() == 1 && faults.none()).then(|| now.first().unwrap().to_string());
+        for primary in open.values_mut() {
+            if primary.is_some() && *primary != steady {
+                *primary = None;
+            }
+        }
+        match &e.kind {
+            EventKind::Invoke { op_id, .. } => {
+                open.insert(*op_id, steady);
+            }
+            EventKind::Ok { op_id, .. } => {
+                open.remove(op_id);
+            }
+            EventKind::Fail { op_id, error, .. } => {
+                if open.remove(op_id).flatten().is_some() && *error == CallError::Unavailable {
+                    count += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    count
 }

@@ -102,7 +102,7 @@ fn bounded_retry_a_client_backs_off_by_the_policy_no_faster_and_no_slower() {
         insert_all(
             h,
             &format!(
-                "{failed_ms} client-0 attempt_failed op_id=7
+                "{failed_ms} client-0 attempt_failed answer=no_answer op_id=7
                  {retry_ms} client-0 retrying op_id=7
                  {} client-0 attempt attempt=2 lookups=1 master=master-0 op_id=7",
                 retry_ms + 1

@@ -129,34 +129,34 @@ fn journal_housekeeping_a_standby_checkpoints_once_a_period_is_replayed() {
     let (short, over) = (period - 1, period + 1);
     // Short of a period, no checkpoint is owed; at a period, one is set out before the next pass.
     let ok = clean_with(&format!(
-        "20 master-1 standby_replayed finished=true from_seq=0 to_seq={short}
-         21 master-1 standby_replayed finished=true from_seq={short} to_seq={period}
+        "20 master-1 standby_replayed applied=[[0,{short}]] finished=true from_seq=0 to_seq={short}
+         21 master-1 standby_replayed applied=[[{short},{period}]] finished=true from_seq={short} to_seq={period}
          21 master-1 checkpoint_started seq={period}
-         22 master-1 standby_replayed finished=true from_seq={period} to_seq={over}"
+         22 master-1 standby_replayed applied=[[{period},{over}]] finished=true from_seq={period} to_seq={over}"
     ));
     assert_eq!(PROPERTY.violation(&ok, &o), None);
     let late = clean_with(&format!(
-        "20 master-1 standby_replayed finished=true from_seq=0 to_seq={period}
-         21 master-1 standby_replayed finished=true from_seq={period} to_seq={over}"
+        "20 master-1 standby_replayed applied=[[0,{period}]] finished=true from_seq=0 to_seq={period}
+         21 master-1 standby_replayed applied=[[{period},{over}]] finished=true from_seq={period} to_seq={over}"
     ));
     breach(&PROPERTY, &late, &o, "without setting out to write one");
     // A checkpoint loaded (or a promotion, ending the stint) moves the count's start.
     let loaded = clean_with(&format!(
         "19 master-1 checkpoint_loaded seq=5
-         20 master-1 standby_replayed finished=true from_seq=5 to_seq={period}
-         21 master-1 standby_replayed finished=true from_seq={period} to_seq={over}"
+         20 master-1 standby_replayed applied=[[5,{period}]] finished=true from_seq=5 to_seq={period}
+         21 master-1 standby_replayed applied=[[{period},{over}]] finished=true from_seq={period} to_seq={over}"
     ));
     assert_eq!(PROPERTY.violation(&loaded, &o), None);
     let promoted = clean_with(&format!(
-        "20 master-1 standby_replayed finished=true from_seq=0 to_seq={period}
+        "20 master-1 standby_replayed applied=[[0,{period}]] finished=true from_seq=0 to_seq={period}
          21 master-1 promoting term=2
-         30 master-1 standby_replayed finished=true from_seq=0 to_seq=1"
+         30 master-1 standby_replayed applied=[[0,1]] finished=true from_seq=0 to_seq=1"
     ));
     assert_eq!(PROPERTY.violation(&promoted, &o), None);
     // A pass that failed part-way owes nothing: the next pass comes first.
     let after_failed = clean_with(&format!(
-        "20 master-1 standby_replayed finished=false from_seq=0 to_seq={period}
-         21 master-1 standby_replayed finished=true from_seq={period} to_seq={over}"
+        "20 master-1 standby_replayed applied=[[0,{period}]] finished=false from_seq=0 to_seq={period}
+         21 master-1 standby_replayed applied=[[{period},{over}]] finished=true from_seq={period} to_seq={over}"
     ));
     assert_eq!(PROPERTY.violation(&after_failed, &o), None);
 }

@@ -7,10 +7,12 @@
 mod support;
 
 mod bounded_retry;
+mod client_retry;
 mod coverage;
 mod journal_housekeeping;
 mod lazy_rename;
 mod liveness;
+mod lost_workers;
 mod no_lost_entries;
 mod one_leader;
 mod standby_catch_up;

@@ -135,7 +135,7 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
                     ));
                 }
             }
-            EventKind::AttemptFailed { op_id } => {
+            EventKind::AttemptFailed { op_id, .. } => {
                 failed.insert(*op_id, e.at_us);
             }
             EventKind::Retrying { op_id } => {

@@ -43,6 +43,11 @@ impl FaultsInForce {
         Role::parse(node).is_some_and(|role| n(Some(role)) > 0) || n(None) > 0
     }
 
+    /// No fault is in force anywhere.
+    pub fn none(&self) -> bool {
+        self.count.values().all(|n| *n == 0)
+    }
+
     /// A fault of `kind` is in force anywhere.
     pub fn any(&self, kind: FaultKind) -> bool {
         self.count.iter().any(|((k, _), n)| *k == kind && *n > 0)

@@ -8,6 +8,8 @@
 //! - [`no_lost_entries`] (Always): every acknowledged mutation is in the journal exactly once,
 //!   and every master's state is the journal's.
 //! - [`bounded_retry`] (Always): every client call ends within its retry policy's bound.
+//! - [`client_retry`] (Always): a client retries only what is retryable, until its time is
+//!   spent, and a definite answer is what its caller gets.
 //! - [`linearizable`] (Always): what clients saw is one sequential namespace in the journal's
 //!   order; [`wgl`] checks the same by exhaustive search, over [`client_ops`].
 //! - [`liveness`] (Eventually): after the faults heal, a primary serves within a stated bound.
@@ -16,15 +18,19 @@
 //! - [`zookeeper_session`] (Always): no client declares its session lost before it is.
 //! - [`journal_housekeeping`] (Always): checkpoints and journal GC keep to their settings.
 //! - [`standby_catch_up`] (Always): a master joins the election only once its standby caught up.
+//! - [`lost_workers`] (Always): a master marks a worker lost only after the worker's whole
+//!   timeout of silence at that master.
 //! - [`coverage`](mod@coverage) (Sometimes): the interesting situations a sweep must reach at least once.
 
 pub mod bounded_retry;
 pub mod client_ops;
+pub mod client_retry;
 pub mod coverage;
 pub mod faults_in_force;
 pub mod journal_housekeeping;
 pub mod linearizable;
 pub mod liveness;
+pub mod lost_workers;
 pub mod no_lost_entries;
 pub mod one_leader;
 pub mod standby_catch_up;
@@ -87,10 +93,12 @@ pub const PROPERTIES: &[Property] = &[
     one_leader::PROPERTY,
     no_lost_entries::PROPERTY,
     bounded_retry::PROPERTY,
+    client_retry::PROPERTY,
     linearizable::PROPERTY,
     zookeeper_session::PROPERTY,
     journal_housekeeping::PROPERTY,
     standby_catch_up::PROPERTY,
+    lost_workers::PROPERTY,
     liveness::PROPERTY,
     worker_registry::PROPERTY,
     coverage::FAILOVER,

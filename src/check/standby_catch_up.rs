@@ -14,6 +14,10 @@
 //!    recorded one ended. Rules 2 and 3 here, and `journal_housekeeping`'s rule on standby
 //!    checkpoints, judge a standby by these passes; a pass that moved it unrecorded would leave
 //!    them judging a replay that did not happen.
+//! 5. Each journal entry is applied once, in order: the ranges a pass applied follow one another
+//!    from where the pass began, with no overlap and no hole, and end where the pass ended,
+//!    unless the pass ended by loading a newer checkpoint (recorded apart). A pass that reads a
+//!    log again and applies what it had applied is seen here even when it ends where it began.
 
 use super::{Breach, Check, Property};
 use crate::history::{Event, EventKind};
@@ -35,6 +39,8 @@ pub fn check(events: &[Event], _options: &Options) -> Option<Breach> {
     let mut completed: Vec<(u64, u64, u64)> = vec![];
     // Rule 4: per standby, where its last recorded pass of the stint ended.
     let mut stands_at: BTreeMap<&str, u64> = BTreeMap::new();
+    // Rule 5: per standby, the checkpoint it loaded since its last recorded pass.
+    let mut loaded: BTreeMap<&str, u64> = BTreeMap::new();
     for (i, e) in events.iter().enumerate() {
         let node = e.node.as_str();
         if super::ends_standby_stint(&e.kind) {
@@ -59,6 +65,42 @@ pub fn check(events: &[Event], _options: &Options) -> Option<Breach> {
             }
         }
         match &e.kind {
+            EventKind::CheckpointLoaded { seq } => {
+                loaded.insert(node, *seq);
+            }
+            EventKind::StandbyReplayed {
+                from_seq,
+                to_seq,
+                applied,
+                ..
+            } => {
+                let checkpoint = loaded.remove(node);
+                let mut at = *from_seq;
+                for &(from, to) in applied {
+                    if from != at || to <= from {
+                        return fail(
+                            i,
+                            format!(
+                                "{node}'s standby applied entries {from}..{to} in a pass standing                                  at seq {at}: {}",
+                                if from < at {
+                                    "entries applied twice"
+                                } else {
+                                    "entries skipped"
+                                }
+                            ),
+                        );
+                    }
+                    at = to;
+                }
+                if at != *to_seq && checkpoint != Some(*to_seq) {
+                    return fail(
+                        i,
+                        format!(
+                            "{node}'s standby pass from seq {from_seq} applied entries up to seq                              {at} but ended at seq {to_seq}, and loaded no checkpoint there"
+                        ),
+                    );
+                }
+            }
             EventKind::LogCompleted { start, end } if end > start => {
                 completed.push((e.at_us, *start, *end));
             }
@@ -98,6 +140,7 @@ pub fn check(events: &[Event], _options: &Options) -> Option<Breach> {
                     );
                 }
                 caught_up.insert(node);
+                loaded.remove(node);
             }
             _ => {}
         }

@@ -167,7 +167,7 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
             events[term_start..end]
                 .iter()
                 .skip(at.unwrap_or(0))
-                .any(|e| e.node == primary && matches!(e.kind, EventKind::WorkerLost { worker_id } if worker_id == id))
+                .any(|e| e.node == primary && matches!(e.kind, EventKind::WorkerLost { worker_id, .. } if worker_id == id))
         });
         match registered {
             Some(id) if !lost_since => live.push((worker, id)),
@@ -238,7 +238,7 @@ fn final_list(
     let lost_after = |id: u64, from: usize| {
         term[from..].iter().any(|e| {
             e.node == primary
-                && matches!(e.kind, EventKind::WorkerLost { worker_id } if worker_id == id)
+                && matches!(e.kind, EventKind::WorkerLost { worker_id, .. } if worker_id == id)
         })
     };
     let heal = events

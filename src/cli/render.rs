@@ -37,7 +37,9 @@ pub fn outcome_json(o: &Outcome, replay: &Reproduction) -> serde_json::Value {
         "terms": s.terms,
         "failovers": s.failovers,
         "ops_ok": s.ops_ok,
-        "ops_failed": s.ops_failed,
+        "ops_definite_error": s.ops_definite_error,
+        "ops_unavailable": s.ops_unavailable,
+        "ops_unavailable_while_steady": s.ops_unavailable_while_steady,
         "journal_entries": s.journal_entries,
         "digests": s.digests.iter().map(|(k, v)| (k.clone(), serde_json::json!(v.map(|d| format!("{d:016x}"))))).collect::<serde_json::Map<_, _>>(),
         "violations": o.violations,
@@ -59,7 +61,10 @@ pub fn outcome(o: &Outcome, replay: &Reproduction) {
     println!("  simulated     {:.3} s", s.sim_ms as f64 / 1000.0);
     println!("  terms         {}", s.terms);
     println!("  failovers     {}", s.failovers);
-    println!("  operations    {} ok, {} failed", s.ops_ok, s.ops_failed);
+    println!(
+        "  operations    {} ok, {} definite errors, {} Unavailable ({} while one primary served steadily)",
+        s.ops_ok, s.ops_definite_error, s.ops_unavailable, s.ops_unavailable_while_steady
+    );
     println!("  journal       {} entries", s.journal_entries);
     for (master, digest) in &s.digests {
         match digest {
@@ -147,7 +152,15 @@ pub fn sweep(s: &Sweep, r: &Rates, peak_rss_mib: Option<f64>) {
         "failovers    {} ({:.0} per wall minute)",
         s.failovers, r.failovers_per_wall_min
     );
-    println!("operations   {} ok, {} failed", s.ops_ok, s.ops_failed);
+    let calls = s.ops_ok + s.ops_definite_error + s.ops_unavailable;
+    println!(
+        "operations   {} ok, {} definite errors, {} Unavailable ({} while one primary served steadily: {:.2}% of calls)",
+        s.ops_ok,
+        s.ops_definite_error,
+        s.ops_unavailable,
+        s.ops_unavailable_while_steady,
+        100.0 * s.ops_unavailable_while_steady as f64 / calls.max(1) as f64
+    );
     println!("faults       {}", counts(&s.faults));
     println!("coverage     {}", counts(&s.coverage));
     if s.anomalies.values().any(|n| *n > 0) {

@@ -11,7 +11,7 @@ pub use text::parse_events;
 use crate::fault::FaultKind;
 use crate::hash::Fnv;
 use crate::net::Role;
-use crate::op::{CallError, FsOp, FsReply};
+use crate::op::{AttemptAnswer, CallError, FsOp, FsReply};
 use crate::vocab::{ConnState, RepeatKey, StepDownReason};
 use serde::{Deserialize, Serialize};
 use std::hash::{Hash, Hasher};
@@ -41,11 +41,14 @@ pub enum EventKind {
         /// How many times the leader lookup asked ZooKeeper.
         lookups: u32,
     },
-    /// The attempt got no answer the call can keep (Unavailable, or none in time): the client
-    /// backs off, or ends the call past `user.rpc.retry.max.duration`.
+    /// The attempt got an answer the call does not end with, as the client heard it (no
+    /// primary found, no answer in time, Unavailable): the client backs off, or ends the call
+    /// past `user.rpc.retry.max.duration`.
     AttemptFailed {
         /// The call's operation id (unique per call, the same on every attempt).
         op_id: u64,
+        /// What the attempt heard.
+        answer: AttemptAnswer,
     },
     /// The backoff after a failed attempt is over: the next attempt's leader lookup begins.
     Retrying {
@@ -131,6 +134,9 @@ pub enum EventKind {
         to_seq: u64,
         /// Whether the pass ran to the end.
         finished: bool,
+        /// The entries it applied, as sequence ranges `from..to` in the order it applied them
+        /// (a checkpoint it loaded is recorded apart, as `CheckpointLoaded`).
+        applied: Vec<(u64, u64)>,
     },
     /// An entry was appended to the writer's buffer (not yet durable).
     JournalAppend {
@@ -228,10 +234,12 @@ pub enum EventKind {
         /// The worker's node.
         worker: String,
     },
-    /// This primary marked a worker lost.
+    /// This primary marked a worker lost, silent since `last_heard_us`.
     WorkerLost {
         /// The worker's id at this primary.
         worker_id: u64,
+        /// When this master last heard from the worker: its registration or last heartbeat.
+        last_heard_us: u64,
     },
     /// A master's state at the end of the run.
     FinalState {

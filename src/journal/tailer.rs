@@ -19,6 +19,9 @@ pub struct Tailer {
     last_gap: Option<Gap>,
     /// The CPU time replay and checkpoints cost, when a master (not the checking reader) reads.
     work: Option<JournalWork>,
+    /// The entries the last catch-up pass applied, as sequence ranges `from..to` in the order
+    /// it applied them.
+    applied: Vec<(u64, u64)>,
 }
 
 impl Tailer {
@@ -35,6 +38,7 @@ impl Tailer {
             checkpoint_period_entries,
             last_gap: None,
             work: None,
+            applied: vec![],
         }
     }
 
@@ -125,6 +129,7 @@ impl Tailer {
     /// that a newer checkpoint covers (its logs were collected) is bridged by loading it; any
     /// other gap is recorded and the tailer stops there until the journal changes.
     pub async fn catch_up(&mut self, replica: &mut Replica) -> Result<u64, UfsError> {
+        self.applied.clear();
         let logs = self.list_logs().await?;
         // No log holds the next entry, but a checkpoint covers it: its logs were collected.
         let covered = logs
@@ -151,6 +156,9 @@ impl Tailer {
             };
             match replica.apply_log(start, end, &records) {
                 Ok(entries) => {
+                    if let (Some(first), Some(last)) = (entries.first(), entries.last()) {
+                        self.applied.push((first.seq, last.seq + 1));
+                    }
                     self.charge_replay(entries.len() as u64).await;
                     applied += entries.len() as u64
                 }
@@ -173,6 +181,11 @@ impl Tailer {
             }
         }
         Ok(applied)
+    }
+
+    /// The entries the last [`Tailer::catch_up`] pass applied, as ranges in the order applied.
+    pub fn applied(&self) -> &[(u64, u64)] {
+        &self.applied
     }
 
     /// Promotion catch-up: reads the durable part of every in-progress log (the old primary's)

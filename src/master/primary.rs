@@ -319,10 +319,12 @@ async fn primary_chores(master: Arc<Master>) {
     let mut next_gc = Instant::now() + gc_period;
     loop {
         sleep(detect.min(gc_period)).await;
-        for worker_id in master.registry.lock().unwrap().remove_lost(timeout) {
-            master
-                .history
-                .record(&master.name, EventKind::WorkerLost { worker_id });
+        for (worker_id, last_heard_us) in master.registry.lock().unwrap().remove_lost(timeout) {
+            let lost = EventKind::WorkerLost {
+                worker_id,
+                last_heard_us,
+            };
+            master.history.record(&master.name, lost);
         }
         if Instant::now() >= next_gc {
             next_gc = Instant::now() + gc_period;

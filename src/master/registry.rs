@@ -1,13 +1,15 @@
 //! The primary's worker registry. It is not journaled: a new primary starts empty and tells
 //! workers it does not know to register again.
 
-use madsim::time::Instant;
+use crate::history::now_us;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 struct Registered {
     worker: String,
-    last_heartbeat: Instant,
+    /// When this master last heard from the worker (registration or heartbeat), in the
+    /// history's microseconds.
+    last_heard_us: u64,
 }
 
 #[derive(Default)]
@@ -29,7 +31,7 @@ impl Registry {
             id,
             Registered {
                 worker,
-                last_heartbeat: Instant::now(),
+                last_heard_us: now_us(),
             },
         );
     }
@@ -38,23 +40,25 @@ impl Registry {
     pub fn heartbeat(&mut self, id: u64) -> bool {
         match self.workers.get_mut(&id) {
             Some(w) => {
-                w.last_heartbeat = Instant::now();
+                w.last_heard_us = now_us();
                 true
             }
             None => false,
         }
     }
 
-    /// Removes and returns the workers silent for longer than `timeout`.
-    pub fn remove_lost(&mut self, timeout: Duration) -> Vec<u64> {
-        let now = Instant::now();
-        let lost: Vec<u64> = self
+    /// Removes and returns the workers silent for longer than `timeout`, each with when it was
+    /// last heard.
+    pub fn remove_lost(&mut self, timeout: Duration) -> Vec<(u64, u64)> {
+        let now = now_us();
+        let timeout_us = timeout.as_micros() as u64;
+        let lost: Vec<(u64, u64)> = self
             .workers
             .iter()
-            .filter(|(_, w)| now - w.last_heartbeat > timeout)
-            .map(|(id, _)| *id)
+            .filter(|(_, w)| now - w.last_heard_us > timeout_us)
+            .map(|(id, w)| (*id, w.last_heard_us))
             .collect();
-        for id in &lost {
+        for (id, _) in &lost {
             self.workers.remove(id);
         }
         lost
@@ -103,7 +107,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             lost,
-            [vec![], vec![7]],
+            [vec![], vec![(7, 0)]],
             "kept at its timeout, lost just after"
         );
     }

@@ -40,13 +40,15 @@ pub(super) fn start(m: Arc<Master>) -> JoinHandle<()> {
                 let (began_us, from_seq) = (now_us(), replica.next_seq);
                 let pass = tailer.catch_up(&mut replica).await;
                 // Recorded even when the pass failed part-way: what it applied stays applied.
-                if replica.next_seq != from_seq {
+                let applied = tailer.applied().to_vec();
+                if replica.next_seq != from_seq || !applied.is_empty() {
                     m.history.record(
                         &m.name,
                         EventKind::StandbyReplayed {
                             from_seq,
                             to_seq: replica.next_seq,
                             finished: pass.is_ok(),
+                            applied,
                         },
                     );
                 }

@@ -125,13 +125,14 @@ fn header(s: &mut String, run: &Run, t: &Timeline) {
     );
     let _ = write!(
         s,
-        "<p class=\"sum\">{:.3} s simulated, {} events, {} term(s), {} failover(s), {} call(s) ok, {} failed, {} journal entries, history hash {:016x}</p>",
+        "<p class=\"sum\">{:.3} s simulated, {} events, {} term(s), {} failover(s), {} call(s) ok, {} with a definite error, {} Unavailable, {} journal entries, history hash {:016x}</p>",
         t.end_us as f64 / 1e6,
         run.events.len(),
         summary.terms,
         summary.failovers,
         summary.ops_ok,
-        summary.ops_failed,
+        summary.ops_definite_error,
+        summary.ops_unavailable,
         summary.journal_entries,
         crate::history::history_hash(run.events)
     );

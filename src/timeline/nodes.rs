@@ -117,7 +117,7 @@ pub fn lost_marks(
     events
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::WorkerLost { worker_id } => {
+            EventKind::WorkerLost { worker_id, .. } => {
                 let worker = registrations
                     .get(worker_id)?
                     .iter()
