@@ -13,7 +13,7 @@
 
 use super::{Breach, Check, Property};
 use crate::history::{Event, EventKind};
-use crate::op::CallError;
+use crate::op::{AttemptAnswer, CallError};
 use crate::options::Options;
 use std::collections::BTreeMap;
 
@@ -49,7 +49,8 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
                 }
             }
             EventKind::AttemptFailed { op_id, answer } => {
-                if !answer.retryable() {
+                // Judged by the checker's own reading of the policy, not by the client's.
+                if let AttemptAnswer::Definite(_) = answer {
                     return fail(format!(
                         "{} backed off to retry call {op_id:#x} after a definite answer \
                          ({answer:?}), which ends a call",
