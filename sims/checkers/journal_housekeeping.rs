@@ -1,7 +1,7 @@
 //! `journal_housekeeping`: checkpoints keep their period, logs rotate at their size, and journal
 //! GC keeps its period and spares logs younger than its threshold.
 
-use crate::support::history::{breach, clean, clean_with, insert_all, options};
+use crate::support::history::{breach, clean, clean_with, history, insert_all, options};
 use ftsim::check::journal_housekeeping::PROPERTY;
 use ftsim::history::Event;
 use ftsim::Options;
@@ -159,4 +159,26 @@ fn journal_housekeeping_a_standby_checkpoints_once_a_period_is_replayed() {
          21 master-1 standby_replayed applied=[[{period},{over}]] finished=true from_seq={period} to_seq={over}"
     ));
     assert_eq!(PROPERTY.violation(&after_failed, &o), None);
+}
+
+#[test]
+fn journal_housekeeping_a_promotion_keeps_the_tailers_quiet_period() {
+    let o = options();
+    let quiet = o.master_journal_tailer_shutdown_quiet_wait_time_ms;
+    let promoted = |after_ms: u64| {
+        history(&format!(
+            "100 master-1 promoting term=2
+             {} master-1 became_primary next_seq=0 term=2",
+            100 + after_ms
+        ))
+    };
+    assert_eq!(PROPERTY.violation(&promoted(quiet), &o), None);
+    breach(
+        &PROPERTY,
+        &promoted(quiet - 1),
+        &o,
+        "within the tailer's quiet period",
+    );
+    // The clean history's promotion began at 5 ms: its quiet period passed well before it ends.
+    assert_eq!(PROPERTY.violation(&clean_with(""), &o), None);
 }

@@ -24,12 +24,14 @@ pub fn json(value: &impl serde::Serialize) -> String {
     serde_json::to_string(value).expect("serialises")
 }
 
-/// Two masters, no workers and one client, on the fast preset.
+/// Two masters, no workers and one client, on the fast preset, with a promotion's quiet period
+/// of 5 ms (the clean history's master promotes in 5 ms).
 pub fn options() -> Options {
     Options {
         masters: 2,
         workers: 0,
         clients: 1,
+        master_journal_tailer_shutdown_quiet_wait_time_ms: 5,
         ..Options::fast()
     }
 }

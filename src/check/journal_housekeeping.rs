@@ -21,6 +21,10 @@
 //!    loaded or set out to write in this stint, it sets out to write one at that sequence number
 //!    before its next pass (a checkpoint that fails is tried again after a later pass; a pass
 //!    that failed part-way is followed by the next pass, not a checkpoint).
+//! 6. Promotion drains the tailer until it has found nothing new for
+//!    `master.journal.tailer.shutdown.quiet.wait.time`: a master becomes primary no sooner than
+//!    that after its promotion began (a new primary that skips the quiet period starts writing
+//!    while the old primary's last completed logs may still be appearing).
 
 use super::{Breach, Check, Property};
 use crate::history::{Event, EventKind};
@@ -57,7 +61,34 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
     // the pass after which it owes one (where it ended, the last checkpoint then, its event).
     let mut standby_last: BTreeMap<&str, u64> = BTreeMap::new();
     let mut owed: BTreeMap<&str, (u64, u64, usize)> = BTreeMap::new();
+    // Rule 6: per master, when its current promotion began.
+    let quiet_us = options.master_journal_tailer_shutdown_quiet_wait_time_ms * 1000;
+    let mut promoting: BTreeMap<&str, u64> = BTreeMap::new();
     for (i, e) in events.iter().enumerate() {
+        match e.kind {
+            EventKind::Promoting { .. } => {
+                promoting.insert(&e.node, e.at_us);
+            }
+            EventKind::BecamePrimary { term, .. } => {
+                if let Some(began) = promoting.remove(e.node.as_str()) {
+                    if e.at_us - began < quiet_us {
+                        return Some(Breach::at(
+                            events,
+                            i,
+                            format!(
+                                "{} became primary in term {term} {:.3} ms after its promotion began, within the \
+                                 tailer's quiet period (master.journal.tailer.shutdown.quiet.wait.time {} \
+                                 ms)",
+                                e.node,
+                                (e.at_us - began) as f64 / 1000.0,
+                                quiet_us / 1000
+                            ),
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
         let node = e.node.as_str();
         // A standby stint ends when its master restarts, crashes or promotes.
         if super::ends_standby_stint(&e.kind) {
