@@ -66,3 +66,37 @@ proptest! {
         );
     }
 }
+
+/// A shrink stopped after a few candidate runs (as Ctrl-C stops `ftsim shrink`) keeps the
+/// smallest failing plan found by then: it still breaks the invariant, it is no larger than the
+/// plan it started from, and it is marked interrupted; stopped before any candidate, the plan is
+/// the seed's own.
+#[test]
+fn a_stopped_shrink_keeps_the_smallest_failing_plan_so_far() {
+    use ftsim::bugs::Bug;
+    use ftsim::model::Model;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    let model = Model::fast().with_bug(Some(Bug::parse("B4").unwrap()));
+    let seed = 990;
+    let plan = model.plan(seed);
+    let invariant = "no_lost_entries";
+    let full = ftsim::shrink::shrink(seed, plan.clone(), invariant, 2_000).unwrap();
+    assert!(!full.interrupted);
+    assert!(full.runs > 3, "{} runs", full.runs);
+
+    let asked = AtomicU32::new(0);
+    let after_three = || asked.fetch_add(1, Ordering::Relaxed) >= 3;
+    let stopped =
+        ftsim::shrink::shrink_until(seed, plan.clone(), invariant, 2_000, Some(&after_three))
+            .unwrap();
+    assert!(stopped.interrupted);
+    assert!(stopped.runs <= 4, "{} runs", stopped.runs);
+    assert!(stopped.plan.faults.len() <= plan.faults.len());
+    let outcome = ftsim::run::run(seed, stopped.plan.clone()).unwrap();
+    assert!(outcome.violations.iter().any(|v| v.invariant == invariant));
+
+    let at_once =
+        ftsim::shrink::shrink_until(seed, plan.clone(), invariant, 2_000, Some(&|| true)).unwrap();
+    assert_eq!((at_once.runs, at_once.interrupted), (1, true));
+    assert_eq!(at_once.plan, plan);
+}

@@ -64,12 +64,24 @@ pub fn check(
     plans: &dyn Plans,
     on_done: &(dyn Fn() + Sync),
 ) -> Vec<Mismatch> {
+    check_until(seeds, jobs, plans, None, on_done).0
+}
+
+/// [`check`], stopping early when `stop` answers true: no further seed starts and the running
+/// ones finish. Returns the mismatches and how many seeds were checked: always the first ones.
+pub fn check_until(
+    seeds: &[u64],
+    jobs: usize,
+    plans: &dyn Plans,
+    stop: Option<&(dyn Fn() -> bool + Sync)>,
+    on_done: &(dyn Fn() + Sync),
+) -> (Vec<Mismatch>, usize) {
     let mut m = vec![];
     // Each seed runs on two threads at once.
-    crate::pool::run(
+    let done = crate::pool::run(
         seeds.len(),
         jobs.div_ceil(2),
-        None,
+        stop,
         |i| {
             let seed = seeds[i];
             let plan = plans.plan(seed);
@@ -98,7 +110,7 @@ pub fn check(
         },
     );
     m.sort_by_key(|m| m.seed);
-    m
+    (m, done)
 }
 
 #[cfg(test)]

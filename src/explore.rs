@@ -42,6 +42,22 @@ impl SeedResult {
             .as_ref()
             .map_or(true, |r| !r.violations.is_empty())
     }
+
+    /// Every failure of the seed, each with the command that reruns it (from `plans`).
+    pub fn failures(&self, plans: &dyn Plans) -> Vec<SeedFailure> {
+        match &self.result {
+            Ok(report) => report
+                .violations
+                .iter()
+                .map(|v| SeedFailure::violated(self.seed, v, plans.reproduction(self.seed)))
+                .collect(),
+            Err(unfinished) => vec![SeedFailure::unfinished(
+                self.seed,
+                unfinished,
+                plans.reproduction(self.seed),
+            )],
+        }
+    }
 }
 
 /// Runs one seed with `plan`, under a wall-time limit.
@@ -66,17 +82,48 @@ pub fn explore(
     wall_limit: Option<Duration>,
     on_done: &(dyn Fn(&SeedResult) + Sync),
 ) -> Sweep {
+    explore_until(seeds, jobs, plans, wall_limit, None, &mut |r, _| on_done(r))
+}
+
+/// [`explore`], stopping early when `stop` answers true: no further seed starts, the running
+/// ones finish, and the sweep covers exactly the first [`Sweep::seeds`] of `seeds`, marked
+/// [`Sweep::interrupted`] when any are left. `on_done` is called as each seed finishes, in the
+/// order they finish, with the sweep of the longest run of seeds from the first that are all done:
+/// a summary written from it at any moment names exactly the seeds a resumed run must still do.
+pub fn explore_until(
+    seeds: &[u64],
+    jobs: usize,
+    plans: &dyn Plans,
+    wall_limit: Option<Duration>,
+    stop: Option<&(dyn Fn() -> bool + Sync)>,
+    on_done: &mut (dyn FnMut(&SeedResult, &Sweep) + Send),
+) -> Sweep {
     let mut sweep = Sweep::new();
+    // Seeds finish out of order; those past a gap wait here (at most one per job, unless a seed
+    // runs long) so that the sweep is always a prefix of `seeds`.
+    let mut waiting: BTreeMap<usize, SeedResult> = BTreeMap::new();
+    let mut next = 0;
     crate::pool::run(
         seeds.len(),
         jobs,
-        None,
+        stop,
         |i| run_seed(seeds[i], plans.plan(seeds[i]), wall_limit),
-        |_, r| {
-            on_done(&r);
-            sweep.add(&r, plans);
+        |i, r| {
+            if i == next {
+                sweep.add(&r, plans);
+                next += 1;
+                while let Some(w) = waiting.remove(&next) {
+                    sweep.add(&w, plans);
+                    next += 1;
+                }
+                on_done(&r, &sweep);
+            } else {
+                on_done(&r, &sweep);
+                waiting.insert(i, r);
+            }
         },
     );
+    sweep.interrupted = (sweep.seeds as usize) < seeds.len();
     sweep.failed_seeds.sort();
     sweep
         .violations
@@ -89,6 +136,9 @@ pub fn explore(
 pub struct Sweep {
     /// Seeds run.
     pub seeds: u64,
+    /// Whether the sweep stopped before its last seed (a signal or a deadline): it covers the
+    /// first `seeds` of its range, and a resumed run does the rest.
+    pub interrupted: bool,
     /// Seeds that failed, in order.
     pub failed_seeds: Vec<u64>,
     /// Every failure of every failed seed, in seed order.
@@ -156,40 +206,33 @@ impl Sweep {
         if r.failed() {
             s.failed_seeds.push(r.seed);
         }
-        match &r.result {
-            Ok(report) => {
-                s.sim_ms += report.summary.sim_ms;
-                s.messages += report.summary.messages;
-                s.failovers += report.summary.failovers;
-                s.ops_ok += report.summary.ops_ok;
-                s.ops_definite_error += report.summary.ops_definite_error;
-                s.ops_unavailable += report.summary.ops_unavailable;
-                s.ops_unavailable_while_steady += report.summary.ops_unavailable_while_steady;
-                for (k, n) in &report.faults {
-                    *s.faults.entry(k.clone()).or_insert(0) += n;
-                }
-                for (k, n) in &report.coverage {
-                    *s.coverage.entry(k.clone()).or_insert(0) += n;
-                }
-                for v in &report.violations {
-                    if let Some(anomaly) = &v.anomaly {
-                        *s.anomalies.entry(anomaly.to_string()).or_insert(0) += 1;
-                    }
-                    s.violations
-                        .push(SeedFailure::violated(r.seed, v, plans.reproduction(r.seed)));
+        if let Ok(report) = &r.result {
+            s.sim_ms += report.summary.sim_ms;
+            s.messages += report.summary.messages;
+            s.failovers += report.summary.failovers;
+            s.ops_ok += report.summary.ops_ok;
+            s.ops_definite_error += report.summary.ops_definite_error;
+            s.ops_unavailable += report.summary.ops_unavailable;
+            s.ops_unavailable_while_steady += report.summary.ops_unavailable_while_steady;
+            for (k, n) in &report.faults {
+                *s.faults.entry(k.clone()).or_insert(0) += n;
+            }
+            for (k, n) in &report.coverage {
+                *s.coverage.entry(k.clone()).or_insert(0) += n;
+            }
+            for v in &report.violations {
+                if let Some(anomaly) = &v.anomaly {
+                    *s.anomalies.entry(anomaly.to_string()).or_insert(0) += 1;
                 }
             }
-            Err(unfinished) => s.violations.push(SeedFailure::unfinished(
-                r.seed,
-                unfinished,
-                plans.reproduction(r.seed),
-            )),
         }
+        s.violations.extend(r.failures(plans));
     }
 
     /// Adds another sweep (a shard run elsewhere, or a round of a benchmark).
     pub fn merge(&mut self, other: &Sweep) {
         self.seeds += other.seeds;
+        self.interrupted |= other.interrupted;
         self.failed_seeds.extend(&other.failed_seeds);
         self.failed_seeds.sort();
         self.violations.extend(other.violations.iter().cloned());

@@ -3,7 +3,7 @@
 //! from several starts, the medians.
 
 use crate::bugs::Bug;
-use crate::explore::explore;
+use crate::explore::explore_until;
 use crate::failure::FailureKind;
 use crate::model::Model;
 use crate::reproduction::Reproduction;
@@ -33,10 +33,25 @@ pub struct Hunt {
     pub detail: Option<String>,
     /// The command that replays it.
     pub replay: Option<Reproduction>,
+    /// Whether the hunt was stopped (a signal) before it found the bug or spent its budget.
+    pub interrupted: bool,
 }
 
 /// Hunts `bug` over seeds `start..start + budget`, `jobs` at a time, planted into `model`.
 pub fn hunt(bug: Bug, model: &Model, start: u64, budget: u64, jobs: usize) -> Hunt {
+    hunt_until(bug, model, start, budget, jobs, None)
+}
+
+/// [`hunt`], stopping early when `stop` answers true (the running seeds finish first); a hunt
+/// stopped before it found the bug is marked [`Hunt::interrupted`].
+pub fn hunt_until(
+    bug: Bug,
+    model: &Model,
+    start: u64,
+    budget: u64,
+    jobs: usize,
+    stop: Option<&(dyn Fn() -> bool + Sync)>,
+) -> Hunt {
     let model = model.clone().with_bug(Some(bug));
     let wall = Instant::now();
     let batch = (jobs.max(1) * 4) as u64;
@@ -45,12 +60,13 @@ pub fn hunt(bug: Bug, model: &Model, start: u64, budget: u64, jobs: usize) -> Hu
         let seeds: Vec<u64> = (offset..(offset + batch).min(budget))
             .map(|i| start.wrapping_add(i))
             .collect();
-        let sweep = explore(
+        let sweep = explore_until(
             &seeds,
             jobs,
             &model,
             Some(Duration::from_secs(120)),
-            &|_| {},
+            stop,
+            &mut |_, _| {},
         );
         if let Some(&seed) = sweep.failed_seeds.first() {
             let order = |name: &str| {
@@ -75,21 +91,30 @@ pub fn hunt(bug: Bug, model: &Model, start: u64, budget: u64, jobs: usize) -> Hu
                 kind: first.map(|v| v.kind),
                 detail: first.map(|v| v.detail.clone()),
                 replay: Some(model.reproduction(seed)),
+                interrupted: false,
             };
+        }
+        if sweep.interrupted || stop.is_some_and(|stop| stop()) {
+            return not_found(bug, offset + sweep.seeds, wall, true);
         }
         offset += batch;
     }
+    not_found(bug, budget, wall, false)
+}
+
+fn not_found(bug: Bug, seeds_tried: u64, wall: Instant, interrupted: bool) -> Hunt {
     Hunt {
         bug: bug.name(),
         id: bug.id(),
         found: false,
         seed: None,
-        seeds_tried: budget,
+        seeds_tried,
         wall_s: wall.elapsed().as_secs_f64(),
         invariant: None,
         kind: None,
         detail: None,
         replay: None,
+        interrupted,
     }
 }
 
@@ -117,7 +142,8 @@ pub fn starts(first: u64, repeat: u64) -> impl Iterator<Item = u64> {
     (0..repeat).map(move |i| first.wrapping_add(i * 10_000))
 }
 
-/// Hunts `bug` from each of [`starts`]`(first, repeat)` and takes the medians.
+/// Hunts `bug` from each of [`starts`]`(first, repeat)` and takes the medians; once `stop`
+/// answers true no further start is hunted, and the last hunt is marked interrupted.
 pub fn hunt_repeated(
     bug: Bug,
     model: &Model,
@@ -125,10 +151,17 @@ pub fn hunt_repeated(
     repeat: u64,
     budget: u64,
     jobs: usize,
+    stop: Option<&(dyn Fn() -> bool + Sync)>,
 ) -> (Vec<Hunt>, Medians) {
-    let hunts: Vec<Hunt> = starts(first, repeat)
-        .map(|start| hunt(bug, model, start, budget, jobs))
-        .collect();
+    let mut hunts: Vec<Hunt> = vec![];
+    for start in starts(first, repeat) {
+        let h = hunt_until(bug, model, start, budget, jobs, stop);
+        let interrupted = h.interrupted;
+        hunts.push(h);
+        if interrupted || stop.is_some_and(|stop| stop()) {
+            break;
+        }
+    }
     let medians = medians(bug, &hunts);
     (hunts, medians)
 }

@@ -86,7 +86,7 @@
 //! - [`timeline`]: a run drawn from its history, one lane per node, as a self-contained HTML page.
 //!
 //! Tools over many runs:
-//! - [`pool`]: the threads every tool runs seeds on; [`explore`]: many seeds, jobs, sums; [`hunt`]: seeds until a planted bug is caught;
+//! - [`pool`]: the threads every tool runs seeds on; [`interrupt`]: Ctrl-C, to stop and resume; [`explore`]: many seeds, jobs, sums; [`hunt`]: seeds until a planted bug is caught;
 //!   [`shrink`]: a failing plan made small; [`determinism`]: each seed twice, compared;
 //!   [`bench`](mod@bench): throughput beside bare madsim; [`memory`]: this process's memory;
 //!   [`merge`]: shard summaries combined into one.
@@ -128,6 +128,7 @@ pub mod check;
 pub mod failure;
 pub mod timeline;
 
+pub mod interrupt;
 pub mod pool;
 pub mod explore;
 pub mod hunt;

@@ -25,7 +25,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Run(args) => commands::run(args),
-        Command::Explore(args) => commands::explore(args),
+        Command::Explore(args) => cli::explore::explore(args),
         Command::CheckDeterminism(args) => commands::check_determinism(args),
         Command::Bugs(args) => commands::bugs(args),
         Command::Bench(args) => commands::bench(args),

@@ -1,11 +1,13 @@
 //! Shard summaries into one: `explore --shard K/N --json` outputs from several machines combine
-//! into a summary with the same keys, as if one machine had run every shard. Summaries of
-//! different builds, models, start seeds or ranges, and shards run twice, are refused: their
-//! sum would describe no sweep anyone ran.
+//! into a summary with the same keys, as if one machine had run every shard. A shard stopped
+//! early (a signal, a deadline) and its resumed rest (`--skip`) are pieces of that shard, and
+//! combine the same way. Summaries of different builds, models, start seeds or ranges, shards
+//! or pieces run twice, and pieces with a gap between them, are refused: their sum would
+//! describe no sweep anyone ran.
 
 use crate::failure::{exit_code, FailureKind};
 use serde_json::{Map, Value};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Counts that add up across shards.
 const SUMMED: &[&str] = &[
@@ -35,13 +37,17 @@ pub fn build_id() -> String {
     format!("{}-{exe}", env!("CARGO_PKG_VERSION"))
 }
 
+/// One summary's part of its shard: (its first seed of the shard, seeds done, the command that
+/// runs the rest of the shard, its file name).
+type Piece<'a> = (u64, u64, Option<String>, &'a str);
+
 /// Combines shard summaries, each named by the file it came from (for errors).
 pub fn merge(summaries: &[(String, Value)]) -> Result<Value, String> {
     let Some((first_name, first)) = summaries.first() else {
         return Err("no summaries to merge".into());
     };
     let mut shards_of_n: Option<u64> = None;
-    let mut seen = BTreeSet::new();
+    let mut pieces: BTreeMap<u64, Vec<Piece>> = BTreeMap::new();
     for (name, s) in summaries {
         let s = s
             .as_object()
@@ -67,10 +73,54 @@ pub fn merge(summaries: &[(String, Value)]) -> Result<Value, String> {
                 shards_of_n.unwrap()
             ));
         }
-        if !seen.insert(k) {
-            return Err(format!("{name}: shard {k}/{n} is given twice"));
+        let skip = s
+            .get("skip")
+            .map_or(Some(0), Value::as_u64)
+            .ok_or_else(|| format!("{name}: `skip` is not a count"))?;
+        let seeds = s["seeds"]
+            .as_u64()
+            .ok_or_else(|| format!("{name}: `seeds` is missing or not a count"))?;
+        let resume = s.get("resume").and_then(Value::as_str).map(str::to_string);
+        pieces
+            .entry(k)
+            .or_default()
+            .push((skip, seeds, resume, name));
+    }
+    let n = shards_of_n.unwrap_or(1);
+    let range = first["range"]
+        .as_u64()
+        .ok_or_else(|| format!("{first_name}: `range` is not a count"))?;
+    // The pieces of each shard must follow one another from its first seed, with no gap and no
+    // overlap; a shard whose last piece stopped early leaves its resume command.
+    let mut resumes = vec![];
+    for (k, list) in &mut pieces {
+        list.sort_by_key(|p| p.0);
+        let mut done = 0;
+        for (skip, seeds, _, name) in list.iter() {
+            if *skip < done {
+                return Err(if *skip == 0 {
+                    format!("{name}: shard {k}/{n} is given twice")
+                } else {
+                    format!("{name}: its seeds from {skip} of shard {k}/{n} were already merged from another summary (given twice?)")
+                });
+            }
+            if *skip > done {
+                return Err(format!(
+                    "{name}: shard {k}/{n} from its seed {skip}, but seeds {done} to {} of that shard are in no summary given (merge the summary of the run it resumes)",
+                    skip - 1
+                ));
+            }
+            done += seeds;
+        }
+        let whole = (0..range).filter(|i| i % n == k - 1).count() as u64;
+        if done < whole {
+            let last = list.last().expect("a shard has a piece");
+            resumes.push(last.2.clone().ok_or_else(|| {
+                format!("{}: shard {k}/{n} stops after {done} of its {whole} seeds, with no resume command", last.3)
+            })?);
         }
     }
+    let seen: BTreeSet<u64> = pieces.keys().copied().collect();
     let mut out = first.as_object().cloned().unwrap_or_default();
     for key in SUMMED {
         out.insert((*key).into(), sum(summaries, key)?.into());
@@ -110,9 +160,18 @@ pub fn merge(summaries: &[(String, Value)]) -> Result<Value, String> {
     out.insert("exit_code".into(), exit_code(&kinds).into());
     out.insert("failed_seeds".into(), failed.into());
     out.insert("violations".into(), violations.into());
-    let n = shards_of_n.unwrap_or(1);
     let ks: Vec<String> = seen.iter().map(u64::to_string).collect();
     out.insert("shard".into(), format!("{}/{n}", ks.join("+")).into());
+    out.insert("skip".into(), 0.into());
+    out.insert("interrupted".into(), (!resumes.is_empty()).into());
+    out.insert(
+        "resume".into(),
+        if resumes.is_empty() {
+            Value::Null
+        } else {
+            resumes.join("\n").into()
+        },
+    );
     // Machine time: the shards' wall seconds add up; rates are per machine-second.
     let wall_s: f64 = summaries
         .iter()
@@ -203,6 +262,44 @@ mod tests {
         assert_eq!(merged["shard"], "1+2/2");
         assert_eq!(merged["wall_s"], 4.0);
         assert_eq!(merged["peak_rss_mib"], 12.0);
+    }
+
+    #[test]
+    fn a_stopped_shard_and_its_resumed_rest_are_one_shard() {
+        let (_, mut head) = shard(1, 2, &[3]);
+        head["seeds"] = json!(1);
+        head["interrupted"] = json!(true);
+        head["resume"] = json!("ftsim explore --seeds 8 --seed 1 --shard 1/2 --skip 1");
+        let (_, mut tail) = shard(1, 2, &[5]);
+        tail["seeds"] = json!(3);
+        tail["skip"] = json!(1);
+        let pieces = [
+            ("tail".to_string(), tail.clone()),
+            ("head".to_string(), head.clone()),
+        ];
+        let merged = merge(&pieces).unwrap();
+        assert_eq!(merged["seeds"], 4);
+        assert_eq!(merged["failed_seeds"], json!([3, 5]));
+        assert_eq!(
+            (merged["interrupted"].clone(), merged["resume"].clone()),
+            (json!(false), Value::Null)
+        );
+        assert_eq!(merged["shard"], "1/2");
+        let alone = merge(&[("head".to_string(), head.clone())]).unwrap();
+        assert_eq!(alone["interrupted"], true);
+        assert_eq!(alone["resume"], head["resume"]);
+        let e = merge(&[("tail".to_string(), tail.clone())]).unwrap_err();
+        assert!(
+            e.contains("seeds 0 to 0 of that shard are in no summary given"),
+            "{e}"
+        );
+        let e = merge(&[
+            ("head".into(), head),
+            ("tail".into(), tail.clone()),
+            ("again".into(), tail),
+        ])
+        .unwrap_err();
+        assert!(e.contains("already merged"), "{e}");
     }
 
     #[test]

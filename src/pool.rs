@@ -1,16 +1,17 @@
 //! The one pool every tool runs seeds on: `jobs` threads take items in order, each seed in its
 //! own simulation thread (see [`crate::sim`]), and hand each result back as it is ready.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 /// Runs `work(i)` for each `i` in `0..count`, `jobs` at a time, and calls `done(i, result)` as
-/// each finishes, one call at a time, in the order they finish. Once `stop` is set no further
-/// item starts (those running finish and are handed to `done`). Returns how many items started.
+/// each finishes, one call at a time, in the order they finish. Items start in order; once
+/// `stop` answers true no further item starts (those running finish and are handed to `done`),
+/// so the items done are always `0..n` for the `n` returned.
 pub fn run<R: Send>(
     count: usize,
     jobs: usize,
-    stop: Option<&AtomicBool>,
+    stop: Option<&(dyn Fn() -> bool + Sync)>,
     work: impl Fn(usize) -> R + Sync,
     done: impl FnMut(usize, R) + Send,
 ) -> usize {
@@ -20,7 +21,7 @@ pub fn run<R: Send>(
     std::thread::scope(|scope| {
         for _ in 0..jobs.max(1) {
             scope.spawn(|| loop {
-                if stop.is_some_and(|s| s.load(Ordering::SeqCst)) {
+                if stop.is_some_and(|stop| stop()) {
                     break;
                 }
                 let i = next.fetch_add(1, Ordering::Relaxed);
@@ -55,12 +56,13 @@ mod tests {
             map(50, 3, |i| i * 2),
             (0..50).map(|i| i * 2).collect::<Vec<_>>()
         );
-        let stop = AtomicBool::new(false);
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let stopped = || stop.load(Ordering::SeqCst);
         let mut seen = vec![];
         let started = run(
             100,
             2,
-            Some(&stop),
+            Some(&stopped),
             |i| i,
             |i, _| {
                 seen.push(i);
@@ -71,5 +73,11 @@ mod tests {
         );
         assert!((10..100).contains(&started), "{started}");
         assert_eq!(seen.len(), started);
+        seen.sort();
+        assert_eq!(
+            seen,
+            (0..started).collect::<Vec<_>>(),
+            "the items done are a prefix"
+        );
     }
 }

@@ -305,7 +305,8 @@ pub fn unavailable_while_steady(events: &[Event]) -> u64 {
                 open.remove(op_id);
             }
             EventKind::Fail { op_id, error, .. } => {
-                if open.remove(op_id).flatten().is_some() && *error == CallError::Unavailable {
+                let steady_at_invoke = open.remove(op_id).flatten().is_some();
+                if steady_at_invoke && *error == CallError::Unavailable {
                     count += 1;
                 }
             }

@@ -175,13 +175,34 @@ pub struct Shrunk {
     pub plan: Plan,
     /// Candidate runs tried.
     pub runs: u64,
+    /// Whether shrinking was stopped early: `plan` is the smallest failing plan found by then.
+    pub interrupted: bool,
 }
 
 /// Shrinks `plan`, which breaks `invariant` with `seed`, to a smaller plan that still does.
 /// `Err` when the plan does not break it to begin with.
 pub fn shrink(seed: u64, plan: Plan, invariant: &str, max_runs: u32) -> Result<Shrunk, String> {
+    shrink_until(seed, plan, invariant, max_runs, None)
+}
+
+/// [`shrink`], stopping early when `stop` answers true: the candidate running finishes, no
+/// further one runs, and the smallest failing plan found so far is the result.
+pub fn shrink_until(
+    seed: u64,
+    plan: Plan,
+    invariant: &str,
+    max_runs: u32,
+    stop: Option<&(dyn Fn() -> bool + Sync)>,
+) -> Result<Shrunk, String> {
     let runs = std::sync::atomic::AtomicU64::new(0);
+    let interrupted = std::sync::atomic::AtomicBool::new(false);
     let breaks = |p: Plan| -> Result<(), TestCaseError> {
+        // The first run is the plan itself, which must fail; once stopped, every later candidate
+        // counts as passing without running, so proptest keeps the smallest failing plan so far.
+        if runs.load(std::sync::atomic::Ordering::Relaxed) > 0 && stop.is_some_and(|stop| stop()) {
+            interrupted.store(true, std::sync::atomic::Ordering::Relaxed);
+            return Ok(());
+        }
         runs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         match crate::run::run(seed, p) {
             Ok(o) if o.violations.iter().any(|v| v.invariant == invariant) => {
@@ -201,6 +222,7 @@ pub fn shrink(seed: u64, plan: Plan, invariant: &str, max_runs: u32) -> Result<S
         Err(TestError::Fail(_, minimal)) => Ok(Shrunk {
             plan: minimal,
             runs: runs.into_inner(),
+            interrupted: interrupted.into_inner(),
         }),
         Err(TestError::Abort(why)) => Err(format!("shrinking aborted: {why}")),
         Ok(_) => Err(format!("seed {seed} does not break {invariant}")),
@@ -235,6 +257,9 @@ pub struct ShrinkReport {
     pub replay_fails: Option<bool>,
     /// The command that replays the file.
     pub replay: Reproduction,
+    /// Whether shrinking was stopped early (a signal): the file holds the smallest failing
+    /// schedule found by then, and shrinking it again goes on from there.
+    pub interrupted: bool,
     /// The plan before shrinking.
     #[serde(skip)]
     pub before: Plan,
@@ -262,6 +287,7 @@ pub fn shrink_to_file(
     model: &Model,
     max_runs: u32,
     out: &Path,
+    stop: Option<&(dyn Fn() -> bool + Sync)>,
 ) -> Result<ShrinkReport, ShrinkError> {
     let wall = Instant::now();
     let before = model.plan(seed);
@@ -271,8 +297,8 @@ pub fn shrink_to_file(
         .first()
         .map(|v| v.invariant.to_string())
         .ok_or(ShrinkError::Passes)?;
-    let shrunk =
-        shrink(seed, before.clone(), &invariant, max_runs).map_err(ShrinkError::Harness)?;
+    let shrunk = shrink_until(seed, before.clone(), &invariant, max_runs, stop)
+        .map_err(ShrinkError::Harness)?;
     let wall_s = wall.elapsed().as_secs_f64();
     let file = ScheduleFile::from_plan(seed, &shrunk.plan, Some(invariant.clone()));
     let name = format!(
@@ -301,6 +327,7 @@ pub fn shrink_to_file(
         replay: Reproduction::schedule(&path, seed),
         file: path,
         replay_fails,
+        interrupted: shrunk.interrupted,
         before,
         after: shrunk.plan,
     })

@@ -145,6 +145,9 @@ pub struct SweepArgs {
     pub json: bool,
 }
 
+/// Real seconds a seed of `explore` may run by default.
+pub const DEFAULT_WALL_LIMIT_S: u64 = 120;
+
 #[derive(Args)]
 pub struct ExploreArgs {
     #[command(flatten)]
@@ -154,11 +157,25 @@ pub struct ExploreArgs {
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<(u64, u64)>,
     /// Real seconds a seed may run before it counts as over the wall-time limit.
-    #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = DEFAULT_WALL_LIMIT_S, value_parser = clap::value_parser!(u64).range(1..))]
     pub wall_limit_s: u64,
     /// Run each failed seed again and draw its timeline into DIR/seed-N.html.
     #[arg(long, value_name = "DIR")]
     pub timelines: Option<PathBuf>,
+    /// Keep what the sweep finds as it finds it: append each failed seed to DIR/failures.jsonl
+    /// as it fails, and rewrite the summary DIR/summary-shard-K-of-N-from-S.json (write, then
+    /// rename) every few seconds and at the end. A killed sweep loses only the seeds in flight;
+    /// `ftsim merge DIR/summary-*.json` combines a stopped sweep with its resumed rest.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Skip the first N seeds of the range (of the shard, with --shard): they were done by a
+    /// stopped run whose summary printed this resume command.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub skip: u64,
+    /// Start no seed after this many seconds of wall time: the summary is partial, marked
+    /// interrupted, with a resume command (a time box for CI; not an error by itself).
+    #[arg(long, value_name = "S", value_parser = clap::value_parser!(u64).range(1..))]
+    pub deadline_s: Option<u64>,
 }
 
 #[derive(Args)]
@@ -193,9 +210,10 @@ pub struct BenchArgs {
 
 #[derive(Args)]
 pub struct HuntArgs {
-    /// Hunt only this bug (default: every bug of the catalogue).
-    #[arg(long, value_name = "NAME")]
-    pub bug: Option<String>,
+    /// Hunt only these bugs, in this order (names or ids, comma-separated; default: every bug
+    /// of the catalogue).
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    pub bug: Vec<String>,
     /// Seeds to try per bug before giving up.
     #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..))]
     pub budget: u64,

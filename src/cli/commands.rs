@@ -2,6 +2,7 @@
 //! return the exit code. Nothing here decides anything the library could.
 
 use super::args::*;
+use super::stop::Stop;
 use super::{exit, render};
 use ftsim::bugs::Bug;
 use ftsim::model::Model;
@@ -10,19 +11,19 @@ use ftsim::schedule::ScheduleFile;
 use ftsim::shrink::ShrinkError;
 use std::io::IsTerminal;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-fn usage_error(message: &str) -> ExitCode {
+pub(super) fn usage_error(message: &str) -> ExitCode {
     eprintln!("error: {message}");
     exit::code(exit::USAGE)
 }
 
 /// The model of the flags, or the usage error to end with.
-fn model_of(args: &ModelArgs) -> Result<Model, ExitCode> {
+pub(super) fn model_of(args: &ModelArgs) -> Result<Model, ExitCode> {
     args.model().map_err(|e| usage_error(&e))
 }
 
-fn progress_bar(len: u64, json: bool) -> indicatif::ProgressBar {
+pub(super) fn progress_bar(len: u64, json: bool) -> indicatif::ProgressBar {
     if json || !std::io::stderr().is_terminal() {
         return indicatif::ProgressBar::hidden();
     }
@@ -122,126 +123,6 @@ fn write_timeline(path: &std::path::Path, run: &ftsim::timeline::Run) -> Result<
     Ok(())
 }
 
-/// Runs each failed seed of a sweep again, `jobs` at a time, and writes its timeline to
-/// `dir/seed-N.html`. Seeds that did not finish are named on stderr: they leave no history.
-fn write_timelines(
-    dir: &std::path::Path,
-    failed: &[u64],
-    jobs: usize,
-    model: &Model,
-) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| {
-        format!(
-            "cannot create the timelines directory {}: {e}",
-            dir.display()
-        )
-    })?;
-    // Per seed: Ok(true) drawn, Ok(false) no history (the seed did not finish), Err a file that
-    // cannot be written.
-    let results = ftsim::pool::map(failed.len(), jobs, |i| {
-        let seed = failed[i];
-        match ftsim::timeline::rerun(seed, model) {
-            Ok(page) => {
-                let path = dir.join(format!("seed-{seed}.html"));
-                std::fs::write(&path, page)
-                    .map(|_| true)
-                    .map_err(|e| format!("cannot write {}: {e}", path.display()))
-            }
-            Err(u) => {
-                eprintln!("seed {seed} {u}: no history to draw");
-                Ok(false)
-            }
-        }
-    });
-    let mut written = 0;
-    for drawn in results {
-        if drawn? {
-            written += 1;
-        }
-    }
-    eprintln!(
-        "timelines: {written} of {} failed seeds drawn in {}",
-        failed.len(),
-        dir.display()
-    );
-    Ok(())
-}
-
-pub fn explore(args: ExploreArgs) -> ExitCode {
-    let a = &args.sweep;
-    let model = match model_of(&a.model) {
-        Ok(m) => m,
-        Err(code) => return code,
-    };
-    let start = a.seed.unwrap_or_else(ftsim::seed::from_clock);
-    let jobs = a.jobs.count();
-    let (k, n) = args.shard.unwrap_or((1, 1));
-    let seeds: Vec<u64> = (0..a.seeds)
-        .filter(|i| i % n == k - 1)
-        .map(|i| start.wrapping_add(i))
-        .collect();
-    if !a.json {
-        let mut again = vec![
-            "explore".to_string(),
-            "--seeds".into(),
-            a.seeds.to_string(),
-            "--seed".into(),
-            start.to_string(),
-        ];
-        if let Some((k, n)) = args.shard {
-            again.extend(["--shard".into(), format!("{k}/{n}")]);
-        }
-        again.extend(model.flags());
-        println!(
-            "exploring {} seeds from {start} with {jobs} jobs\n  again: ftsim {}",
-            seeds.len(),
-            ftsim::reproduction::shell_words(&again)
-        );
-    }
-    let bar = progress_bar(seeds.len() as u64, a.json);
-    let wall = Instant::now();
-    let sweep = ftsim::explore::explore(
-        &seeds,
-        jobs,
-        &model,
-        Some(Duration::from_secs(args.wall_limit_s)),
-        &|r| {
-            bar.inc(1);
-            if r.failed() {
-                bar.set_message(format!("seed {} FAILED", r.seed));
-            }
-        },
-    );
-    bar.finish_and_clear();
-    let rates = sweep.rates(wall.elapsed().as_secs_f64());
-    let peak = ftsim::memory::peak_rss_mib();
-    if a.json {
-        println!(
-            "{}",
-            render::sweep_json(
-                &sweep,
-                &render::SweepRange {
-                    model: ftsim::reproduction::shell_words(&model.flags()),
-                    start,
-                    range: a.seeds,
-                    shard: (k, n),
-                },
-                &rates,
-                peak
-            )
-        );
-    } else {
-        render::sweep(&sweep, &rates, peak);
-    }
-    if let Some(dir) = &args.timelines {
-        if let Err(e) = write_timelines(dir, &sweep.failed_seeds, jobs, &model) {
-            eprintln!("error: {e}");
-            return exit::code(exit::HARNESS);
-        }
-    }
-    exit::code(sweep.exit_code())
-}
-
 pub fn check_determinism(args: DeterminismArgs) -> ExitCode {
     let a = &args.sweep;
     let model = match model_of(&a.model) {
@@ -250,24 +131,61 @@ pub fn check_determinism(args: DeterminismArgs) -> ExitCode {
     };
     let start = a.seed.unwrap_or_else(ftsim::seed::from_clock);
     let seeds: Vec<u64> = (0..a.seeds).map(|i| start.wrapping_add(i)).collect();
+    let stop = Stop::install(None);
+    let stopping = || stop.now();
     let bar = progress_bar(seeds.len() as u64, a.json);
     let wall = Instant::now();
-    let mismatches = ftsim::determinism::check(&seeds, a.jobs.count(), &model, &|| bar.inc(1));
+    let (mismatches, done) =
+        ftsim::determinism::check_until(&seeds, a.jobs.count(), &model, Some(&stopping), &|| {
+            bar.inc(1)
+        });
     bar.finish_and_clear();
     let wall_s = wall.elapsed().as_secs_f64();
+    let done = done as u64;
+    // The seeds not checked, as the command that checks them.
+    let resume = (done < a.seeds).then(|| {
+        let mut words = vec![
+            "check-determinism".to_string(),
+            "--seeds".into(),
+            (a.seeds - done).to_string(),
+            "--seed".into(),
+            start.wrapping_add(done).to_string(),
+        ];
+        words.extend(model.flags());
+        if a.json {
+            words.push("--json".into());
+        }
+        format!("ftsim {}", ftsim::reproduction::shell_words(&words))
+    });
     if a.json {
-        println!(
-            "{}",
-            render::determinism_json(start, a.seeds, &mismatches, wall_s)
-        );
+        let mut json = render::determinism_json(start, done, &mismatches, wall_s);
+        json["interrupted"] = resume.is_some().into();
+        json["resume"] = resume.clone().into();
+        println!("{json}");
     } else {
-        render::determinism(start, a.seeds, &mismatches, wall_s);
+        render::determinism(start, done, &mismatches, wall_s);
+    }
+    if let Some(resume) = &resume {
+        let line = format!(
+            "interrupted after {done} of {} seeds; the rest: {resume}",
+            a.seeds
+        );
+        if a.json {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
     }
     // A mismatch is a broken promise of the harness itself, as serious as a safety violation.
-    exit::code(if mismatches.is_empty() {
+    let failures = if mismatches.is_empty() {
         0
     } else {
         ftsim::failure::FailureKind::Always.exit_code()
+    };
+    exit::code(if resume.is_some() {
+        stop.exit_code(failures)
+    } else {
+        failures
     })
 }
 
@@ -287,12 +205,13 @@ pub fn bench(args: BenchArgs) -> ExitCode {
 }
 
 pub fn hunt(args: HuntArgs) -> ExitCode {
-    let bugs: Vec<Bug> = match &args.bug {
-        Some(name) => match Bug::parse(name) {
-            Ok(b) => vec![b],
+    let bugs: Vec<Bug> = if args.bug.is_empty() {
+        Bug::ALL.to_vec()
+    } else {
+        match args.bug.iter().map(|name| Bug::parse(name)).collect() {
+            Ok(bugs) => bugs,
             Err(e) => return usage_error(&e),
-        },
-        None => Bug::ALL.to_vec(),
+        }
     };
     let model = match Model::preset(
         args.preset
@@ -303,27 +222,90 @@ pub fn hunt(args: HuntArgs) -> ExitCode {
         Err(e) => return usage_error(&e),
     };
     let jobs = args.jobs.count();
+    let stop = Stop::install(None);
+    let stopping = || stop.now();
     let mut hunts = vec![];
     let mut medians = vec![];
-    for bug in bugs {
-        let (runs, m) =
-            ftsim::hunt::hunt_repeated(bug, &model, args.seed, args.repeat, args.budget, jobs);
+    // The bugs not hunted to the end when a signal stopped the hunt, the one it stopped in first.
+    let mut left: Vec<Bug> = vec![];
+    for (i, &bug) in bugs.iter().enumerate() {
+        let (runs, m) = ftsim::hunt::hunt_repeated(
+            bug,
+            &model,
+            args.seed,
+            args.repeat,
+            args.budget,
+            jobs,
+            Some(&stopping),
+        );
+        let whole = runs.len() as u64 == args.repeat && !runs.iter().any(|h| h.interrupted);
         if !args.json {
-            render::hunt(&runs[0]);
-            if args.repeat > 1 {
+            if let Some(first) = runs.first() {
+                render::hunt(first);
+            }
+            if args.repeat > 1 && whole {
                 render::medians(&m);
             }
         }
         hunts.extend(runs);
-        medians.push(m);
+        if whole {
+            medians.push(m);
+        } else {
+            left = bugs[i..].to_vec();
+            break;
+        }
+        if stop.now() {
+            left = bugs[i + 1..].to_vec();
+            break;
+        }
     }
+    let resume = (!left.is_empty()).then(|| {
+        let names: Vec<String> = left.iter().map(|b| b.name()).collect();
+        let mut words = vec![
+            "hunt".to_string(),
+            "--bug".into(),
+            names.join(","),
+            "--budget".into(),
+            args.budget.to_string(),
+            "--seed".into(),
+            args.seed.to_string(),
+        ];
+        if args.repeat > 1 {
+            words.extend(["--repeat".into(), args.repeat.to_string()]);
+        }
+        if let Some(preset) = &args.preset {
+            words.extend(["--preset".into(), preset.clone()]);
+        }
+        if args.json {
+            words.push("--json".into());
+        }
+        format!("ftsim {}", ftsim::reproduction::shell_words(&words))
+    });
     if args.json {
-        let out = if args.repeat > 1 {
-            serde_json::json!({"hunts": hunts, "medians": medians})
+        // A stopped hunt is always an object, so that it can say so.
+        let out = if args.repeat > 1 || resume.is_some() {
+            serde_json::json!({
+                "hunts": hunts,
+                "medians": medians,
+                "interrupted": resume.is_some(),
+                "resume": resume,
+            })
         } else {
             serde_json::to_value(&hunts).expect("hunts serialise")
         };
         println!("{out}");
+    }
+    if let Some(resume) = &resume {
+        let line = format!(
+            "interrupted: {} bug(s) not hunted to the end; the rest: {resume}",
+            left.len()
+        );
+        if args.json {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+        return exit::code(stop.exit_code(0));
     }
     exit::code(if hunts.iter().all(|h| h.found) {
         0
@@ -337,7 +319,15 @@ pub fn shrink(args: ShrinkArgs) -> ExitCode {
         Ok(m) => m,
         Err(code) => return code,
     };
-    match ftsim::shrink::shrink_to_file(args.seed, &model, args.max_runs, &args.out) {
+    let stop = Stop::install(None);
+    let stopping = || stop.now();
+    match ftsim::shrink::shrink_to_file(
+        args.seed,
+        &model,
+        args.max_runs,
+        &args.out,
+        Some(&stopping),
+    ) {
         Ok(report) => {
             // The shrunk run's timeline, beside its schedule file.
             let timeline = report.file.with_extension("html");
@@ -365,10 +355,12 @@ pub fn shrink(args: ShrinkArgs) -> ExitCode {
                 eprintln!("error: {e}");
                 return exit::code(exit::HARNESS);
             }
-            exit::code(if report.replay_fails == Some(true) {
-                0
-            } else {
+            exit::code(if report.replay_fails != Some(true) {
                 exit::HARNESS
+            } else if report.interrupted {
+                stop.exit_code(0)
+            } else {
+                0
             })
         }
         Err(ShrinkError::Passes) => usage_error(&format!(

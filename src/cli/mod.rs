@@ -4,4 +4,7 @@
 pub mod args;
 pub mod commands;
 pub mod exit;
+pub mod explore;
+pub mod out_dir;
 pub mod render;
+pub mod stop;

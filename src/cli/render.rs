@@ -116,6 +116,10 @@ pub struct SweepRange {
     pub start: u64,
     pub range: u64,
     pub shard: (u64, u64),
+    /// Seeds of the shard left out at the start (done by the run this one resumes).
+    pub skip: u64,
+    /// The command that runs the seeds not yet done, when some are.
+    pub resume: Option<String>,
 }
 
 pub fn sweep_json(
@@ -132,6 +136,9 @@ pub fn sweep_json(
     fields.insert("range".into(), range.range.into());
     fields.insert("start".into(), start.into());
     fields.insert("shard".into(), format!("{}/{}", shard.0, shard.1).into());
+    fields.insert("skip".into(), range.skip.into());
+    fields.insert("interrupted".into(), range.resume.is_some().into());
+    fields.insert("resume".into(), range.resume.clone().into());
     if let serde_json::Value::Object(r) = serde_json::to_value(rates).expect("rates serialise") {
         fields.extend(r);
     }
@@ -302,6 +309,9 @@ pub fn shrink(r: &ShrinkReport) {
         r.wall_s,
         indent(&r.after.describe())
     );
+    if r.interrupted {
+        println!("interrupted: the smallest failing schedule found before the signal");
+    }
     println!("written to {}", r.file.display());
     match r.replay_fails {
         Some(true) => println!("replayed from the file: still breaks {}", r.invariant),
