@@ -16,7 +16,8 @@ pub const HELP: &str = "Exit codes: 0 every seed passed; 1 an Always property wa
 (safety); 2 usage error; 3 harness error; 4 an Eventually property was violated (liveness); \
 5 the model panicked; 6 a seed hung past its simulated-time limit; 7 a seed ran past its \
 wall-time limit. A command over many seeds exits with the most serious of its failures, in the \
-order 1, 5, 4, 6, 7. hunt exits 1 when a bug was not found.";
+order 1, 5, 4, 6, 7. hunt exits 1 when a bug was not found. 130: stopped by SIGINT or SIGTERM \
+before any failure was found (it prints what it did and the command that does the rest).";
 
 pub fn code(code: u8) -> ExitCode {
     ExitCode::from(code)
@@ -51,5 +52,9 @@ mod tests {
         assert!(super::HELP.contains(&format!("order {}", order.join(", "))));
         assert!(super::HELP.contains(&format!("{} usage", super::USAGE)));
         assert!(super::HELP.contains(&format!("{} harness", super::HARNESS)));
+        assert!(super::HELP.contains(&format!(
+            "{}: stopped by SIGINT",
+            ftsim::interrupt::EXIT_INTERRUPTED
+        )));
     }
 }
