@@ -185,10 +185,11 @@ impl MasterClient {
         heard
     }
 
-    /// One attempt only, for periodic calls such as heartbeats.
-    pub async fn call_once(&self, op: MasterOp) -> Option<MasterReply> {
+    /// One attempt only, for periodic calls such as heartbeats: the reply and the master that
+    /// gave it.
+    pub async fn call_once(&self, op: MasterOp) -> Option<(MasterReply, SocketAddr)> {
         match self.attempt(&op, |_, _| {}).await {
-            Heard::Reply(Ok(reply), _) => Some(reply),
+            Heard::Reply(Ok(reply), addr) => Some((reply, addr)),
             _ => None,
         }
     }

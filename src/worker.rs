@@ -30,6 +30,9 @@ pub async fn run(
         .collect();
     let mut last_ok = Instant::now();
     let mut old_id = None;
+    // The master that last answered this worker under its current id, and when the worker sent
+    // that call: that master heard it no sooner (what `lost_workers` holds a loss to).
+    let mut last_heard: Option<(String, u64)> = None;
     'register: loop {
         let id = loop {
             if let Ok((MasterReply::WorkerId(id), _)) = client
@@ -53,25 +56,40 @@ pub async fn run(
             worker: name.clone(),
             blocks: blocks.clone(),
         };
-        if client.call(register, |_| {}).await.is_err() {
+        let sent = crate::history::now_us();
+        let Ok((_, registrar)) = client.call(register, |_| {}).await else {
             continue;
-        }
+        };
         if let Some(old_id) = old_id.take() {
-            history.record(&name, EventKind::WorkerReregister { old_id });
+            let last_heard = last_heard.take();
+            history.record(
+                &name,
+                EventKind::WorkerReregister {
+                    old_id,
+                    last_heard,
+                },
+            );
         }
+        last_heard = master_name(registrar).map(|m| (m, sent));
         history.record(&name, EventKind::WorkerGotId { worker_id: id });
         last_ok = Instant::now();
         loop {
             sleep(interval).await;
+            let sent = crate::history::now_us();
             match client
                 .call_once(MasterOp::Heartbeat { worker_id: id })
                 .await
             {
-                Some(MasterReply::Command(WorkerCommand::Register)) => {
+                Some((MasterReply::Command(WorkerCommand::Register), _)) => {
                     old_id = Some(id);
                     continue 'register;
                 }
-                Some(_) => last_ok = Instant::now(),
+                Some((_, master)) => {
+                    last_ok = Instant::now();
+                    if let Some(m) = master_name(master) {
+                        last_heard = Some((m, sent));
+                    }
+                }
                 None if Instant::now() - last_ok > timeout => {
                     return exit(&name, &history, &options, last_ok).await
                 }
@@ -79,6 +97,11 @@ pub async fn run(
             }
         }
     }
+}
+
+/// The name of the master at `addr`.
+fn master_name(addr: std::net::SocketAddr) -> Option<String> {
+    crate::net::master_of_addr(addr).map(|i| Role::Master(i).name())
 }
 
 /// A call failed within the heartbeat timeout: the worker stays up and tries again.

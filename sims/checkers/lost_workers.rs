@@ -58,3 +58,37 @@ fn lost_workers_a_worker_is_lost_only_after_its_timeout_of_silence() {
     ));
     breach(&PROPERTY, &forgotten, &o, "not registered with it");
 }
+
+/// Rule 3: the worker's record of the last call a master answered contradicts a loss that came
+/// sooner than the timeout after it, even when the master's own last-heard time says otherwise.
+#[test]
+fn lost_workers_a_loss_agrees_with_the_last_call_the_worker_had_answered() {
+    let o = options();
+    let timeout_ms = o.master_worker_timeout_ms;
+    let told_again = |lost_ms: u64, sent_ms: u64| {
+        history(&format!(
+            "10 master-0 worker_registered worker=worker-0 worker_id=7
+             {lost_ms} master-0 worker_lost last_heard_us=10000 worker_id=7
+             {} worker-0 worker_reregister last_heard=[\"master-0\",{}] old_id=7",
+            lost_ms + 5,
+            sent_ms * 1000
+        ))
+    };
+    let lost_ms = 10 + timeout_ms + 1;
+    // The master heard only the registration, as the worker's record agrees.
+    assert_eq!(PROPERTY.violation(&told_again(lost_ms, 10), &o), None);
+    // The worker's heartbeat sent at 100 ms was answered: the loss came too soon after it.
+    breach(&PROPERTY, &told_again(lost_ms, 100), &o, "that it answered");
+    // A call sent after the loss says nothing about it.
+    assert_eq!(PROPERTY.violation(&told_again(lost_ms, lost_ms + 1), &o), None);
+    // Nor one answered by a master that has since forgotten its registry.
+    let forgotten = history(&format!(
+        "10 master-0 worker_registered worker=worker-0 worker_id=7
+         {lost_ms} master-0 worker_lost last_heard_us=10000 worker_id=7
+         {} master-0 stepped_down reason=\"journal writer stopped\" term=1
+         {} worker-0 worker_reregister last_heard=[\"master-0\",100000] old_id=7",
+        lost_ms + 1,
+        lost_ms + 5
+    ));
+    assert_eq!(PROPERTY.violation(&forgotten, &o), None);
+}

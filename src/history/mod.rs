@@ -272,10 +272,13 @@ pub enum EventKind {
         /// The worker's id at this primary.
         worker_id: u64,
     },
-    /// The worker was told to register again (new primary).
+    /// The worker was told to register again (a new primary, or a master that marked it lost).
     WorkerReregister {
         /// The id it had.
         old_id: u64,
+        /// The master that last answered it under that id (a heartbeat or the registration),
+        /// and when the worker sent that call: that master heard from it no sooner.
+        last_heard: Option<(String, u64)>,
     },
     /// A worker's call to the primary failed and it stays up: it has been `silent_us` without a
     /// successful registration or heartbeat, within its heartbeat timeout.

@@ -81,7 +81,7 @@ pub fn worker_rows(
                     format!("registered as id {worker_id} with {master}"),
                 );
             }
-            EventKind::WorkerReregister { old_id } => {
+            EventKind::WorkerReregister { old_id, .. } => {
                 set(&mut row, at, "w-no".into(), "registering again".into());
                 row.marks.push(Mark {
                     at_us: at,
