@@ -6,6 +6,7 @@ use crate::memory::{peak_rss_mib, rss_mib};
 use crate::model::Model;
 use madsim::net::Endpoint;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -54,25 +55,49 @@ pub struct BenchReport {
     pub linearizable_share: f64,
     /// The same share for the exhaustive cross-check alone.
     pub wgl_share: f64,
+    /// Every checker's share of a run's wall time, together (the rest is the simulation).
+    pub checkers_share: f64,
+    /// Each property's share of a run's wall time, by name, over the same seeds.
+    pub checker_share: BTreeMap<String, f64>,
 }
 
 /// Seeds whose checker cost `bench` measures.
 pub const CHECKER_SAMPLE: u64 = 100;
 
-/// Wall time of whole runs (simulation and all checkers) and of the linearizability checker on
-/// their histories, then of its exhaustive cross-check alone, one seed at a time.
-fn checker_shares(seeds: u64, model: &Model) -> (f64, f64) {
-    let (mut run_s, mut lin_s, mut wgl_s) = (0.0, 0.0, 0.0);
+/// What the checkers cost, over the first [`CHECKER_SAMPLE`] seeds run one at a time.
+struct CheckerShares {
+    linearizable: f64,
+    wgl: f64,
+    all: f64,
+    each: BTreeMap<String, f64>,
+}
+
+/// Wall time of whole runs (simulation and all checkers), and of each checker on their
+/// histories again, one at a time; then of the linearizability checker's exhaustive cross-check
+/// alone.
+fn checker_shares(seeds: u64, model: &Model) -> CheckerShares {
+    let (mut run_s, mut wgl_s) = (0.0, 0.0);
+    let mut each: BTreeMap<String, f64> = BTreeMap::new();
     for seed in 1..=seeds.min(CHECKER_SAMPLE) {
         let wall = Instant::now();
         let Ok(outcome) = crate::run::run(seed, model.plan(seed)) else {
             continue;
         };
         run_s += wall.elapsed().as_secs_f64();
-        let wall = Instant::now();
-        let _ = crate::check::linearizable::check(&outcome.events, &outcome.plan.options);
-        lin_s += wall.elapsed().as_secs_f64();
-        if let Some(h) = crate::check::client_ops::extract(&outcome.events) {
+        let (events, options) = (&outcome.events, &outcome.plan.options);
+        for p in crate::check::PROPERTIES {
+            let wall = Instant::now();
+            match p.kind() {
+                crate::check::Kind::Sometimes => {
+                    let _ = p.reached(events);
+                }
+                _ => {
+                    let _ = p.violation(events, options);
+                }
+            }
+            *each.entry(p.name.to_string()).or_insert(0.0) += wall.elapsed().as_secs_f64();
+        }
+        if let Some(h) = crate::check::client_ops::extract(events) {
             if h.calls.len() <= crate::check::linearizable::CROSS_CHECK_MAX_CALLS {
                 let wall = Instant::now();
                 let _ = crate::check::wgl::linearizable(&h, crate::check::wgl::STEP_BUDGET);
@@ -81,7 +106,16 @@ fn checker_shares(seeds: u64, model: &Model) -> (f64, f64) {
         }
     }
     let run_s = run_s.max(1e-9);
-    (lin_s / run_s, wgl_s / run_s)
+    let all = each.values().sum::<f64>() / run_s;
+    for share in each.values_mut() {
+        *share /= run_s;
+    }
+    CheckerShares {
+        linearizable: each.get("linearizable").copied().unwrap_or(0.0),
+        wgl: wgl_s / run_s,
+        all,
+        each,
+    }
 }
 
 /// Sends `messages` messages (requests and replies) between two nodes in a fresh runtime.
@@ -154,7 +188,7 @@ pub fn bench(seeds: u64, jobs: usize, model: &Model) -> BenchReport {
         sweep.merge(&part);
     }
     let rss_mib_at_end = rss_mib();
-    let (linearizable_share, wgl_share) = checker_shares(seeds, model);
+    let shares = checker_shares(seeds, model);
     ratios.sort_by(f64::total_cmp);
     let rates = sweep.rates(wall_s);
     BenchReport {
@@ -174,8 +208,10 @@ pub fn bench(seeds: u64, jobs: usize, model: &Model) -> BenchReport {
         rss_mib_after_tenth,
         rss_mib_at_end,
         peak_rss_mib: peak_rss_mib(),
-        linearizable_share,
-        wgl_share,
+        linearizable_share: shares.linearizable,
+        wgl_share: shares.wgl,
+        checkers_share: shares.all,
+        checker_share: shares.each,
     }
 }
 
@@ -213,5 +249,7 @@ mod tests {
         assert!(r.rss_mib_after_tenth.is_some() && r.peak_rss_mib.is_some());
         assert!(r.linearizable_share > 0.0 && r.linearizable_share < 1.0);
         assert!(r.wgl_share > 0.0 && r.wgl_share < 1.0);
+        assert!(r.checkers_share > r.linearizable_share && r.checkers_share < 1.0);
+        assert_eq!(r.checker_share.len(), crate::check::PROPERTIES.len());
     }
 }

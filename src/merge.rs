@@ -30,11 +30,16 @@ const SAME: &[&str] = &["build", "model", "start", "range"];
 /// Which build wrote a summary: the crate version and a hash of the running executable, so
 /// shards from two builds (whose seeds may run differently) are never merged.
 pub fn build_id() -> String {
-    let exe = std::env::current_exe()
-        .and_then(std::fs::read)
-        .map(|bytes| format!("{:016x}", crate::hash::fnv(&bytes[..])))
-        .unwrap_or_else(|_| "unknown".into());
-    format!("{}-{exe}", env!("CARGO_PKG_VERSION"))
+    // Read and hashed once per process: the executable does not change while it runs.
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        let exe = std::env::current_exe()
+            .and_then(std::fs::read)
+            .map(|bytes| format!("{:016x}", crate::hash::fnv(&bytes[..])))
+            .unwrap_or_else(|_| "unknown".into());
+        format!("{}-{exe}", env!("CARGO_PKG_VERSION"))
+    })
+    .clone()
 }
 
 /// One summary's part of its shard: (its first seed of the shard, seeds done, the command that

@@ -62,13 +62,7 @@ pub async fn run(
         };
         if let Some(old_id) = old_id.take() {
             let last_heard = last_heard.take();
-            history.record(
-                &name,
-                EventKind::WorkerReregister {
-                    old_id,
-                    last_heard,
-                },
-            );
+            history.record(&name, EventKind::WorkerReregister { old_id, last_heard });
         }
         last_heard = master_name(registrar).map(|m| (m, sent));
         history.record(&name, EventKind::WorkerGotId { worker_id: id });

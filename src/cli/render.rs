@@ -260,6 +260,18 @@ pub fn bench(r: &BenchReport) {
         100.0 * r.wgl_share,
         r.seeds.min(ftsim::bench::CHECKER_SAMPLE)
     );
+    let mut costly: Vec<(&String, &f64)> = r.checker_share.iter().collect();
+    costly.sort_by(|a, b| b.1.total_cmp(a.1));
+    let top: Vec<String> = costly
+        .iter()
+        .take(5)
+        .map(|(name, share)| format!("{name} {:.1}%", 100.0 * **share))
+        .collect();
+    println!(
+        "all checkers             {:.1}% of a run's wall time (costliest: {})",
+        100.0 * r.checkers_share,
+        top.join(", ")
+    );
     for f in &r.failures {
         println!(
             "FAILED seed {} ({}): {}: {}\n  replay: {}",
