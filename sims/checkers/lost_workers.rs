@@ -80,7 +80,10 @@ fn lost_workers_a_loss_agrees_with_the_last_call_the_worker_had_answered() {
     // The worker's heartbeat sent at 100 ms was answered: the loss came too soon after it.
     breach(&PROPERTY, &told_again(lost_ms, 100), &o, "that it answered");
     // A call sent after the loss says nothing about it.
-    assert_eq!(PROPERTY.violation(&told_again(lost_ms, lost_ms + 1), &o), None);
+    assert_eq!(
+        PROPERTY.violation(&told_again(lost_ms, lost_ms + 1), &o),
+        None
+    );
     // Nor one answered by a master that has since forgotten its registry.
     let forgotten = history(&format!(
         "10 master-0 worker_registered worker=worker-0 worker_id=7
