@@ -144,6 +144,15 @@ impl MasterClient {
                         .iter()
                         .max_by_key(|(name, ctime)| (*ctime, name.clone()))
                         .unwrap();
+                    if candidates.len() > 1 {
+                        self.history.record(
+                            &self.node,
+                            EventKind::LeaderChoice {
+                                candidates: candidates.clone(),
+                                chose: newest.0.clone(),
+                            },
+                        );
+                    }
                     return (newest.0.parse().ok(), queries);
                 }
                 Ok(_) => {

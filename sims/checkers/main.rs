@@ -8,6 +8,7 @@ mod support;
 
 mod bounded_retry;
 mod client_retry;
+mod leader_lookup;
 mod coverage;
 mod journal_housekeeping;
 mod lazy_rename;

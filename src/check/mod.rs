@@ -10,6 +10,7 @@
 //! - [`bounded_retry`] (Always): every client call ends within its retry policy's bound.
 //! - [`client_retry`] (Always): a client retries only what is retryable, until its time is
 //!   spent, and a definite answer is what its caller gets.
+//! - [`leader_lookup`] (Always): of several leader znodes, a client takes the newest.
 //! - [`linearizable`] (Always): what clients saw is one sequential namespace in the journal's
 //!   order; [`wgl`] checks the same by exhaustive search, over [`client_ops`].
 //! - [`liveness`] (Eventually): after the faults heal, a primary serves within a stated bound.
@@ -28,6 +29,7 @@ pub mod client_retry;
 pub mod coverage;
 pub mod faults_in_force;
 pub mod journal_housekeeping;
+pub mod leader_lookup;
 pub mod linearizable;
 pub mod liveness;
 pub mod lost_workers;
@@ -94,6 +96,7 @@ pub const PROPERTIES: &[Property] = &[
     no_lost_entries::PROPERTY,
     bounded_retry::PROPERTY,
     client_retry::PROPERTY,
+    leader_lookup::PROPERTY,
     linearizable::PROPERTY,
     zookeeper_session::PROPERTY,
     journal_housekeeping::PROPERTY,

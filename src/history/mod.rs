@@ -50,6 +50,14 @@ pub enum EventKind {
         /// What the attempt heard.
         answer: AttemptAnswer,
     },
+    /// A leader lookup found several leader znodes (a deposed leader's not yet gone) and chose
+    /// one: what the client read of the leader path, and its choice.
+    LeaderChoice {
+        /// Each child's name (the master's address) and creation time, as the client read them.
+        candidates: Vec<(String, u64)>,
+        /// The child chosen.
+        chose: String,
+    },
     /// The backoff after a failed attempt is over: the next attempt's leader lookup begins.
     Retrying {
         /// The call's operation id (unique per call, the same on every attempt).
