@@ -422,37 +422,6 @@ impl Event {
     pub fn at_ms(&self) -> f64 {
         self.at_us as f64 / 1000.0
     }
-
-    /// One line for people and snapshots: `  1234.567 ms  master-0    journal_ack op_id=.. seq=3`.
-    pub fn compact(&self) -> String {
-        format!(
-            "{:>11.3} ms  {:<11} {}",
-            self.at_ms(),
-            self.node,
-            self.kind.compact()
-        )
-    }
-}
-
-impl EventKind {
-    /// The event's name and fields as `name key=value ...`, keys sorted, values as JSON.
-    pub fn compact(&self) -> String {
-        let value = serde_json::to_value(self).expect("events serialise");
-        let serde_json::Value::Object(fields) = value else {
-            unreachable!("events are tagged objects")
-        };
-        let mut line = fields["event"].as_str().unwrap_or("?").to_string();
-        for (key, value) in fields.iter().filter(|(k, _)| *k != "event") {
-            line.push(' ');
-            line.push_str(key);
-            line.push('=');
-            match value {
-                serde_json::Value::String(s) if !s.contains(' ') => line.push_str(s),
-                other => line.push_str(&other.to_string()),
-            }
-        }
-        line
-    }
 }
 
 /// Simulated time since the run began, in microseconds: the clock every event is stamped with

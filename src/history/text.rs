@@ -1,9 +1,20 @@
-//! The history's text form: one event a line, as [`Event::compact`] writes it, read back. A trace
+//! The history's text form: one event a line, written by [`Event::compact`] and read back by
+//! [`Event::parse`]. A trace
 //! excerpt or a history written by hand for a checker's test reads back into events.
 
 use super::{Event, EventKind};
 
 impl Event {
+    /// One line for people and snapshots: `  1234.567 ms  master-0    journal_ack op_id=.. seq=3`.
+    pub fn compact(&self) -> String {
+        format!(
+            "{:>11.3} ms  {:<11} {}",
+            self.at_ms(),
+            self.node,
+            self.kind.compact()
+        )
+    }
+
     /// Reads back one line as [`Event::compact`] writes it: `<ms> [ms] <node> <event>
     /// key=value ...`, a value as JSON or, for a string without spaces, bare. A trace printed by
     /// `ftsim run --trace` (its lines' prefix dropped) or written by hand reads back this way.
@@ -36,6 +47,27 @@ impl Event {
             node,
             kind,
         })
+    }
+}
+
+impl EventKind {
+    /// The event's name and fields as `name key=value ...`, keys sorted, values as JSON.
+    pub fn compact(&self) -> String {
+        let value = serde_json::to_value(self).expect("events serialise");
+        let serde_json::Value::Object(fields) = value else {
+            unreachable!("events are tagged objects")
+        };
+        let mut line = fields["event"].as_str().unwrap_or("?").to_string();
+        for (key, value) in fields.iter().filter(|(k, _)| *k != "event") {
+            line.push(' ');
+            line.push_str(key);
+            line.push('=');
+            match value {
+                serde_json::Value::String(s) if !s.contains(' ') => line.push_str(s),
+                other => line.push_str(&other.to_string()),
+            }
+        }
+        line
     }
 }
 
