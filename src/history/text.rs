@@ -1,6 +1,6 @@
 //! The history's text form: one event a line, written by [`Event::compact`] and read back by
-//! [`Event::parse`]. A trace
-//! excerpt or a history written by hand for a checker's test reads back into events.
+//! [`Event::parse`]. A trace excerpt or a history written by hand for a checker's test reads back
+//! into events.
 
 use super::{Event, EventKind};
 
