@@ -1,5 +1,6 @@
-//! The planted-bug catalogue: historical Alluxio failover bugs (B1 to B15) and the read-path
-//! hazards of Alluxio's design (B16 to B18), each a switch that puts the old mechanism back into
+//! The planted-bug catalogue: historical Alluxio failover bugs (B1 to B15), the read-path
+//! hazards of Alluxio's design (B16 to B18) and the block master's failover bugs (B19 to B23),
+//! each a switch that puts the old mechanism back into
 //! the model so the harness can prove it catches it.
 //!
 //! Each bug is declared once, in the `bugs!` list below: its stable catalogue id, what went
@@ -79,7 +80,7 @@ bugs! {
         fix: "flip journal state first; check writability before every file action",
         caught_by: &["one_leader", "no_lost_entries"],
         preset: "fast",
-        budget: 100,
+        budget: 500,
     },
     /// B4: demotion closed the log writer but left the asynchronous flush running.
     FlushThreadSurvivesDemotion => BugInfo {
@@ -228,10 +229,60 @@ bugs! {
         preset: "fast",
         budget: 100,
     },
+    /// B19: safe mode was entered when the master process started, not when it became primary.
+    SafeModeOnlyAtStart => BugInfo {
+        id: "B19",
+        summary: "safe mode began when the master process started, not when it became primary: \
+                  a new primary answered block locations before workers re-registered",
+        fix: "enter safe mode at every promotion",
+        caught_by: &["block_locations", "worker_registry"],
+        preset: "fast",
+        budget: 100,
+    },
+    /// B20: a block commit changed the block metadata and answered without journaling it.
+    UnjournaledBlockCommit => BugInfo {
+        id: "B20",
+        summary: "a committed block's metadata was applied in memory and acknowledged but not \
+                  journaled: the next primary has no such block",
+        fix: "journal the block's length (BlockInfo) before acknowledging the commit",
+        caught_by: &["no_lost_entries", "linearizable", "settled_blocks"],
+        preset: "fast",
+        budget: 100,
+    },
+    /// B21: a re-registration's block list replaced what the master knew of the worker.
+    ReregistrationReplacesBlocks => BugInfo {
+        id: "B21",
+        summary: "a retried registration's block list replaced the worker's blocks, dropping \
+                  the locations it had reported in heartbeats since the list was taken",
+        fix: "merge a re-registration's list with what the worker reported",
+        caught_by: &["settled_blocks", "block_locations"],
+        preset: "fast",
+        budget: 500,
+    },
+    /// B22: a promoting master took worker registrations before its journal was caught up.
+    RegisterBeforeCatchUp => BugInfo {
+        id: "B22",
+        summary: "a promoting master took worker registrations before it had replayed the \
+                  journal: blocks whose metadata it had not read yet were freed on the workers",
+        fix: "serve workers only once primary, after catch-up",
+        caught_by: &["worker_registry", "settled_blocks"],
+        preset: "fast",
+        budget: 500,
+    },
+    /// B23: demotion left the block master's worker and location state in place.
+    StaleBlockMasterAfterDemotion => BugInfo {
+        id: "B23",
+        summary: "demotion kept the block master's workers and locations; primary again, the \
+                  master served the stale ones",
+        fix: "reset the block master's state on demotion",
+        caught_by: &["lost_workers", "worker_registry", "block_locations"],
+        preset: "fast",
+        budget: 500,
+    },
 }
 
 impl Bug {
-    /// The catalogue id, `B1` to `B18`.
+    /// The catalogue id, `B1` to `B23`.
     pub fn id(self) -> String {
         self.info().id.to_string()
     }

@@ -9,9 +9,10 @@ use crate::master::rpc::{MasterError, MasterOp, MasterReply, MasterRequest};
 use crate::master::LEADER_PATH;
 use crate::net::{master_of_addr, Role};
 use crate::op::{AttemptAnswer, CallError};
-use crate::op::{FsOp, FsReply};
+use crate::op::{BlockId, FsOp, FsReply, WorkerInfo};
 use crate::options::Options;
 use crate::seed::Stream;
+use crate::worker::rpc::{WorkerOp, WorkerRequest, WriteError};
 use crate::zookeeper::election::leader_candidates;
 use crate::zookeeper::ZkClient;
 use madsim::net::Endpoint;
@@ -79,6 +80,9 @@ pub struct MasterClient {
     connected: Mutex<Option<SocketAddr>>,
     /// The metadata cache: a read's answer, who gave it, and when (keyed by the operation).
     cache: Mutex<BTreeMap<String, (FsReply, String, Instant)>>,
+    /// The workers of the last worker report: where block writes go (Alluxio's client caches
+    /// the worker list too).
+    workers: Mutex<Vec<WorkerInfo>>,
 }
 
 impl MasterClient {
@@ -105,10 +109,12 @@ impl MasterClient {
             crate::seed::rng(seed, Stream::ZooKeeperClient { process: &process }),
         )
         .await;
-        // Namespace call ids carry the client's number (from 1) in their high half, unique across
-        // clients; workers make no namespace calls.
+        // Call ids carry the caller's number in their high half, unique across callers: a
+        // client's from 1; a worker's (its block commits) with the high bit set, and its process
+        // incarnation, so that a restarted worker's calls never reuse an earlier one's ids.
         let index = match role {
             Role::Client(i) => i as u64 + 1,
+            Role::Worker(i) => (1 << 31) | (incarnation << 5) | i as u64,
             _ => 0,
         };
         Arc::new(MasterClient {
@@ -124,6 +130,7 @@ impl MasterClient {
             options,
             next_call: AtomicU64::new(0),
             cache: Mutex::new(BTreeMap::new()),
+            workers: Mutex::new(vec![]),
             connected: Mutex::new(None),
         })
     }
@@ -171,7 +178,7 @@ impl MasterClient {
     }
 
     /// One attempt: look the primary up, then call it with the attempt deadline.
-    async fn attempt(&self, op: &MasterOp, on_lookup: impl FnOnce(Option<String>, u32)) -> Heard {
+    async fn attempt(&self, op: MasterOp, on_lookup: impl FnOnce(Option<String>, u32)) -> Heard {
         let cached = *self.connected.lock().unwrap();
         let (leader, queries) = match cached {
             Some(addr) => (Some(addr), 0),
@@ -182,7 +189,7 @@ impl MasterClient {
             return Heard::NoPrimary;
         };
         let timeout = Duration::from_millis(self.options.user_rpc_attempt_timeout_ms);
-        let heard = match call_within(&self.ep, addr, MasterRequest(op.clone()), timeout).await {
+        let heard = match call_within(&self.ep, addr, MasterRequest(op), timeout).await {
             Ok(result) => Heard::Reply(result, addr),
             Err(_) => Heard::NoAnswer,
         };
@@ -197,7 +204,7 @@ impl MasterClient {
     /// One attempt only, for periodic calls such as heartbeats: the reply and the master that
     /// gave it.
     pub async fn call_once(&self, op: MasterOp) -> Option<(MasterReply, SocketAddr)> {
-        match self.attempt(&op, |_, _| {}).await {
+        match self.attempt(op, |_, _| {}).await {
             Heard::Reply(Ok(reply), addr) => Some((reply, addr)),
             _ => None,
         }
@@ -211,6 +218,16 @@ impl MasterClient {
     pub async fn call(
         &self,
         op: MasterOp,
+        on_step: impl FnMut(CallStep),
+    ) -> Result<(MasterReply, SocketAddr), Refused> {
+        self.call_with(|| op.clone(), on_step).await
+    }
+
+    /// As [`MasterClient::call`], with the request made afresh for every attempt (a worker's
+    /// commit carries its id and used bytes as they are when the attempt leaves).
+    pub async fn call_with(
+        &self,
+        make: impl Fn() -> MasterOp,
         mut on_step: impl FnMut(CallStep),
     ) -> Result<(MasterReply, SocketAddr), Refused> {
         let started = Instant::now();
@@ -227,7 +244,7 @@ impl MasterClient {
                     lookups,
                 })
             };
-            let heard = self.attempt(&op, report).await;
+            let heard = self.attempt(make(), report).await;
             // Only what the policy retries is retried; anything else is what the caller gets.
             let Some(answer) = heard.failure().filter(AttemptAnswer::retryable) else {
                 let Heard::Reply(result, addr) = heard else {
@@ -269,6 +286,20 @@ impl MasterClient {
 
     /// A namespace operation as a recorded client call: invoke, attempts, then ok or fail.
     pub async fn fs(&self, op: FsOp) -> Result<FsReply, CallError> {
+        self.recorded(op, |op_id, op| MasterOp::Fs {
+            op_id,
+            op: op.clone(),
+        })
+        .await
+    }
+
+    /// `op` as a recorded call (invoke, attempts, then ok or fail), each attempt's request made
+    /// by `make` from the call's operation id.
+    pub async fn recorded(
+        &self,
+        op: FsOp,
+        make: impl Fn(u64, &FsOp) -> MasterOp,
+    ) -> Result<FsReply, CallError> {
         let op_id = (self.index << 32) | self.next_call.fetch_add(1, Ordering::Relaxed);
         self.history.record(
             &self.node,
@@ -279,7 +310,10 @@ impl MasterClient {
         );
         // The metadata cache (off by default, as in Alluxio): a read answered from it never
         // reaches a master, so writes by other clients since it was filled stay invisible.
-        let cache_key = self.options.metadata_cache().then(|| format!("{op:?}"));
+        // It holds file and directory status, as Alluxio's does: nothing of blocks or workers.
+        let cacheable = matches!(op, FsOp::GetStatus { .. } | FsOp::ListStatus { .. });
+        let cache_key = (self.options.metadata_cache() && (cacheable || op.is_mutation()))
+            .then(|| format!("{op:?}"));
         if let Some(key) = cache_key.as_ref().filter(|_| !op.is_mutation()) {
             let hit = self.cache.lock().unwrap().get(key).cloned();
             let fresh = Duration::from_millis(self.options.user_metadata_cache_expiration_time_ms);
@@ -289,27 +323,33 @@ impl MasterClient {
         }
         let is_mutation = op.is_mutation();
         let result = self
-            .call(MasterOp::Fs { op_id, op }, |step| {
-                let kind = match step {
-                    CallStep::Attempt {
-                        attempt,
-                        master,
-                        lookups,
-                    } => EventKind::Attempt {
-                        op_id,
-                        attempt,
-                        master,
-                        lookups,
-                    },
-                    CallStep::Failed(answer) => EventKind::AttemptFailed { op_id, answer },
-                    CallStep::Retrying => EventKind::Retrying { op_id },
-                };
-                self.history.record(&self.node, kind);
-            })
+            .call_with(
+                || make(op_id, &op),
+                |step| {
+                    let kind = match step {
+                        CallStep::Attempt {
+                            attempt,
+                            master,
+                            lookups,
+                        } => EventKind::Attempt {
+                            op_id,
+                            attempt,
+                            master,
+                            lookups,
+                        },
+                        CallStep::Failed(answer) => EventKind::AttemptFailed { op_id, answer },
+                        CallStep::Retrying => EventKind::Retrying { op_id },
+                    };
+                    self.history.record(&self.node, kind);
+                },
+            )
             .await;
         match result {
             Ok((MasterReply::Fs(reply), addr)) => {
                 let by = master_name(addr);
+                if let FsReply::Workers(workers) = &reply {
+                    *self.workers.lock().unwrap() = workers.clone();
+                }
                 if let Some(key) = cache_key {
                     let mut cache = self.cache.lock().unwrap();
                     if is_mutation {
@@ -337,6 +377,38 @@ impl MasterClient {
                 Err(error)
             }
         }
+    }
+}
+
+impl MasterClient {
+    /// The workers of the last worker report this client received.
+    pub fn cached_workers(&self) -> Vec<WorkerInfo> {
+        self.workers.lock().unwrap().clone()
+    }
+
+    /// Forgets the cached workers (a write to one failed): the next write asks again.
+    pub fn forget_workers(&self) {
+        self.workers.lock().unwrap().clear();
+    }
+
+    /// Writes a block to `worker`, which stores it and commits it to the master before it
+    /// answers; `None` when the worker did not answer in time (the commit's whole retry policy,
+    /// and an attempt more).
+    pub async fn write_block(
+        &self,
+        worker: &str,
+        block_id: BlockId,
+        length: u64,
+    ) -> Option<Result<(), WriteError>> {
+        let addr = Role::parse(worker)?.addr();
+        let o = &self.options;
+        let timeout = Duration::from_millis(
+            o.user_rpc_retry_max_duration_ms
+                + o.leader_lookup_bound_ms()
+                + 2 * o.user_rpc_attempt_timeout_ms,
+        );
+        let write = WorkerRequest(WorkerOp::WriteBlock { block_id, length });
+        call_within(&self.ep, addr, write, timeout).await.ok()
     }
 }
 

@@ -73,7 +73,8 @@
 //!   [`namespace`] (the inode tree that journal entries change; public, as the sequential model
 //!   the linearizability checkers evaluate calls against);
 //! - [`op`]: the client vocabulary, shared by clients, masters, history and checkers;
-//! - `master`, `worker`, `client`, `workload`: the actors;
+//! - `master`, `worker`, `client`, `file_write` (a client writing a file's blocks), `workload`:
+//!   the actors;
 //! - [`cluster`]: builds the nodes; the scripting API (kill / restart / pause / resume);
 //! - `nemesis`: the only code that applies faults to madsim.
 //!
@@ -116,6 +117,7 @@ pub mod vocab;
 pub(crate) mod master;
 pub(crate) mod worker;
 pub(crate) mod client;
+pub(crate) mod file_write;
 pub(crate) mod workload;
 pub mod cluster;
 pub(crate) mod nemesis;

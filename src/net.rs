@@ -22,6 +22,8 @@ pub const ZOOKEEPER_PORT: u16 = 2181;
 pub const UFS_PORT: u16 = 8020;
 /// `master.rpc.port`.
 pub const MASTER_PORT: u16 = 19998;
+/// `worker.rpc.port`: clients write blocks to a worker here.
+pub const WORKER_PORT: u16 = 29999;
 
 /// The roles a node can have, with its index among its kind. A role serialises and hashes as
 /// its node name (`master-1`), as the history names nodes.
@@ -106,6 +108,7 @@ impl Role {
         let port = match self {
             Role::ZooKeeper => ZOOKEEPER_PORT,
             Role::Ufs => UFS_PORT,
+            Role::Worker(_) => WORKER_PORT,
             _ => MASTER_PORT,
         };
         SocketAddr::new(self.ip(), port)

@@ -29,6 +29,7 @@ pub fn plan(seed: u64, preset: &str, base: &Options) -> Plan {
         options.workload_read_only_clients = rng.gen_range(1..options.clients) as u32;
     }
     draw_work_costs(&mut rng, &mut options);
+    draw_blocks(&mut rng, &mut options, base);
     // Journal GC: how often the primary collects, and how old a covered log must be.
     options.master_journal_gc_period_ms =
         scale(&mut rng, base.master_journal_gc_period_ms, 0.25, 2.0);
@@ -44,6 +45,35 @@ pub fn plan(seed: u64, preset: &str, base: &Options) -> Plan {
         options,
         faults,
     }
+}
+
+/// The worker side: each worker's capacity, the block size (files of up to four blocks), and how
+/// long a client waits for one attempt's answer: a deadline shorter than a slow network's round
+/// trip makes a client (or a worker registering) send again what the master may already have
+/// done.
+fn draw_blocks(rng: &mut ChaCha8Rng, o: &mut Options, base: &Options) {
+    o.worker_memory_size_bytes = scale(rng, base.worker_memory_size_bytes, 0.25, 2.0);
+    o.user_block_size_bytes_default =
+        (o.workload_file_size_bytes_max / rng.gen_range(1..=4)).max(1);
+    o.user_rpc_attempt_timeout_ms = scale(rng, base.user_rpc_attempt_timeout_ms, 0.25, 2.0);
+    // Half the workers are production-sized: their registration makes the master go through
+    // 10^2 to 10^6 blocks, on a master as slow as its other work. A whole round of
+    // registrations holds a provisioned master's CPU for at most a quarter of the session
+    // timeout and half a worker's attempt deadline: work alone never makes a worker register
+    // again (a registration storm would keep the CPU busy for good), but work and a slow network
+    // together can.
+    if rng.gen_bool(0.5) {
+        o.worker_base_blocks = 10f64.powf(rng.gen_range(2.0..6.0)).round() as u64;
+    }
+    let slowdown = o.master_journal_replay_cpu_us_per_entry as f64
+        / base.master_journal_replay_cpu_us_per_entry.max(1) as f64;
+    o.master_worker_register_cpu_us_per_block =
+        ((base.master_worker_register_cpu_us_per_block as f64 * slowdown).round() as u64).max(1);
+    let cap_us = (o.zookeeper_session_timeout_ms * 1000 / 4 / o.workers.max(1) as u64)
+        .min(o.user_rpc_attempt_timeout_ms * 1000 / 2);
+    o.worker_base_blocks = o
+        .worker_base_blocks
+        .min(cap_us / o.master_worker_register_cpu_us_per_block);
 }
 
 /// The masters' CPU costs: usually near the measured figures, sometimes a slow machine (a JVM in

@@ -1,8 +1,9 @@
 //! The workload: each client issues a seeded mix of namespace operations over a small namespace,
-//! so that failovers hit operations in flight.
+//! so that failovers hit operations in flight. A file it creates is written too, block by block
+//! through the workers, and completed ([`crate::file_write`]).
 
 use crate::client::MasterClient;
-use crate::op::FsOp;
+use crate::op::{FsOp, FsReply};
 use crate::options::Options;
 use madsim::time::sleep;
 use rand::Rng;
@@ -11,7 +12,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// Draws one operation over `dirs` directories of `files` files each; `read_percent` of them
-/// are reads (get_status, list_status), the rest a mix of mutations.
+/// are reads (get_status, get_block_locations, list_status, the worker report), the rest a mix of
+/// mutations.
 pub fn draw_op(rng: &mut ChaCha8Rng, dirs: u32, files: u32, read_percent: u32) -> FsOp {
     let dir = |rng: &mut ChaCha8Rng| format!("/d{}", rng.gen_range(0..dirs));
     let file =
@@ -40,8 +42,10 @@ pub fn draw_op(rng: &mut ChaCha8Rng, dirs: u32, files: u32, read_percent: u32) -
             src: file(rng),
             dst: file(rng),
         },
-        80..=91 => FsOp::GetStatus { path: file(rng) },
-        _ => FsOp::ListStatus { path: dir(rng) },
+        80..=87 => FsOp::GetStatus { path: file(rng) },
+        88..=93 => FsOp::GetBlockLocations { path: file(rng) },
+        94..=98 => FsOp::ListStatus { path: dir(rng) },
+        _ => FsOp::GetWorkerInfoList,
     }
 }
 
@@ -65,7 +69,14 @@ pub async fn run(
             options.workload_files_per_dir,
             read_percent,
         );
-        let _ = client.fs(op).await;
+        let create = match &op {
+            FsOp::CreateFile { path } => Some(path.clone()),
+            _ => None,
+        };
+        let reply = client.fs(op).await;
+        if let (Some(path), Ok(FsReply::Status { id, .. })) = (create, reply) {
+            crate::file_write::write_file(client, &mut rng, options, path, id).await;
+        }
         sleep(think).await;
     }
 }

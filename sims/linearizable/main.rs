@@ -104,6 +104,8 @@ fn dir(id: u64) -> Result<FsReply, CallError> {
         id,
         dir: true,
         complete: true,
+        length: 0,
+        blocks: vec![],
     })
 }
 
@@ -112,6 +114,8 @@ fn open_file(id: u64) -> Result<FsReply, CallError> {
         id,
         dir: false,
         complete: false,
+        length: 0,
+        blocks: vec![],
     })
 }
 

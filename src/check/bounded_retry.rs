@@ -1,5 +1,6 @@
 //! Bounded client retry (Always): every client call ends, ok or with a definite error, within the
-//! retry policy's bound, and makes no more attempts than the policy allows.
+//! retry policy's bound, and makes no more attempts than the policy allows. (A call whose process
+//! crashes or exits, a worker's block commit, ends there.)
 //!
 //! Each attempt's leader lookup asks ZooKeeper at most `zookeeper.leader.inquiry.retry` times.
 //! The bound is `user.rpc.retry.max.duration` (no attempt starts after it) plus one attempt: a
@@ -185,6 +186,20 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
                             longest_us as f64 / 1000.0
                         ),
                     ));
+                }
+            }
+            // A process that dies takes its calls with it (a worker's block commits): they
+            // end there, without an answer.
+            EventKind::NodeCrash | EventKind::NodeRestart | EventKind::WorkerExit { .. } => {
+                let gone: Vec<u64> = open
+                    .iter()
+                    .filter(|(_, (at, _))| events[*at].node == e.node)
+                    .map(|(id, _)| *id)
+                    .collect();
+                for id in gone {
+                    open.remove(&id);
+                    attempts.remove(&id);
+                    failed.remove(&id);
                 }
             }
             EventKind::Ok { op_id, .. } | EventKind::Fail { op_id, .. } => {

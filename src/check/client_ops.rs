@@ -1,6 +1,8 @@
 //! What clients saw, read from the history for the linearizability checkers: each call with its
 //! real-time window and outcome, the journal's order of mutations, and the namespace as the
-//! sequential model both checkers evaluate operations against.
+//! sequential model both checkers evaluate operations against. Workers' block commits are calls
+//! too, and block-location answers are judged by what of them is journaled (block ids and
+//! lengths), their locations left out; the worker report is not judged here.
 
 use crate::history::{Event, EventKind};
 use crate::namespace::Namespace;
@@ -78,8 +80,11 @@ fn path_of(op: &FsOp) -> String {
         | FsOp::CompleteFile { path }
         | FsOp::Delete { path, .. }
         | FsOp::GetStatus { path }
-        | FsOp::ListStatus { path } => path.clone(),
+        | FsOp::ListStatus { path }
+        | FsOp::GetBlockLocations { path } => path.clone(),
         FsOp::Rename { src, dst } => format!("{src} -> {dst}"),
+        FsOp::CommitBlock { block_id, .. } => format!("block {block_id:#x}"),
+        FsOp::GetWorkerInfoList => String::new(),
     }
 }
 
@@ -136,7 +141,8 @@ pub fn extract(events: &[Event]) -> Option<ClientHistory> {
     let mut calls = vec![];
     for (i, e) in events.iter().enumerate() {
         match &e.kind {
-            EventKind::Invoke { op_id, op } => {
+            // The worker report is not journaled state: no sequential namespace answers it.
+            EventKind::Invoke { op_id, op } if op.is_journaled_state() => {
                 open.insert(
                     *op_id,
                     Call {
@@ -154,7 +160,8 @@ pub fn extract(events: &[Event]) -> Option<ClientHistory> {
             }
             EventKind::Ok { op_id, by, reply } => {
                 if let Some(mut c) = open.remove(op_id) {
-                    c.end = End::Answered(Ok(reply.clone()));
+                    // Block locations live in memory only; what is judged is the journaled rest.
+                    c.end = End::Answered(Ok(reply.journaled()));
                     c.end_us = e.at_us;
                     c.by = Some(by.clone());
                     c.end_event = i;

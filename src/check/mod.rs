@@ -21,13 +21,21 @@
 //! - [`standby_catch_up`] (Always): a master joins the election only once its standby caught up.
 //! - [`lost_workers`] (Always): a master marks a worker lost only after the worker's whole
 //!   timeout of silence at that master.
+//! - [`block_locations`] (Always): block-location answers name only workers that hold the block
+//!   (within the report bound), and none is given in safe mode.
+//! - [`worker_capacity`] (Always): the capacity and used bytes a primary reports are the
+//!   worker's own, across failovers.
+//! - [`settled_blocks`] (Eventually): once settled, every completed file's blocks are held by a
+//!   worker and located on a live one; [`holdings`] reads what workers hold.
 //! - [`coverage`](mod@coverage) (Sometimes): the interesting situations a sweep must reach at least once.
 
+pub mod block_locations;
 pub mod bounded_retry;
 pub mod client_ops;
 pub mod client_retry;
 pub mod coverage;
 pub mod faults_in_force;
+pub mod holdings;
 pub mod journal_housekeeping;
 pub mod leader_lookup;
 pub mod linearizable;
@@ -35,8 +43,10 @@ pub mod liveness;
 pub mod lost_workers;
 pub mod no_lost_entries;
 pub mod one_leader;
+pub mod settled_blocks;
 pub mod standby_catch_up;
 pub mod wgl;
+pub mod worker_capacity;
 pub mod worker_registry;
 pub mod zookeeper_session;
 
@@ -102,8 +112,11 @@ pub const PROPERTIES: &[Property] = &[
     journal_housekeeping::PROPERTY,
     standby_catch_up::PROPERTY,
     lost_workers::PROPERTY,
+    block_locations::PROPERTY,
+    worker_capacity::PROPERTY,
     liveness::PROPERTY,
     worker_registry::PROPERTY,
+    settled_blocks::PROPERTY,
     coverage::FAILOVER,
     coverage::OLD_PRIMARY_FENCED,
     coverage::CLIENT_RETRIED_ACROSS_FAILOVER,

@@ -3,9 +3,10 @@
 
 use super::Cluster;
 use crate::check::Violation;
-use crate::history::{Event, EventKind};
+use crate::history::{Event, EventKind, FinalFile};
 use crate::journal::reader;
 use crate::net::Role;
+use crate::op::{FsOp, FsReply};
 use crate::options::Options;
 use madsim::time::sleep;
 use std::collections::BTreeSet;
@@ -165,6 +166,34 @@ pub(crate) async fn final_phase(cluster: Cluster) -> Vec<Event> {
             deleted_checkpoints,
         },
     );
+    // Where the final primary finds the blocks of every file the journal holds complete:
+    // `settled_blocks` holds them to the blocks the workers have.
+    let final_primary = history.with_events(|events| {
+        events.iter().rev().find_map(|e| match e.kind {
+            EventKind::FinalState { primary: true, .. } => Role::parse(&e.node),
+            _ => None,
+        })
+    });
+    if let Some(Role::Master(index)) = final_primary {
+        let limit = Duration::from_millis(1_000 + o.journal_work_bound_ms());
+        let mut files = vec![];
+        for (path, blocks) in &replay.completed_files {
+            let op = FsOp::GetBlockLocations { path: path.clone() };
+            let answer = match cluster.read_within(index, op, limit).await {
+                Some(FsReply::Blocks(b)) => Some(b),
+                _ => None,
+            };
+            files.push(FinalFile {
+                path: path.clone(),
+                blocks: blocks.clone(),
+                answer,
+            });
+        }
+        history.record(
+            &Role::Master(index).name(),
+            EventKind::FinalBlockLocations { files },
+        );
+    }
     cluster.shutdown().await;
     history.take()
 }

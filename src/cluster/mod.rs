@@ -151,7 +151,13 @@ impl Cluster {
         }
         for index in 0..options.workers {
             let role = Role::Worker(index);
-            let (o, h) = (options.clone(), history.clone());
+            let setup = crate::worker::WorkerSetup {
+                index,
+                options: options.clone(),
+                history: history.clone(),
+                seed,
+                disk: Arc::default(),
+            };
             let incarnation = Arc::new(AtomicU64::new(0));
             let node = handle
                 .create_node()
@@ -159,7 +165,7 @@ impl Cluster {
                 .ip(role.ip())
                 .init(move || {
                     let n = incarnation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                    crate::worker::run(index, o.clone(), h.clone(), seed, n)
+                    crate::worker::run(setup.clone(), n)
                 })
                 .build();
             nodes.insert(role, node);
@@ -325,6 +331,22 @@ impl Cluster {
         let request = MasterRequest(MasterOp::GetWorkerList);
         match call_within(&self.admin, addr, request, limit).await {
             Ok(Ok(MasterReply::Workers(workers))) => Some(workers),
+            _ => None,
+        }
+    }
+
+    /// Master `index`'s answer to `op` through its admin port (a read: block locations of a
+    /// path), or `None` if it refused or did not answer within `limit`.
+    pub(crate) async fn read_within(
+        &self,
+        index: usize,
+        op: FsOp,
+        limit: Duration,
+    ) -> Option<FsReply> {
+        let addr = Role::Master(index).addr();
+        let request = MasterRequest(MasterOp::Fs { op_id: 0, op });
+        match call_within(&self.admin, addr, request, limit).await {
+            Ok(Ok(MasterReply::Fs(reply))) => Some(reply),
             _ => None,
         }
     }

@@ -4,18 +4,17 @@
 //! pure functions of this log; they never look inside a node. The hash of the log is the run's
 //! fingerprint: the same seed and options must give the same hash, event for event.
 
+mod log;
 mod text;
 
+pub use log::{history_hash, now_us, Event, History};
 pub use text::parse_events;
 
 use crate::fault::FaultKind;
-use crate::hash::Fnv;
 use crate::net::Role;
-use crate::op::{AttemptAnswer, CallError, FsOp, FsReply};
+use crate::op::{AttemptAnswer, BlockId, BlockInfo, CallError, FsOp, FsReply};
 use crate::vocab::{ConnState, RepeatKey, StepDownReason};
 use serde::{Deserialize, Serialize};
-use std::hash::{Hash, Hasher};
-use std::sync::{Arc, Mutex};
 
 /// One thing that happened.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -274,7 +273,35 @@ pub enum EventKind {
         workers: Option<Vec<(u64, String)>>,
     },
 
+    /// At the end of the run, after the fresh reader's replay, the final primary was asked for
+    /// the blocks of every file the journal holds complete: each file's path, its block ids as the
+    /// journal has them, and what the primary answered (`None`: it refused or did not answer).
+    FinalBlockLocations {
+        /// One entry per completed file of the journal.
+        files: Vec<FinalFile>,
+    },
+
     // ---- workers ----
+    /// The worker stored a block a client wrote to it (before committing it to the master), and
+    /// now uses `used_bytes` of its capacity.
+    BlockStored {
+        /// The block.
+        block_id: BlockId,
+        /// Its length in bytes.
+        length: u64,
+        /// The worker's used bytes after storing it.
+        used_bytes: u64,
+    },
+    /// The worker removed a block it held: the master's Free command (`freed`), or a commit the
+    /// master refused with a definite answer.
+    BlockRemoved {
+        /// The block.
+        block_id: BlockId,
+        /// The worker's used bytes after removing it.
+        used_bytes: u64,
+        /// Whether a Free command removed it.
+        freed: bool,
+    },
     /// The worker got an id from the primary.
     WorkerGotId {
         /// The worker's id at this primary.
@@ -405,68 +432,13 @@ pub enum EventKind {
     },
 }
 
-/// One event: when, where, what.
+/// One completed file at the end of a run, as [`EventKind::FinalBlockLocations`] records it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Event {
-    /// Simulated time since the run started, in microseconds.
-    pub at_us: u64,
-    /// The node that recorded it (`master-0`, `zookeeper`, `harness`, ...).
-    pub node: String,
-    /// What happened.
-    #[serde(flatten)]
-    pub kind: EventKind,
-}
-
-impl Event {
-    /// Simulated time in milliseconds.
-    pub fn at_ms(&self) -> f64 {
-        self.at_us as f64 / 1000.0
-    }
-}
-
-/// Simulated time since the run began, in microseconds: the clock every event is stamped with
-/// (0 outside a simulation).
-pub fn now_us() -> u64 {
-    madsim::time::TimeHandle::try_current()
-        .map(|t| t.elapsed().as_micros() as u64)
-        .unwrap_or(0)
-}
-
-/// A shared, append-only event log. Cloning shares it.
-#[derive(Clone, Default)]
-pub struct History(Arc<Mutex<Vec<Event>>>);
-
-impl History {
-    /// Records an event at the current simulated time.
-    pub fn record(&self, node: &str, kind: EventKind) {
-        let event = Event {
-            at_us: now_us(),
-            node: node.to_string(),
-            kind,
-        };
-        tracing::debug!(target: "ftsim::history", "{}", event.compact());
-        self.0.lock().unwrap().push(event);
-    }
-
-    /// A copy of every event so far.
-    pub fn events(&self) -> Vec<Event> {
-        self.0.lock().unwrap().clone()
-    }
-
-    /// Reads the events so far without copying them.
-    pub fn with_events<R>(&self, f: impl FnOnce(&[Event]) -> R) -> R {
-        f(&self.0.lock().unwrap())
-    }
-
-    /// Takes the events out, leaving the log empty.
-    pub fn take(&self) -> Vec<Event> {
-        std::mem::take(&mut *self.0.lock().unwrap())
-    }
-}
-
-/// The fingerprint of a run: a hash of every event in order.
-pub fn history_hash(events: &[Event]) -> u64 {
-    let mut h = Fnv::default();
-    events.hash(&mut h);
-    h.finish()
+pub struct FinalFile {
+    /// Its path.
+    pub path: String,
+    /// Its block ids, as the journal holds them.
+    pub blocks: Vec<BlockId>,
+    /// The final primary's block-location answer (`None`: refused, or no answer).
+    pub answer: Option<Vec<BlockInfo>>,
 }

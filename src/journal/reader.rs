@@ -22,17 +22,21 @@ pub struct Replay {
     pub digest: u64,
     /// A gap or unreadable file, if the journal is broken.
     pub problem: Option<String>,
+    /// Every file the replayed namespace holds complete, by path, with its block ids.
+    pub completed_files: Vec<(String, Vec<crate::op::BlockId>)>,
 }
 
 /// Replays `files` (path -> durable records).
 pub fn replay(files: &BTreeMap<String, Vec<Arc<Record>>>) -> Replay {
-    replay_until(files, u64::MAX)
+    let (mut out, replica) = replay_until(files, u64::MAX);
+    out.completed_files = replica.namespace.completed_files();
+    out
 }
 
 /// The namespace digest after the first `seq` entries, if the journal can tell (entries below the
 /// checkpoint are known only in aggregate).
 pub fn digest_at(files: &BTreeMap<String, Vec<Arc<Record>>>, seq: u64) -> Option<u64> {
-    let r = replay_until(files, seq);
+    let (r, _) = replay_until(files, seq);
     let reached = r
         .entries
         .last()
@@ -58,7 +62,7 @@ pub fn entry_order(
             logs.entry(path.clone()).or_insert_with(|| records.clone());
         }
     }
-    let r = replay_until(&logs, u64::MAX);
+    let (r, _) = replay_until(&logs, u64::MAX);
     let mut order = vec![];
     for (seq, _, op_id) in r.entries {
         if seq != order.len() as u64 {
@@ -69,8 +73,8 @@ pub fn entry_order(
     order
 }
 
-/// Replays entries below `limit` only.
-fn replay_until(files: &BTreeMap<String, Vec<Arc<Record>>>, limit: u64) -> Replay {
+/// Replays entries below `limit` only; also returns the replica it built.
+fn replay_until(files: &BTreeMap<String, Vec<Arc<Record>>>, limit: u64) -> (Replay, Replica) {
     let mut out = Replay::default();
     let newest_checkpoint = files
         .iter()
@@ -117,5 +121,5 @@ fn replay_until(files: &BTreeMap<String, Vec<Arc<Record>>>, limit: u64) -> Repla
         }
     }
     out.digest = replica.namespace.digest();
-    out
+    (out, replica)
 }

@@ -3,9 +3,11 @@
 //!
 //! This file holds the process's state and its life-cycle loop; [`selector`] waits for
 //! leadership and advertises the leader, [`primary`] promotes, serves as primary and demotes,
-//! [`standby`] tails the journal, [`serve`] answers RPCs, [`read_fence`] guards reads, and
-//! [`registry`] keeps the workers.
+//! [`standby`] tails the journal, [`serve`] answers RPCs, [`read_fence`] guards reads,
+//! [`blocks`] serves the workers' registrations, heartbeats and block commits, and [`registry`]
+//! keeps the workers and where their blocks are.
 
+mod blocks;
 pub mod primary;
 mod read_fence;
 mod selector;
@@ -164,7 +166,13 @@ pub async fn run(setup: MasterSetup) {
         status: Mutex::new(Status {
             stage: Stage::Standby,
             term: 0,
-            safe_mode_until: Instant::now(),
+            // Bug B19: safe mode is counted from the process's start, and not again at promotion.
+            safe_mode_until: Instant::now()
+                + if setup.options.bug == Some(Bug::SafeModeOnlyAtStart) {
+                    Duration::from_millis(setup.options.master_worker_connect_wait_time_ms)
+                } else {
+                    Duration::ZERO
+                },
             journal: None,
             elected: None,
         }),

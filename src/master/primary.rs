@@ -90,8 +90,10 @@ pub async fn lead(
         let mut s = master.status.lock().unwrap();
         s.stage = Stage::Primary;
         s.journal = Some(journal_tx);
-        s.safe_mode_until = Instant::now()
-            + Duration::from_millis(master.options.master_worker_connect_wait_time_ms);
+        if !master.bug(Bug::SafeModeOnlyAtStart) {
+            s.safe_mode_until = Instant::now()
+                + Duration::from_millis(master.options.master_worker_connect_wait_time_ms);
+        }
     }
     master.writable.store(true, Ordering::SeqCst);
     master
@@ -161,8 +163,10 @@ pub async fn demote(master: &Arc<Master>, reason: Option<StepDownReason>) {
     // starts from the journal even if the standby tailer never gets to reload it.
     *master.replica.lock().await = crate::journal::Replica::default();
     // The worker registry too (Alluxio resets the block master's state): workers register
-    // again with whichever master is primary next, this one included.
-    *master.registry.lock().unwrap() = Default::default();
+    // again with whichever master is primary next, this one included. Bug B23 keeps it.
+    if !master.bug(Bug::StaleBlockMasterAfterDemotion) {
+        *master.registry.lock().unwrap() = Default::default();
+    }
 }
 
 /// gainPrimacy: drain the tailer until quiet, read the old primary's in-progress log, fence it,
@@ -176,22 +180,26 @@ async fn promote(master: &Arc<Master>, term: u64) -> Result<LogWriter, UfsError>
         options.master_journal_checkpoint_period_entries,
     )
     .charging(master.journal_work());
-    let mut replica = master.replica.lock().await;
     // Bug B12: promotion starts the replay over, from zero, as old versions did.
     if master.options.bug == Some(Bug::StandardPolicyFlapping) {
-        *replica = tailer.start().await?;
+        let fresh = tailer.start().await?;
+        *master.replica.lock().await = fresh;
     }
     let quiet = Duration::from_millis(options.master_journal_tailer_shutdown_quiet_wait_time_ms);
     let tailer_sleep = Duration::from_millis(options.master_journal_tailer_sleep_time_ms);
     let mut last_new = Instant::now();
+    // The replica is locked one pass at a time: between passes the admin port answers (and,
+    // with bug B22, worker registrations read a replica not caught up yet).
     loop {
-        if tailer.catch_up(&mut replica).await? > 0 {
+        let applied = tailer.catch_up(&mut *master.replica.lock().await).await?;
+        if applied > 0 {
             last_new = Instant::now();
         } else if Instant::now() - last_new >= quiet {
             break;
         }
         sleep(tailer_sleep.min(quiet)).await;
     }
+    let mut replica = master.replica.lock().await;
     let lazy = options.fencing() == Fencing::LazyRename;
     let open = tailer.catch_up_in_progress(&mut replica, !lazy).await?;
     let n = replica.next_seq;

@@ -1,6 +1,6 @@
 //! The master's RPC vocabulary, spoken by clients and workers.
 
-use crate::op::{FsError, FsOp, FsReply};
+use crate::op::{BlockId, FsError, FsOp, FsReply};
 use serde::{Deserialize, Serialize};
 
 /// A call to a master.
@@ -10,14 +10,31 @@ pub enum MasterOp {
     Fs { op_id: u64, op: FsOp },
     /// A worker asks for an id.
     GetWorkerId { worker: String },
-    /// A worker registers its blocks under its id.
+    /// A worker registers under its id with its capacity, used bytes and full block list.
     RegisterWorker {
         worker_id: u64,
         worker: String,
-        blocks: Vec<u64>,
+        capacity_bytes: u64,
+        used_bytes: u64,
+        blocks: Vec<BlockId>,
     },
-    /// A worker's periodic heartbeat.
-    Heartbeat { worker_id: u64 },
+    /// A worker's periodic heartbeat: its used bytes and the blocks it added and removed since
+    /// its last successful heartbeat.
+    Heartbeat {
+        worker_id: u64,
+        used_bytes: u64,
+        added: Vec<BlockId>,
+        removed: Vec<BlockId>,
+    },
+    /// A worker commits a block it stored (commitBlock: worker id, used bytes, block id, length),
+    /// under the operation id of its recorded call.
+    CommitBlock {
+        op_id: u64,
+        worker_id: u64,
+        used_bytes: u64,
+        block_id: BlockId,
+        length: u64,
+    },
     /// The registered workers (refused in safe mode).
     GetWorkerList,
     /// The master's stage, term and state digest (the admin port: any stage answers).
@@ -25,11 +42,13 @@ pub enum MasterOp {
 }
 
 /// What a worker is told in answer to a heartbeat.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum WorkerCommand {
     Nothing,
     /// The master does not know this id: get a new one and register again.
     Register,
+    /// Remove these blocks (their files were deleted, or the master has no metadata for them).
+    Free(Vec<BlockId>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

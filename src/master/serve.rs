@@ -1,7 +1,9 @@
 //! Serving: the master's RPC handler. Only the primary answers clients and workers; standbys
-//! refuse with Unavailable, and a primary in safe mode refuses the worker list.
+//! refuse with Unavailable, and a primary in safe mode refuses the worker list, block locations
+//! and the worker report. The worker side (registrations, heartbeats, block commits) is in
+//! [`super::blocks`].
 
-use super::rpc::{self as rpc, MasterError, MasterOp, MasterReply, MasterRequest, WorkerCommand};
+use super::rpc::{self as rpc, MasterError, MasterOp, MasterReply, MasterRequest};
 use super::{JournalRequest, Master, Stage};
 use crate::bugs::Bug;
 use crate::history::EventKind;
@@ -38,7 +40,7 @@ impl Master {
         }
         // Bug B9: a demoted master keeps serving the connections it accepted as primary.
         let connected_client = match &op {
-            MasterOp::Fs { op_id, .. } => {
+            MasterOp::Fs { op_id, .. } | MasterOp::CommitBlock { op_id, .. } => {
                 let client = op_id >> 32;
                 let mut connected = self.connected.lock().unwrap();
                 if stage == Stage::Primary {
@@ -48,44 +50,73 @@ impl Master {
             }
             _ => false,
         };
+        // Bug B22: a promoting master takes worker registrations before its journal caught up.
+        let registering = matches!(
+            op,
+            MasterOp::GetWorkerId { .. }
+                | MasterOp::RegisterWorker { .. }
+                | MasterOp::Heartbeat { .. }
+        );
         let acting = stage == Stage::Primary
             || (self.bug(Bug::AckWithoutJournal) && matches!(op, MasterOp::Fs { .. }))
-            || (self.bug(Bug::DemotedMasterKeepsConnections) && connected_client);
+            || (self.bug(Bug::DemotedMasterKeepsConnections) && connected_client)
+            || (self.bug(Bug::RegisterBeforeCatchUp) && stage == Stage::Promoting && registering);
         if !acting {
             return Err(MasterError::Unavailable);
         }
         match op {
+            MasterOp::Fs { op, .. } if op.needs_workers() && safe_mode => {
+                Err(MasterError::Unavailable)
+            }
+            MasterOp::Fs {
+                op: crate::op::FsOp::GetWorkerInfoList,
+                ..
+            } => Ok(MasterReply::Fs(crate::op::FsReply::Workers(
+                self.registry.lock().unwrap().infos(),
+            ))),
             MasterOp::Fs { op_id, op } => self.handle_fs(op_id, op).await,
+            MasterOp::CommitBlock {
+                op_id,
+                worker_id,
+                used_bytes,
+                block_id,
+                length,
+            } => {
+                self.handle_commit(op_id, worker_id, used_bytes, block_id, length)
+                    .await
+            }
             MasterOp::GetWorkerId { .. } => {
                 let id = if self.bug(Bug::SequentialWorkerIds) {
                     self.registry.lock().unwrap().sequential_id()
                 } else {
                     self.rng.lock().unwrap().gen_range(1..u32::MAX as u64)
                 };
+                self.registry.lock().unwrap().issue(id);
                 Ok(MasterReply::WorkerId(id))
             }
             MasterOp::RegisterWorker {
                 worker_id,
                 worker,
-                blocks: _,
+                capacity_bytes,
+                used_bytes,
+                blocks,
             } => {
-                self.registry
-                    .lock()
-                    .unwrap()
-                    .register(worker_id, worker.clone());
-                self.history.record(
-                    &self.name,
-                    EventKind::WorkerRegistered { worker_id, worker },
-                );
-                Ok(MasterReply::Registered)
+                let r = super::registry::Registration {
+                    worker,
+                    capacity_bytes,
+                    used_bytes,
+                    blocks: &blocks,
+                };
+                self.handle_register(worker_id, r).await
             }
-            MasterOp::Heartbeat { worker_id } => {
-                let known = self.registry.lock().unwrap().heartbeat(worker_id);
-                Ok(MasterReply::Command(if known {
-                    WorkerCommand::Nothing
-                } else {
-                    WorkerCommand::Register
-                }))
+            MasterOp::Heartbeat {
+                worker_id,
+                used_bytes,
+                added,
+                removed,
+            } => {
+                self.handle_heartbeat(worker_id, used_bytes, &added, &removed)
+                    .await
             }
             MasterOp::Status => unreachable!("answered above"),
             MasterOp::GetWorkerList => {
@@ -97,13 +128,21 @@ impl Master {
         }
     }
 
-    async fn handle_fs(&self, op_id: u64, op: crate::op::FsOp) -> Result<MasterReply, MasterError> {
+    pub(super) async fn handle_fs(
+        &self,
+        op_id: u64,
+        op: crate::op::FsOp,
+    ) -> Result<MasterReply, MasterError> {
         let mut replica = self.replica.lock().await;
         if !op.is_mutation() {
-            let answer = replica.namespace.read(&op);
+            // Block locations are taken with the tree they answer for, not after the fence.
+            let answer = replica
+                .namespace
+                .read(&op)
+                .map(|reply| self.locate(MasterReply::Fs(reply)));
             drop(replica);
             self.read_barrier().await?;
-            return answer.map(MasterReply::Fs).map_err(MasterError::Fs);
+            return answer.map_err(MasterError::Fs);
         }
         if !self.bug(Bug::NonIdempotentRetry) {
             if let Some(reply) = replica.retry_cache.get(&op_id) {
@@ -120,7 +159,13 @@ impl Master {
                 return Err(MasterError::Fs(e));
             }
         }
-        let mutation = match replica.namespace.plan(&op) {
+        let planned = replica.namespace.plan(&op);
+        // What a delete frees on the workers, once it is durable.
+        let freed = match &planned {
+            Ok(crate::namespace::Mutation::Delete { id }) => replica.namespace.blocks_under(*id),
+            _ => vec![],
+        };
+        let mutation = match planned {
             Ok(m) => m,
             Err(e) => {
                 replica.refused.insert(op_id, e.clone());
@@ -147,10 +192,19 @@ impl Master {
             .namespace
             .apply(&mutation)
             .map_err(|_| MasterError::Unavailable)?;
-        let Some(journal) = journal else {
-            // Only bugs B1 and B9 get here: a closed or standby "journal" that writes nothing.
-            replica.retry_cache.insert(op_id, reply.clone());
-            return Ok(MasterReply::Fs(reply));
+        // Bug B20: a block commit is applied and acknowledged without its journal entry.
+        let unjournaled = self.bug(Bug::UnjournaledBlockCommit)
+            && matches!(op, crate::op::FsOp::CommitBlock { .. });
+        let journal = match journal {
+            Some(journal) if !unjournaled => journal,
+            // Only bugs B1, B9 and B20 get here: a closed, standby or skipped "journal" that
+            // writes nothing.
+            _ => {
+                replica.retry_cache.insert(op_id, reply.clone());
+                drop(replica);
+                self.registry.lock().unwrap().free(&freed);
+                return Ok(MasterReply::Fs(reply));
+            }
         };
         // The answer is cached only once the entry is durable (Alluxio caches a call's result
         // when it completes, journal flush included); until then a retry is told to come back.
@@ -179,6 +233,7 @@ impl Master {
                 replica.in_flight.remove(&op_id);
                 replica.retry_cache.insert(op_id, reply.clone());
                 drop(replica);
+                self.registry.lock().unwrap().free(&freed);
                 self.history
                     .record(&self.name, EventKind::JournalAck { term, seq, op_id });
                 Ok(MasterReply::Fs(reply))

@@ -85,6 +85,12 @@ pub struct Options {
     /// Inodes the namespace holds besides those the workload touches (a production namespace):
     /// every checkpoint written or loaded pays for them. 0: a fresh cluster.
     pub master_namespace_base_inodes: u64,
+    /// CPU time a master spends on each block a worker's registration reports (a block-store
+    /// lookup and a location insert). 2 µs: a small share of an RPC's, per block.
+    pub master_worker_register_cpu_us_per_block: u64,
+    /// Blocks each worker holds besides those the run writes (a production worker): every
+    /// registration's CPU pays for them; they are never read. 0: a fresh cluster.
+    pub worker_base_blocks: u64,
     /// Entries the journal held before the run, all covered by the checkpoint the cluster starts
     /// from: a master that starts from a checkpoint skips them; one that replays from zero (bug
     /// B12) pays for each. 0: a fresh cluster.
@@ -95,8 +101,9 @@ pub struct Options {
     pub worker_block_heartbeat_interval_ms: u64,
     /// `worker.block.heartbeat.timeout`: a worker whose heartbeats fail this long exits.
     pub worker_block_heartbeat_timeout_ms: u64,
-    /// Blocks each worker holds when it registers (model only).
-    pub worker_blocks: u32,
+    /// `worker.memory.size`: a worker's storage capacity (the MEM tier). Worker `i` has
+    /// `(4 + i) / 4` of it (model only), so that no two workers report the same capacity.
+    pub worker_memory_size_bytes: u64,
 
     // ---- client ----
     /// `user.rpc.retry.base.sleep`: first sleep between attempts.
@@ -112,6 +119,8 @@ pub struct Options {
     pub user_metadata_cache_enabled: bool,
     /// `user.metadata.cache.expiration.time`: how long a cached answer is used.
     pub user_metadata_cache_expiration_time_ms: u64,
+    /// `user.block.size.bytes.default`: a file's data is written in blocks of this size.
+    pub user_block_size_bytes_default: u64,
 
     // ---- workload (model only) ----
     /// Operations each client issues during the run.
@@ -122,6 +131,8 @@ pub struct Options {
     pub workload_dirs: u32,
     /// Files per directory the workload draws paths from.
     pub workload_files_per_dir: u32,
+    /// A file the workload creates is written with a length drawn from 1 byte to this.
+    pub workload_file_size_bytes_max: u64,
     /// Percent of the workload's operations that are reads (get_status, list_status).
     pub workload_read_percent: u32,
     /// Clients, counted from client-0, that only read (as query engines do); the others follow
@@ -176,6 +187,8 @@ impl Options {
             master_checkpoint_cpu_us_per_inode: 16,
             master_namespace_base_inodes: 0,
             master_journal_base_entries: 0,
+            master_worker_register_cpu_us_per_block: 2,
+            worker_base_blocks: 0,
             master_journal_checkpoint_period_entries: 2_000_000,
             master_journal_gc_period_ms: 120_000,
             master_journal_gc_threshold_ms: 300_000,
@@ -184,17 +197,19 @@ impl Options {
             master_lost_worker_detection_interval_ms: 10_000,
             worker_block_heartbeat_interval_ms: 1_000,
             worker_block_heartbeat_timeout_ms: 3_600_000,
-            worker_blocks: 4,
+            worker_memory_size_bytes: 1 << 30,
             user_rpc_retry_base_sleep_ms: 50,
             user_rpc_retry_max_sleep_ms: 3_000,
             user_rpc_retry_max_duration_ms: 120_000,
             user_rpc_attempt_timeout_ms: 30_000,
             user_metadata_cache_enabled: false,
             user_metadata_cache_expiration_time_ms: 600_000,
+            user_block_size_bytes_default: 64 << 20,
             workload_ops_per_client: 60,
             workload_think_time_ms: 2_000,
             workload_dirs: 3,
             workload_files_per_dir: 4,
+            workload_file_size_bytes_max: 256 << 20,
             workload_read_percent: 20,
             workload_read_only_clients: 0,
             run_safety_phase_ms: 600_000,
@@ -223,6 +238,7 @@ impl Options {
             master_lost_worker_detection_interval_ms: 500,
             worker_block_heartbeat_interval_ms: 200,
             worker_block_heartbeat_timeout_ms: 30_000,
+            worker_memory_size_bytes: 4 << 30,
             user_rpc_retry_max_sleep_ms: 500,
             user_rpc_retry_max_duration_ms: 20_000,
             user_rpc_attempt_timeout_ms: 1_000,
@@ -333,6 +349,14 @@ impl Options {
             ("journal_entry_size_bytes", self.journal_entry_size_bytes),
             ("workload_dirs", self.workload_dirs as u64),
             ("workload_files_per_dir", self.workload_files_per_dir as u64),
+            (
+                "user_block_size_bytes_default",
+                self.user_block_size_bytes_default,
+            ),
+            (
+                "workload_file_size_bytes_max",
+                self.workload_file_size_bytes_max,
+            ),
         ];
         for (name, value) in positive {
             if value == 0 {
@@ -385,6 +409,11 @@ impl Options {
         } else {
             self.zookeeper_leader_connection_error_policy
         }
+    }
+
+    /// Worker `index`'s capacity: `(4 + index) / 4` of `worker.memory.size`.
+    pub fn worker_capacity_bytes(&self, index: usize) -> u64 {
+        self.worker_memory_size_bytes / 4 * (4 + index as u64)
     }
 
     /// ZooKeeper's ping interval: a third of the session timeout, as ZooKeeper's client does.

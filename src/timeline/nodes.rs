@@ -152,7 +152,12 @@ pub fn op_text(op: &FsOp) -> String {
         | FsOp::CreateFile { path }
         | FsOp::CompleteFile { path }
         | FsOp::GetStatus { path }
-        | FsOp::ListStatus { path } => format!("{} {path}", op.name()),
+        | FsOp::ListStatus { path }
+        | FsOp::GetBlockLocations { path } => format!("{} {path}", op.name()),
+        FsOp::CommitBlock { block_id, length } => {
+            format!("commit_block {block_id:#x} ({length} bytes)")
+        }
+        FsOp::GetWorkerInfoList => op.name().to_string(),
         FsOp::Delete { path, recursive } => {
             format!(
                 "delete {path}{}",

@@ -4,8 +4,10 @@
 //! journal entry; applying the same mutations in the same order always gives the same tree, so
 //! masters are compared by [`Namespace::digest`].
 
+mod blocks;
+
 use crate::hash::Fnv;
-use crate::op::{FsError, FsOp, FsReply, InodeId};
+use crate::op::{BlockId, FsError, FsOp, FsReply, InodeId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
@@ -32,10 +34,24 @@ pub enum Mutation {
         /// Its inode id, assigned by the primary.
         id: InodeId,
     },
-    /// File `id` completed.
+    /// File `id` completed, with the blocks committed for it so far, in order, and their total
+    /// length (Alluxio's CompleteFileEntry).
     CompleteFile {
         /// The file.
         id: InodeId,
+        /// Its length in bytes.
+        #[serde(default)]
+        length: u64,
+        /// Its block ids, in order.
+        #[serde(default)]
+        blocks: Vec<BlockId>,
+    },
+    /// A worker committed block `block_id` of `length` bytes (Alluxio's BlockInfoEntry).
+    CommitBlock {
+        /// The block.
+        block_id: BlockId,
+        /// Its length in bytes.
+        length: u64,
     },
     /// Inode `id` deleted, with everything below it.
     Delete {
@@ -60,13 +76,22 @@ struct Inode {
     dir: bool,
     complete: bool,
     children: BTreeMap<String, InodeId>,
+    /// A completed file's length and block ids.
+    #[serde(default)]
+    length: u64,
+    #[serde(default)]
+    blocks: Vec<BlockId>,
 }
 
-/// The inode tree.
+/// The inode tree, and the block metadata (each committed block's length) that Alluxio's block
+/// master journals beside it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Namespace {
     inodes: BTreeMap<InodeId, Inode>,
     next_id: InodeId,
+    /// Committed blocks and their lengths.
+    #[serde(default)]
+    blocks: BTreeMap<BlockId, u64>,
 }
 
 impl Default for Namespace {
@@ -80,9 +105,15 @@ impl Default for Namespace {
                 dir: true,
                 complete: true,
                 children: BTreeMap::new(),
+                length: 0,
+                blocks: vec![],
             },
         );
-        Namespace { inodes, next_id: 1 }
+        Namespace {
+            inodes,
+            next_id: 1,
+            blocks: BTreeMap::new(),
+        }
     }
 }
 
@@ -134,11 +165,22 @@ impl Namespace {
     }
 
     fn status(&self, id: InodeId) -> FsReply {
-        let (dir, complete) = self
-            .inodes
-            .get(&id)
-            .map_or((false, false), |i| (i.dir, i.complete));
-        FsReply::Status { id, dir, complete }
+        match self.inodes.get(&id) {
+            Some(i) => FsReply::Status {
+                id,
+                dir: i.dir,
+                complete: i.complete,
+                length: i.length,
+                blocks: i.blocks.clone(),
+            },
+            None => FsReply::Status {
+                id,
+                dir: false,
+                complete: false,
+                length: 0,
+                blocks: vec![],
+            },
+        }
     }
 
     /// Answers a read-only operation.
@@ -158,6 +200,7 @@ impl Namespace {
                         .collect(),
                 ))
             }
+            FsOp::GetBlockLocations { path } => self.block_infos(self.lookup(path)?),
             _ => Err(FsError::InvalidPath),
         }
     }
@@ -184,8 +227,14 @@ impl Namespace {
                 if inode.dir || inode.complete {
                     return Err(FsError::InvalidPath);
                 }
-                Ok(Mutation::CompleteFile { id })
+                let blocks = self.committed(id);
+                Ok(Mutation::CompleteFile {
+                    id,
+                    length: blocks.iter().map(|(_, len)| len).sum(),
+                    blocks: blocks.into_iter().map(|(b, _)| b).collect(),
+                })
             }
+            FsOp::CommitBlock { block_id, length } => self.plan_commit(*block_id, *length),
             FsOp::Delete { path, recursive } => {
                 let id = self.lookup(path)?;
                 if id == 0 {
@@ -211,7 +260,10 @@ impl Namespace {
                     new_name,
                 })
             }
-            FsOp::GetStatus { .. } | FsOp::ListStatus { .. } => Err(FsError::InvalidPath),
+            FsOp::GetStatus { .. }
+            | FsOp::ListStatus { .. }
+            | FsOp::GetBlockLocations { .. }
+            | FsOp::GetWorkerInfoList => Err(FsError::InvalidPath),
         }
     }
 
@@ -253,18 +305,24 @@ impl Namespace {
                         dir,
                         complete: dir,
                         children: BTreeMap::new(),
+                        length: 0,
+                        blocks: vec![],
                     },
                 );
                 self.next_id = self.next_id.max(id + 1);
                 Ok(self.status(*id))
             }
-            Mutation::CompleteFile { id } => {
-                self.inodes
+            Mutation::CompleteFile { id, length, blocks } => {
+                let inode = self
+                    .inodes
                     .get_mut(id)
-                    .ok_or_else(|| format!("no inode {id}"))?
-                    .complete = true;
+                    .ok_or_else(|| format!("no inode {id}"))?;
+                inode.complete = true;
+                inode.length = *length;
+                inode.blocks = blocks.clone();
                 Ok(self.status(*id))
             }
+            Mutation::CommitBlock { block_id, length } => self.apply_commit(*block_id, *length),
             Mutation::Delete { id } => {
                 let inode = self
                     .inodes
@@ -278,6 +336,7 @@ impl Namespace {
                 while let Some(i) = stack.pop() {
                     if let Some(gone) = self.inodes.remove(&i) {
                         stack.extend(gone.children.values());
+                        self.forget_blocks_of(i);
                     }
                 }
                 Ok(FsReply::Done)
@@ -315,6 +374,7 @@ impl Namespace {
         let mut h = Fnv::default();
         self.inodes.hash(&mut h);
         self.next_id.hash(&mut h);
+        self.blocks.hash(&mut h);
         h.finish()
     }
 
