@@ -84,3 +84,24 @@ fn coverage_counts_a_worker_riding_out_failed_calls_only_without_an_exit() {
     assert_eq!(fact(got_id), 0);
     assert_eq!(fact(&format!("{failed}\n{exit}\n{got_id}")), 0);
 }
+
+#[test]
+fn coverage_counts_a_block_located_by_another_primary_than_the_one_that_took_its_commit() {
+    let commit = r#"
+        100 worker-0 invoke op={"block_id":512,"length":10,"op":"commit_block"} op_id=5
+        110 worker-0 ok by=master-0 op_id=5 reply="done"
+        900 client-0 invoke op={"op":"get_block_locations","path":"/f"} op_id=9"#;
+    let answer = |by: &str| {
+        history(&format!(
+            r#"{commit}
+               910 client-0 ok by={by} op_id=9 reply={{"blocks":[{{"block_id":512,"length":10,"workers":["worker-0"]}}]}}"#
+        ))
+    };
+    assert_eq!(check::coverage(&answer("master-1"))["block-located-after-failover"], 1);
+    assert_eq!(check::coverage(&answer("master-0"))["block-located-after-failover"], 0);
+    let freed = history(
+        "200 worker-0 block_removed block_id=512 freed=true used_bytes=0
+         300 worker-0 block_removed block_id=513 freed=false used_bytes=0",
+    );
+    assert_eq!(check::coverage(&freed)["worker-freed-blocks"], 1);
+}

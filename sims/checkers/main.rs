@@ -6,6 +6,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod block_locations;
 mod bounded_retry;
 mod client_retry;
 mod leader_lookup;
@@ -16,8 +17,10 @@ mod liveness;
 mod lost_workers;
 mod no_lost_entries;
 mod one_leader;
+mod settled_blocks;
 mod standby_catch_up;
 mod table;
+mod worker_capacity;
 mod worker_registry;
 mod zookeeper_session;
 

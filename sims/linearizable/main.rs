@@ -5,6 +5,8 @@
 //!   the operations involved, and the exhaustive Wing-Gong-Lowe search rejects the history too.
 //!   Clean histories pass both, including calls that ended Unavailable, whether or not the
 //!   journal holds them.
+//! - The journaled block metadata (`blocks`): block commits, a completed file's blocks and length,
+//!   block-location answers judged without their locations.
 //! - A property over 10,000 random small client histories (a sequential execution, perturbed or
 //!   not): the journal-order check and the search give the same verdict, on a mix of
 //!   linearizable and non-linearizable histories; an unperturbed execution passes both.
@@ -14,6 +16,7 @@ mod support;
 
 mod agreement;
 mod anomalies;
+mod blocks;
 
 use ftsim::check::client_ops::{self, Call, ClientHistory, End};
 use ftsim::check::linearizable::AnomalyKind;

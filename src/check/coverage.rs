@@ -186,6 +186,57 @@ fn safe_mode_refusals(events: &[Event]) -> u64 {
         .count() as u64
 }
 
+/// A worker removed a block on its master's Free command (a deleted file's, or one the master
+/// had no metadata for).
+pub const WORKER_FREED_BLOCKS: Property = Property {
+    name: "worker-freed-blocks",
+    check: Check::Sometimes(freed_blocks),
+};
+
+fn freed_blocks(events: &[Event]) -> u64 {
+    count(events, |k| matches!(k, EventKind::BlockRemoved { freed: true, .. }))
+}
+
+/// A block-location answer named a worker for a block whose commit another master had
+/// acknowledged: the answering primary rebuilt that location from the worker's registration or
+/// heartbeats.
+pub const BLOCK_LOCATED_AFTER_FAILOVER: Property = Property {
+    name: "block-located-after-failover",
+    check: Check::Sometimes(located_after_failover),
+};
+
+fn located_after_failover(events: &[Event]) -> u64 {
+    use std::collections::BTreeMap;
+    // op id -> block of an open commit; (block, worker) -> the master that acknowledged it.
+    let mut committing: BTreeMap<u64, u64> = BTreeMap::new();
+    let mut acked: BTreeMap<(u64, &str), &str> = BTreeMap::new();
+    let mut n = 0;
+    for e in events {
+        match &e.kind {
+            EventKind::Invoke {
+                op_id,
+                op: crate::op::FsOp::CommitBlock { block_id, .. },
+            } => {
+                committing.insert(*op_id, *block_id);
+            }
+            EventKind::Ok { op_id, by, reply } => {
+                if let Some(block) = committing.remove(op_id) {
+                    acked.insert((block, e.node.as_str()), by.as_str());
+                }
+                if let crate::op::FsReply::Blocks(blocks) = reply {
+                    n += blocks
+                        .iter()
+                        .flat_map(|b| b.workers.iter().map(move |w| (b.block_id, w.as_str())))
+                        .filter(|key| acked.get(key).is_some_and(|m| *m != by.as_str()))
+                        .count() as u64;
+                }
+            }
+            _ => {}
+        }
+    }
+    n
+}
+
 /// Events whose kind matches.
 fn count(events: &[Event], matches: impl Fn(&EventKind) -> bool) -> u64 {
     events.iter().filter(|e| matches(&e.kind)).count() as u64

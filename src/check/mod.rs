@@ -137,6 +137,8 @@ pub const PROPERTIES: &[Property] = &[
     coverage::PRIMARY_RECOVERED_FROM_FLUSH_FAILURE,
     coverage::WORKER_RODE_OUT_FAILED_CALLS,
     coverage::WORKER_LIST_REFUSED_IN_SAFE_MODE,
+    coverage::WORKER_FREED_BLOCKS,
+    coverage::BLOCK_LOCATED_AFTER_FAILOVER,
 ];
 
 impl Property {
