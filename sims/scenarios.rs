@@ -12,6 +12,9 @@ use std::time::Duration;
 #[path = "work_costs.rs"]
 mod work_costs;
 
+#[path = "block_stories.rs"]
+mod block_stories;
+
 fn status_id(reply: FsReply) -> u64 {
     match reply {
         FsReply::Status { id, .. } => id,
@@ -358,4 +361,61 @@ fn a_checkpoint_longer_than_the_session_timeout_costs_the_standby_its_session() 
     let measured =
         work_costs::long_checkpoint_costs_the_session().unwrap_or_else(|e| panic!("{e}"));
     eprintln!("{measured}");
+}
+
+/// Story 5: blocks are located on the workers that hold them after each of three failovers, and
+/// the whole run keeps every property.
+#[test]
+fn blocks_stay_located_through_repeated_failovers() {
+    for seed in 1..=5 {
+        let seen = block_stories::blocks_through_repeated_failovers(seed, None);
+        assert_eq!(seen.problems, Vec::<String>::new(), "seed {seed}");
+        assert_eq!(seen.broken, Vec::<String>::new(), "seed {seed}");
+    }
+}
+
+/// Story 5 with safe mode counted from the process's start (B19): a new primary answers the
+/// reader at once, before the workers have registered again.
+#[test]
+fn without_safe_mode_at_promotion_a_reader_sees_blocks_without_locations() {
+    let seen =
+        block_stories::blocks_through_repeated_failovers(1, Some(ftsim::Bug::SafeModeOnlyAtStart));
+    assert!(
+        seen.broken
+            .iter()
+            .any(|b| b.starts_with("block_locations") && b.contains("in its safe mode")),
+        "{:?}",
+        seen.broken
+    );
+}
+
+/// Story 6: a worker restarted while a new primary takes over has its blocks located on it again
+/// (its storage survives), and a deleted file's blocks leave the workers.
+#[test]
+fn a_restarted_worker_keeps_its_blocks_and_a_deleted_file_frees_them() {
+    for seed in 1..=5 {
+        let seen = block_stories::restarted_worker_keeps_its_blocks(seed, None);
+        assert_eq!(seen.problems, Vec::<String>::new(), "seed {seed}");
+        assert_eq!(seen.broken, Vec::<String>::new(), "seed {seed}");
+    }
+}
+
+/// Story 6 with registrations taken while the new primary is still catching up (B22): blocks
+/// whose metadata it has not read yet are freed, and files lose them.
+#[test]
+fn registrations_before_catch_up_free_blocks_of_live_files() {
+    let lost = (1..=10).find(|seed| {
+        let seen = block_stories::restarted_worker_keeps_its_blocks(
+            *seed,
+            Some(ftsim::Bug::RegisterBeforeCatchUp),
+        );
+        seen.broken
+            .iter()
+            .any(|b| b.contains("is lost: no worker holds it"))
+            && seen.problems.iter().any(|p| p.contains("held by []"))
+    });
+    assert!(
+        lost.is_some(),
+        "no seed in 10 lost a block to an early registration"
+    );
 }

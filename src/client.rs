@@ -381,6 +381,11 @@ impl MasterClient {
 }
 
 impl MasterClient {
+    /// The options this client runs with.
+    pub fn options(&self) -> &Arc<Options> {
+        &self.options
+    }
+
     /// The workers of the last worker report this client received.
     pub fn cached_workers(&self) -> Vec<WorkerInfo> {
         self.workers.lock().unwrap().clone()

@@ -5,7 +5,7 @@
 //! records the blocks committed for it.
 
 use crate::client::MasterClient;
-use crate::op::{block_id, FsOp, InodeId};
+use crate::op::{block_id, CallError, FsOp, FsReply, InodeId};
 use crate::options::Options;
 use crate::worker::rpc::WriteError;
 use rand::Rng;
@@ -23,6 +23,19 @@ pub async fn write_file(
 ) {
     let max = options.workload_file_size_bytes_max.max(1) as f64;
     let length = (max * 2f64.powf(-rng.gen_range(0.0..8.0))).ceil() as u64;
+    let _ = write(client, rng, options, path, id, length).await;
+}
+
+/// Writes `length` bytes into file `id` (at `path`, just created) block by block, then
+/// completes it; the completion's answer (its blocks and length, when it succeeds).
+pub async fn write(
+    client: &MasterClient,
+    rng: &mut ChaCha8Rng,
+    options: &Options,
+    path: String,
+    id: InodeId,
+    length: u64,
+) -> Result<FsReply, CallError> {
     let block_size = options.user_block_size_bytes_default.max(1);
     for index in 0..length.div_ceil(block_size) {
         let len = block_size.min(length - index * block_size);
@@ -30,7 +43,7 @@ pub async fn write_file(
             break;
         }
     }
-    let _ = client.fs(FsOp::CompleteFile { path }).await;
+    client.fs(FsOp::CompleteFile { path }).await
 }
 
 /// Writes one block to a worker of the cached report (asking for a report first when there is

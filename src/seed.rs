@@ -17,6 +17,13 @@ pub enum Stream<'a> {
     Swarm,
     /// Client `index`'s workload: operations, paths, think times.
     Workload(usize),
+    /// A file a story writes through a client: which workers its blocks go to.
+    StoryWrite {
+        /// The client's index.
+        client: usize,
+        /// The file's path.
+        path: &'a str,
+    },
     /// One incarnation of a master process (`holder` is `master-1#3`): journal and worker ids.
     Master {
         /// The process incarnation.
@@ -40,6 +47,7 @@ impl Stream<'_> {
         match self {
             Stream::Swarm => "swarm".into(),
             Stream::Workload(index) => format!("workload-{index}"),
+            Stream::StoryWrite { client, path } => format!("story-write-{client}:{path}"),
             Stream::Master { holder } => holder.into(),
             Stream::ZooKeeperClient { process } => format!("{process}/zookeeper"),
             Stream::MasterClient { process } => process.into(),

@@ -33,7 +33,10 @@ fn block_locations_a_primary_names_only_workers_that_hold_the_block() {
     let o = one_worker();
     let bound_ms = report_bound_us(&o) / 1000;
     let h = |text: &str| history(&format!("{STORED}\n{text}"));
-    assert_eq!(PROPERTY.violation(&h(&read(400, 410, r#"["worker-0"]"#)), &o), None);
+    assert_eq!(
+        PROPERTY.violation(&h(&read(400, 410, r#"["worker-0"]"#)), &o),
+        None
+    );
     // A worker that never held it.
     breach(
         &PROPERTY,
@@ -45,12 +48,18 @@ fn block_locations_a_primary_names_only_workers_that_hold_the_block() {
     let removed = "200 worker-0 block_removed block_id=512 freed=true used_bytes=0";
     let late = 200 + bound_ms + 10;
     assert_eq!(
-        PROPERTY.violation(&h(&format!("{removed}\n{}", read(400, 410, r#"["worker-0"]"#))), &o),
+        PROPERTY.violation(
+            &h(&format!("{removed}\n{}", read(400, 410, r#"["worker-0"]"#))),
+            &o
+        ),
         None
     );
     breach(
         &PROPERTY,
-        &h(&format!("{removed}\n{}", read(late, late + 1, r#"["worker-0"]"#))),
+        &h(&format!(
+            "{removed}\n{}",
+            read(late, late + 1, r#"["worker-0"]"#)
+        )),
         &o,
         "stopped serving",
     );
@@ -58,7 +67,10 @@ fn block_locations_a_primary_names_only_workers_that_hold_the_block() {
     let crashed = "200 worker-0 node_crash";
     breach(
         &PROPERTY,
-        &h(&format!("{crashed}\n{}", read(late, late + 1, r#"["worker-0"]"#))),
+        &h(&format!(
+            "{crashed}\n{}",
+            read(late, late + 1, r#"["worker-0"]"#)
+        )),
         &o,
         "stopped serving",
     );
@@ -69,7 +81,13 @@ fn block_locations_a_primary_names_only_workers_that_hold_the_block() {
         300 + bound_ms
     );
     assert_eq!(
-        PROPERTY.violation(&h(&format!("{paused}\n{}", read(late, late + 1, r#"["worker-0"]"#))), &o),
+        PROPERTY.violation(
+            &h(&format!(
+                "{paused}\n{}",
+                read(late, late + 1, r#"["worker-0"]"#)
+            )),
+            &o
+        ),
         None
     );
 }
@@ -86,9 +104,7 @@ fn block_locations_no_answer_of_blocks_or_workers_in_safe_mode() {
         &o,
         "in its safe mode",
     );
-    let report = format!(
-        r#"{early} client-0 ok by=master-0 op_id=9 reply={{"workers":[]}}"#
-    );
+    let report = format!(r#"{early} client-0 ok by=master-0 op_id=9 reply={{"workers":[]}}"#);
     breach(&PROPERTY, &h(&report), &o, "in its safe mode");
 }
 
@@ -100,7 +116,10 @@ fn block_locations_a_location_acknowledged_by_a_commit_is_not_dropped() {
         150 worker-0 invoke op={"block_id":512,"length":10,"op":"commit_block"} op_id=5
         160 worker-0 ok by=master-0 op_id=5 reply="done""#;
     let h = |text: &str| history(&format!("{STORED}\n{committed}\n{text}"));
-    assert_eq!(PROPERTY.violation(&h(&read(400, 410, r#"["worker-0"]"#)), &o), None);
+    assert_eq!(
+        PROPERTY.violation(&h(&read(400, 410, r#"["worker-0"]"#)), &o),
+        None
+    );
     // Dropped after the acknowledgement, the worker still holding it.
     breach(&PROPERTY, &h(&read(400, 410, "[]")), &o, "acknowledged");
     // A read invoked before the acknowledgement may miss it.

@@ -97,8 +97,14 @@ fn coverage_counts_a_block_located_by_another_primary_than_the_one_that_took_its
                910 client-0 ok by={by} op_id=9 reply={{"blocks":[{{"block_id":512,"length":10,"workers":["worker-0"]}}]}}"#
         ))
     };
-    assert_eq!(check::coverage(&answer("master-1"))["block-located-after-failover"], 1);
-    assert_eq!(check::coverage(&answer("master-0"))["block-located-after-failover"], 0);
+    assert_eq!(
+        check::coverage(&answer("master-1"))["block-located-after-failover"],
+        1
+    );
+    assert_eq!(
+        check::coverage(&answer("master-0"))["block-located-after-failover"],
+        0
+    );
     let freed = history(
         "200 worker-0 block_removed block_id=512 freed=true used_bytes=0
          300 worker-0 block_removed block_id=513 freed=false used_bytes=0",

@@ -31,9 +31,19 @@ fn settled_blocks_every_completed_file_is_on_a_live_worker_that_holds_it() {
     let o = two_workers();
     assert_eq!(PROPERTY.violation(&settled("", "[512]", ON_0), &o), None);
     breach(&PROPERTY, &settled("", "[512]", "null"), &o, "refused");
-    breach(&PROPERTY, &settled("", "[512,513]", ON_0), &o, "the journal holds");
+    breach(
+        &PROPERTY,
+        &settled("", "[512,513]", ON_0),
+        &o,
+        "the journal holds",
+    );
     // worker-0 holds it and is up, but no location says so.
-    breach(&PROPERTY, &settled("", "[512]", NOWHERE), &o, "but it is on");
+    breach(
+        &PROPERTY,
+        &settled("", "[512]", NOWHERE),
+        &o,
+        "but it is on",
+    );
     // Freed where it should not have been: no worker holds it any more.
     let freed = "200 worker-0 block_removed block_id=512 freed=true used_bytes=0";
     breach(&PROPERTY, &settled(freed, "[512]", NOWHERE), &o, "is lost");
@@ -44,5 +54,10 @@ fn settled_blocks_every_completed_file_is_on_a_live_worker_that_holds_it() {
     );
     // A location on a worker that never held it.
     let elsewhere = r#"[{"block_id":512,"length":10,"workers":["worker-0","worker-1"]}]"#;
-    breach(&PROPERTY, &settled("", "[512]", elsewhere), &o, "does not hold it");
+    breach(
+        &PROPERTY,
+        &settled("", "[512]", elsewhere),
+        &o,
+        "does not hold it",
+    );
 }

@@ -112,6 +112,9 @@ pub fn check(events: &[Event], options: &Options) -> Option<Breach> {
     None
 }
 
+/// A worker whose commit a master acknowledged: the worker, when, and its id then.
+type Ack<'a> = (&'a str, u64, u64);
+
 /// Rule 3's account: per primary, the workers whose commits it acknowledged in its current term,
 /// and under which id it had them registered.
 #[derive(Default)]
@@ -124,7 +127,7 @@ struct Commits<'a> {
     ids: BTreeMap<(&'a str, &'a str), u64>,
     /// (master, block) -> the workers whose commit of it the master acknowledged, with when,
     /// and the id they were registered under then.
-    acked: BTreeMap<(&'a str, u64), Vec<(&'a str, u64, u64)>>,
+    acked: BTreeMap<(&'a str, u64), Vec<Ack<'a>>>,
     /// Ids each master marked lost this term.
     lost: BTreeSet<(&'a str, u64)>,
 }

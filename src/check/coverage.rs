@@ -194,7 +194,9 @@ pub const WORKER_FREED_BLOCKS: Property = Property {
 };
 
 fn freed_blocks(events: &[Event]) -> u64 {
-    count(events, |k| matches!(k, EventKind::BlockRemoved { freed: true, .. }))
+    count(events, |k| {
+        matches!(k, EventKind::BlockRemoved { freed: true, .. })
+    })
 }
 
 /// A block-location answer named a worker for a block whose commit another master had

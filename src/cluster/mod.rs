@@ -63,12 +63,35 @@ pub struct Cluster {
 
 /// A client's handle, for work a story runs on the client's node ([`Cluster::spawn`]).
 #[derive(Clone)]
-pub struct Client(Arc<MasterClient>);
+pub struct Client {
+    client: Arc<MasterClient>,
+    index: usize,
+    seed: u64,
+}
 
 impl Client {
     /// One namespace operation with the full retry policy, recorded in the history.
     pub async fn fs(&self, op: FsOp) -> Result<FsReply, CallError> {
-        self.0.fs(op).await
+        self.client.fs(op).await
+    }
+
+    /// Writes a file of `length` bytes, as a client's FileOutStream does: creates it, writes its
+    /// blocks (`user.block.size.bytes.default` each) to workers of the client's worker report,
+    /// each committed by its worker, and completes it. Returns the completion's answer: the
+    /// file's status with its block ids and length.
+    pub async fn write_file(&self, path: &str, length: u64) -> Result<FsReply, CallError> {
+        let stream = crate::seed::Stream::StoryWrite {
+            client: self.index,
+            path,
+        };
+        let mut rng = crate::seed::rng(self.seed, stream);
+        let c = &self.client;
+        let id = match c.fs(FsOp::CreateFile { path: path.into() }).await? {
+            FsReply::Status { id, .. } => id,
+            other => unreachable!("a create answered {other:?}"),
+        };
+        let options = c.options().clone();
+        crate::file_write::write(c, &mut rng, &options, path.into(), id, length).await
     }
 }
 
@@ -418,6 +441,21 @@ impl Cluster {
             .expect("client task")
     }
 
+    /// Writes a file of `length` bytes from client `index`, on its node ([`Client::write_file`]).
+    pub async fn write_file(
+        &self,
+        index: usize,
+        path: &str,
+        length: u64,
+    ) -> Result<FsReply, CallError> {
+        let path = path.to_string();
+        self.spawn(index, move |client| async move {
+            client.write_file(&path, length).await
+        })
+        .await
+        .expect("client task")
+    }
+
     /// Runs `f` on client `index`'s node, as a task of its own that the story awaits when it
     /// likes (dropping the handle does not stop it): concurrent client work.
     pub fn spawn<F, Fut, T>(&self, index: usize, f: F) -> madsim::task::JoinHandle<T>
@@ -426,7 +464,11 @@ impl Cluster {
         Fut: std::future::Future<Output = T> + Send + 'static,
         T: Send + 'static,
     {
-        let client = Client(self.clients[index].clone());
+        let client = Client {
+            client: self.clients[index].clone(),
+            index,
+            seed: self.seed,
+        };
         self.node(Role::Client(index)).spawn(f(client))
     }
 
