@@ -8,7 +8,7 @@
 
 pub mod primary;
 mod read_fence;
-mod selector;
+pub(crate) mod selector;
 mod serve;
 mod standby;
 pub mod registry;

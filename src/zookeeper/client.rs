@@ -29,9 +29,12 @@ const RECONNECT_DELAY_MAX: Duration = Duration::from_millis(1000);
 pub enum ZkEvent {
     /// The connection state changed; `session` is the session id now in use (0: none).
     Connection { state: ConnState, session: u64 },
-    /// A watch fired (subscribers re-read what they watch; the event itself carries nothing
-    /// they need).
-    Watch,
+    /// A watch fired on `path` (the masters re-read what they watch and use neither field; the
+    /// conformance suite compares them with ZooKeeper's).
+    Watch {
+        path: String,
+        kind: super::WatchKind,
+    },
 }
 
 struct Conn {
@@ -99,7 +102,10 @@ impl ZkClient {
         ep.add_rpc_handler(move |event: WatchEvent| {
             if let Some(inner) = weak.upgrade() {
                 if inner.conn.lock().unwrap().session == event.session {
-                    inner.publish(ZkEvent::Watch);
+                    inner.publish(ZkEvent::Watch {
+                        path: event.path,
+                        kind: event.kind,
+                    });
                 }
             }
             async {}
@@ -159,6 +165,16 @@ impl ZkClient {
                 return Err(ZkError::ConnectionLoss);
             }
         }
+    }
+}
+
+impl ZkClient {
+    /// Closes the session (Curator's `close()`): ZooKeeper deletes its ephemeral znodes at once,
+    /// and the pings stop. No master closes its client (a crashed process cannot), so only the
+    /// conformance scripts call this.
+    pub async fn close(self) {
+        let _ = self.call(ZkOp::CloseSession).await;
+        self.pinger.abort();
     }
 }
 

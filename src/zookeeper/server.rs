@@ -30,7 +30,7 @@ struct Session {
 
 struct Znode {
     stat: Stat,
-    /// Counter for sequential children.
+    /// Children created under it so far (ZooKeeper's `cversion`): the next sequential suffix.
     next_seq: u64,
 }
 
@@ -336,16 +336,21 @@ impl State {
                 let Some(p) = self.nodes.get_mut(&par) else {
                     return Err(ZkError::NoNode);
                 };
+                // ZooKeeper refuses children of an ephemeral znode.
+                if p.stat.ephemeral_owner.is_some() {
+                    return Err(ZkError::NoChildrenForEphemerals);
+                }
+                // The suffix is the parent's child version, which every create under it
+                // advances, sequential or not (deletes do not), as in ZooKeeper.
                 let path = if sequential {
-                    let seq = p.next_seq;
-                    p.next_seq += 1;
-                    format!("{path}{seq:010}")
+                    format!("{path}{:010}", p.next_seq)
                 } else {
                     path
                 };
                 if self.nodes.contains_key(&path) {
                     return Err(ZkError::NodeExists);
                 }
+                self.nodes.get_mut(&par).unwrap().next_seq += 1;
                 let stat = Stat {
                     ctime_us: crate::history::now_us(),
                     ephemeral_owner: ephemeral.then_some(session),
@@ -385,6 +390,10 @@ impl State {
                     return Err(ZkError::NoNode);
                 }
                 Ok(ZkReply::Children(self.children(&path)))
+            }
+            ZkOp::CloseSession => {
+                self.close_session(session);
+                Ok(ZkReply::Closed)
             }
         }
     }
@@ -430,6 +439,73 @@ mod tests {
             alive,
             [true, false],
             "alive at its timeout, expired just after"
+        );
+    }
+
+    /// Found by the conformance suite against ZooKeeper 3.8: a sequential znode's suffix is its
+    /// parent's child version, which every create under the parent advances, sequential or not,
+    /// while deletes and failed creates do not; and an ephemeral znode can have no children.
+    #[test]
+    fn sequential_suffixes_count_every_child_created() {
+        let answers = crate::sim::simulate(1, None, || async {
+            let server = ZooKeeperServer::new(
+                Duration::from_millis(1),
+                ZkControl::default(),
+                History::default(),
+            );
+            let mut xid = 0;
+            let mut call = |op: ZkOp| {
+                xid += 1;
+                server.handle(ZkRequest {
+                    session: 1,
+                    xid,
+                    op,
+                })
+            };
+            let connect = ZkOp::Connect {
+                timeout_ms: 3_000,
+                owner: "a".into(),
+                notify: "10.0.0.1:1".parse().unwrap(),
+                resume: None,
+            };
+            assert_eq!(call(connect), Ok(ZkReply::Session(1)));
+            let create = |path: &str, ephemeral: bool, sequential: bool| ZkOp::Create {
+                path: path.into(),
+                data: String::new(),
+                ephemeral,
+                sequential,
+            };
+            let mut out = vec![];
+            for op in [
+                create("/p", false, false),
+                create("/p/plain", false, false),
+                create("/p/e", true, false),
+                create("/p/n-", false, true),
+                create("/p/plain", false, false),
+                ZkOp::Delete {
+                    path: "/p/plain".into(),
+                },
+                create("/p/n-", true, true),
+                create("/p/e/child", false, false),
+            ] {
+                out.push(call(op));
+            }
+            out
+        })
+        .unwrap();
+        let created = |p: &str| Ok(ZkReply::Created(p.into()));
+        assert_eq!(
+            answers,
+            vec![
+                created("/p"),
+                created("/p/plain"),
+                created("/p/e"),
+                created("/p/n-0000000002"),
+                Err(ZkError::NodeExists),
+                Ok(ZkReply::Deleted),
+                created("/p/n-0000000003"),
+                Err(ZkError::NoChildrenForEphemerals),
+            ]
         );
     }
 }
