@@ -1,14 +1,19 @@
 //! The ZooKeeper client library (ZooKeeper's client plus Curator's connection states).
 //!
 //! A background task pings every third of the session timeout. With no answer for two thirds of
-//! it (ZooKeeper's read timeout) the connection is SUSPENDED; an answer after that is RECONNECTED
-//! with the same session, or, if the server says the session expired, LOST. Suspended for a whole
-//! session timeout is LOST too (Curator's own expiry). After LOST a new session is opened and
-//! RECONNECTED reported with the new id. A paused process learns all of this only after it resumes and reconnects
-//! (after ZooKeeper's random reconnect delay): that lag is where split brain lives.
+//! it (ZooKeeper's read timeout), or when the server closes the connection (it expired the
+//! session), the connection is SUSPENDED at that moment. The client then tries to reconnect,
+//! each attempt after ZooKeeper's random reconnect delay (below a second) and lasting a third of
+//! the session timeout (ZooKeeper's connection timeout with three servers): an answer is
+//! RECONNECTED with the same session, or, if the server says the session expired, LOST.
+//! Suspended for a whole session timeout is LOST too (Curator's own expiry). After LOST a new
+//! session is opened and RECONNECTED reported with the new id. A paused process learns all of
+//! this only after it resumes and reconnects: that lag is where split brain lives. The timing
+//! is checked against ZooKeeper 3.8 and Curator by `sims/conformance.rs`.
 use crate::deadline::call_within;
 
-use super::{WatchEvent, ZkError, ZkOp, ZkReply, ZkRequest};
+use super::{ConnectionClosed, WatchEvent, ZkError, ZkOp, ZkReply, ZkRequest};
+use futures::{FutureExt, StreamExt};
 use crate::history::{EventKind, History};
 use crate::vocab::ConnState;
 use futures::channel::mpsc;
@@ -110,7 +115,12 @@ impl ZkClient {
             }
             async {}
         });
-        let pinger = madsim::task::spawn(inner.clone().ping_loop(resume, rng));
+        let (closed_tx, closed) = mpsc::unbounded();
+        ep.add_rpc_handler(move |ConnectionClosed { session }| {
+            let _ = closed_tx.unbounded_send(session);
+            async {}
+        });
+        let pinger = madsim::task::spawn(inner.clone().ping_loop(resume, rng, closed));
         ZkClient {
             inner,
             pinger: Arc::new(pinger),
@@ -232,31 +242,38 @@ impl Inner {
         }
     }
 
-    async fn ping_loop(self: Arc<Self>, mut resume: Option<u64>, mut rng: ChaCha8Rng) {
-        let interval = self.attempt_timeout();
+    /// Pings and reconnects, as ZooKeeper's client with an ensemble of three does, and keeps
+    /// Curator's connection state. Connected: a ping every third of the session timeout; no
+    /// answer for two thirds of it (the read timeout), or the server closing the connection,
+    /// is SUSPENDED at that moment. Suspended: after a random delay below a second, a reconnect
+    /// attempt of a third of the session timeout (ZooKeeper's connection timeout with three
+    /// servers), again and again; an answer in the session is RECONNECTED, SessionExpired is
+    /// LOST, and a session timeout after SUSPENDED is LOST by Curator's own rule, to the
+    /// millisecond. After LOST a new session is opened at once.
+    async fn ping_loop(
+        self: Arc<Self>,
+        mut resume: Option<u64>,
+        mut rng: ChaCha8Rng,
+        mut closed: mpsc::UnboundedReceiver<u64>,
+    ) {
+        let every = self.attempt_timeout();
         let read_timeout = self.session_timeout * 2 / 3;
+        let mut last_ping = Instant::now();
+        let delay = |rng: &mut ChaCha8Rng| {
+            Duration::from_millis(rng.gen_range(0..=RECONNECT_DELAY_MAX.as_millis() as u64))
+        };
         loop {
             self.wait_for_cpu().await;
-            let (session, state, last_contact, suspended_since) = {
+            let (session, last_contact, suspended_since) = {
                 let c = self.conn.lock().unwrap();
-                (c.session, c.state, c.last_contact, c.suspended_since)
+                (c.session, c.last_contact, c.suspended_since)
             };
-            let now = Instant::now();
-            if session != 0
-                && state != Some(ConnState::Suspended)
-                && now - last_contact > read_timeout
-            {
-                self.transition(ConnState::Suspended, session);
-                // ZooKeeper's client waits a random time below a second before reconnecting;
-                // only the reconnect tells it whether its session survived.
-                let max = RECONNECT_DELAY_MAX.min(interval).as_millis() as u64;
-                sleep(Duration::from_millis(rng.gen_range(0..=max))).await;
-            } else if let Some(since) = suspended_since.filter(|_| session != 0) {
-                if now - since >= self.session_timeout {
-                    self.transition(ConnState::Lost, 0);
-                }
+            // A close for a session no longer in use is old news.
+            let mut dropped = false;
+            while let Ok(s) = closed.try_recv() {
+                dropped |= s == session && session != 0;
             }
-            let session = self.conn.lock().unwrap().session;
+            let now = Instant::now();
             if session == 0 {
                 let notify = self.ep.local_addr().unwrap();
                 let op = ZkOp::Connect {
@@ -271,38 +288,104 @@ impl Inner {
                     op,
                 };
                 if let Ok(Ok(ZkReply::Session(id))) =
-                    call_within(&self.ep, self.server, req, interval).await
+                    call_within(&self.ep, self.server, req, every).await
                 {
                     let first = self.conn.lock().unwrap().state.is_none();
                     self.conn.lock().unwrap().last_contact = Instant::now();
+                    last_ping = Instant::now();
                     let state = if first {
                         ConnState::Connected
                     } else {
                         ConnState::Reconnected
                     };
                     self.transition(state, id);
+                } else {
+                    sleep(delay(&mut rng)).await;
                 }
-            } else {
+                continue;
+            }
+            if let Some(since) = suspended_since {
+                let lost_at = since + self.session_timeout;
+                if now >= lost_at {
+                    self.transition(ConnState::Lost, 0);
+                    continue;
+                }
                 let req = ZkRequest {
                     session,
                     xid: 0,
                     op: ZkOp::Ping,
                 };
-                let answer = call_within(&self.ep, self.server, req, interval).await;
+                let limit = every.min(lost_at - now);
+                let answer = call_within(&self.ep, self.server, req, limit).await;
+                self.wait_for_cpu().await;
+                match answer {
+                    Ok(Ok(_)) => {
+                        last_ping = Instant::now();
+                        self.heard(session);
+                    }
+                    Ok(Err(ZkError::SessionExpired)) => self.lost(session),
+                    _ => {
+                        let left = lost_at.saturating_duration_since(Instant::now());
+                        sleep(delay(&mut rng).min(left)).await;
+                    }
+                }
+                continue;
+            }
+            if dropped || now >= last_contact + read_timeout {
+                self.transition(ConnState::Suspended, session);
+                // ZooKeeper's client waits a random time below a second before reconnecting;
+                // only the reconnect tells it whether its session survived.
+                sleep(delay(&mut rng)).await;
+                continue;
+            }
+            let due = last_ping + every;
+            if now >= due {
+                last_ping = now;
+                let req = ZkRequest {
+                    session,
+                    xid: 0,
+                    op: ZkOp::Ping,
+                };
+                // Waiting for the answer ends when the next ping is due (a ping lost in a cut
+                // that healed is followed by another, as ZooKeeper pings on a schedule), at the
+                // read timeout, or when the server closes the connection.
+                let limit = every.min((last_contact + read_timeout).saturating_duration_since(now));
+                let answer = futures::select_biased! {
+                    s = closed.next() => {
+                        if s == Some(session) {
+                            self.transition(ConnState::Suspended, session);
+                            sleep(delay(&mut rng)).await;
+                        }
+                        continue;
+                    }
+                    answer = call_within(&self.ep, self.server, req, limit).fuse() => answer,
+                };
                 // The answer is handled only when the process gets the CPU.
                 self.wait_for_cpu().await;
                 match answer {
                     Ok(Ok(_)) => self.heard(session),
-                    Ok(Err(ZkError::SessionExpired)) => {
-                        if self.conn.lock().unwrap().session == session {
-                            self.transition(ConnState::Lost, 0);
-                        }
-                        continue;
-                    }
+                    Ok(Err(ZkError::SessionExpired)) => self.lost(session),
                     _ => {}
                 }
+                continue;
             }
-            sleep(interval).await;
+            let wake = due.min(last_contact + read_timeout);
+            futures::select_biased! {
+                s = closed.next() => {
+                    if s == Some(session) {
+                        self.transition(ConnState::Suspended, session);
+                        sleep(delay(&mut rng)).await;
+                    }
+                }
+                _ = sleep(wake - now).fuse() => {}
+            }
+        }
+    }
+
+    /// The server says `session` expired: LOST, if it is still the session in use.
+    fn lost(&self, session: u64) {
+        if self.conn.lock().unwrap().session == session {
+            self.transition(ConnState::Lost, 0);
         }
     }
 }

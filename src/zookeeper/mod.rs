@@ -107,6 +107,15 @@ pub struct WatchEvent {
 
 crate::net::rpc_request!(WatchEvent => (), 0x2182);
 
+/// The server closed a session's connection: it expired the session. Sent once, as a TCP close
+/// is, so a client cut off from the server does not hear it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ConnectionClosed {
+    pub session: u64,
+}
+
+crate::net::rpc_request!(ConnectionClosed => (), 0x2183);
+
 /// The parent path of a znode path.
 pub fn parent(path: &str) -> &str {
     match path.rfind('/') {

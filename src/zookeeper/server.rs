@@ -1,6 +1,8 @@
 //! The ZooKeeper server: one linearizable node holding sessions, znodes and watches.
 
-use super::{parent, Stat, WatchEvent, WatchKind, ZkError, ZkOp, ZkReply, ZkRequest};
+use super::{
+    parent, ConnectionClosed, Stat, WatchEvent, WatchKind, ZkError, ZkOp, ZkReply, ZkRequest,
+};
 use crate::deadline::call_within;
 use crate::fault::FaultKind;
 use crate::history::{EventKind, History};
@@ -43,6 +45,8 @@ struct State {
     node_watches: BTreeMap<String, BTreeSet<u64>>,
     /// Notifications to push, filled under the lock and sent after it.
     outbox: Vec<(SocketAddr, WatchEvent)>,
+    /// Connections of expired sessions to close (notify address, session).
+    closing: Vec<(SocketAddr, u64)>,
 }
 
 /// The nemesis's handle on the server: the faults that are not network faults.
@@ -232,6 +236,10 @@ impl ZooKeeperServer {
                     },
                 );
             }
+            // ZooKeeper closes the expired session's connection: a client still connected
+            // learns of it at once, not at its next ping.
+            let notify = st.sessions[&id].notify;
+            st.closing.push((notify, id));
             st.close_session(id);
             self.history.record(
                 "zookeeper",
@@ -241,7 +249,16 @@ impl ZooKeeperServer {
     }
 
     fn flush_outbox(self: &Arc<Self>, ep: &Endpoint) {
-        let outbox = std::mem::take(&mut self.state.lock().unwrap().outbox);
+        let (outbox, closing) = {
+            let mut st = self.state.lock().unwrap();
+            (std::mem::take(&mut st.outbox), std::mem::take(&mut st.closing))
+        };
+        for (addr, session) in closing {
+            let ep = ep.clone();
+            madsim::task::spawn(async move {
+                let _ = call_within(&ep, addr, ConnectionClosed { session }, NOTIFY_RETRY).await;
+            });
+        }
         // Watches ride on the session's TCP connection in ZooKeeper, so they arrive reliably while
         // the session lives (a client that reconnects within its session is told of what fired
         // meanwhile) and never once it has ended: resend until acknowledged or the session is gone.
