@@ -88,7 +88,9 @@ bugs! {
         fix: "close the flush writer first",
         caught_by: &["no_lost_entries"],
         preset: "fast",
-        budget: 1000,
+        // Found at seed 1167 from seed 1 since the ZooKeeper client pings and reconnects on
+        // ZooKeeper's schedule (median 120 seeds over starts 1, 10001 and 20001).
+        budget: 1500,
     },
     /// B5: leader lookup never advanced its retry counter when the leader path had no child.
     LeaderLookupLoopsForever => BugInfo {

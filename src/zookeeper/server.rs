@@ -77,6 +77,12 @@ impl ZkControl {
     pub fn expire_sessions_of(&self, node: &str) {
         self.0.lock().unwrap().expire.insert(node.to_string());
     }
+
+    /// Whether an expiry asked for by [`expire_sessions_of`](Self::expire_sessions_of) waits for
+    /// the server's next tick.
+    pub fn expiry_pending(&self, node: &str) -> bool {
+        self.0.lock().unwrap().expire.contains(node)
+    }
 }
 
 /// The ZooKeeper server actor.
@@ -251,7 +257,10 @@ impl ZooKeeperServer {
     fn flush_outbox(self: &Arc<Self>, ep: &Endpoint) {
         let (outbox, closing) = {
             let mut st = self.state.lock().unwrap();
-            (std::mem::take(&mut st.outbox), std::mem::take(&mut st.closing))
+            (
+                std::mem::take(&mut st.outbox),
+                std::mem::take(&mut st.closing),
+            )
         };
         for (addr, session) in closing {
             let ep = ep.clone();
