@@ -14,6 +14,8 @@
 //                                         opened on the same session id closes it)
 //   elect <id> <c> <path>                 a LeaderSelector (auto-requeue, SESSION error policy)
 //   close <id> <c>
+//   warm <connectString> [<proxied>]      every kind of call once, on a client and a path of its own;
+//                                         with <proxied>, a cut to Curator's LOST too (see warmLoss)
 //   quit
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -24,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.recipes.leader.LeaderSelector;
@@ -58,7 +61,9 @@ public class Driver {
         final String name;
         final CuratorFramework curator;
         volatile ZooKeeper first;
-        LeaderSelector selector;
+        volatile LeaderSelector selector;
+        /// Set while takeLeadership runs and leadership has not been given up.
+        final AtomicBoolean leading = new AtomicBoolean();
         final Watcher watcher;
 
         Client(String name, int sessionMs, int connectionMs, String connect) {
@@ -91,12 +96,27 @@ public class Driver {
                 } catch (Exception ignored) {
                 }
                 emit("{\"c\":" + q(name) + ",\"ev\":\"state\",\"state\":" + q(state.name()) + ",\"session\":" + hex(session) + "}");
+                // The leader recipe's reaction, in this one listener so that it is reported
+                // after the state that caused it (Curator calls its listeners in no set order):
+                // what LeaderSelectorListenerAdapter does, cancel leadership in an error state.
+                LeaderSelector s = selector;
+                if (s != null && c.getConnectionStateErrorPolicy().isErrorState(state)) {
+                    giveUpOf(this);
+                    s.interruptLeadership();
+                }
             });
             curator.start();
         }
     }
 
     static final Map<String, Client> CLIENTS = new HashMap<>();
+
+    /// Reports that a client gave its leadership up, once.
+    static void giveUpOf(Client c) {
+        if (c.leading.compareAndSet(true, false)) {
+            emit("{\"c\":" + q(c.name) + ",\"ev\":\"leader\",\"leads\":false}");
+        }
+    }
 
     static String error(KeeperException e) {
         switch (e.code()) {
@@ -170,20 +190,19 @@ public class Driver {
                 LeaderSelector s = new LeaderSelector(f, t[3], new LeaderSelectorListener() {
                     @Override
                     public void takeLeadership(CuratorFramework client) {
+                        c.leading.set(true);
                         emit("{\"c\":" + q(c.name) + ",\"ev\":\"leader\",\"leads\":true}");
                         try {
                             Thread.sleep(Long.MAX_VALUE);
                         } catch (InterruptedException e) {
-                            // leadership cancelled (LOST) or the selector closed
+                            // leadership cancelled (an error state) or the selector closed
                         }
-                        emit("{\"c\":" + q(c.name) + ",\"ev\":\"leader\",\"leads\":false}");
+                        giveUpOf(c);
                     }
 
                     @Override
                     public void stateChanged(CuratorFramework client, ConnectionState state) {
-                        if (client.getConnectionStateErrorPolicy().isErrorState(state)) {
-                            c.selector.interruptLeadership();
-                        }
+                        // The client's own listener cancels leadership (see Client).
                     }
                 });
                 c.selector = s;
@@ -193,12 +212,144 @@ public class Driver {
             }
             case "close":
                 if (c.selector != null) {
+                    giveUpOf(c);
                     c.selector.close();
                 }
                 f.close();
                 return "\"result\":\"closed\"";
             default:
                 throw new IllegalArgumentException("command " + t[0]);
+        }
+    }
+
+    /// Runs every kind of call the scripts make once, on a client of its own under a path of its
+    /// own, so that class loading and the JIT's first compilations are over before a script's
+    /// times are taken.
+    static void warm(String connect, String proxied, BufferedReader in) throws Exception {
+        CuratorFramework f = CuratorFrameworkFactory.builder()
+            .connectString(connect)
+            .sessionTimeoutMs(5000)
+            .connectionTimeoutMs(5000)
+            .retryPolicy(new RetryNTimes(3, 100))
+            .connectionStateErrorPolicy(new SessionConnectionStateErrorPolicy())
+            .build();
+        f.getConnectionStateListenable().addListener((c, state) -> {});
+        f.start();
+        if (!f.blockUntilConnected(20, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("warm-up: no connection to " + connect);
+        }
+        String root = "/warm-up-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        f.create().forPath(root);
+        Watcher ignore = e -> {};
+        f.checkExists().usingWatcher(ignore).forPath(root + "/x");
+        f.create().withMode(CreateMode.EPHEMERAL).forPath(root + "/x");
+        f.create().withMode(CreateMode.PERSISTENT_SEQUENTIAL).forPath(root + "/n-");
+        f.create().withMode(CreateMode.EPHEMERAL_SEQUENTIAL).forPath(root + "/e-");
+        try {
+            f.create().forPath(root + "/x/child");
+        } catch (KeeperException expected) {
+        }
+        for (String n : f.getChildren().forPath(root)) {
+            f.checkExists().forPath(root + "/" + n);
+        }
+        CountDownLatch led = new CountDownLatch(1);
+        LeaderSelector s = new LeaderSelector(f, root + "/election", new LeaderSelectorListener() {
+            @Override
+            public void takeLeadership(CuratorFramework client) throws Exception {
+                led.countDown();
+                Thread.sleep(Long.MAX_VALUE);
+            }
+
+            @Override
+            public void stateChanged(CuratorFramework client, ConnectionState state) {}
+        });
+        s.autoRequeue();
+        s.start();
+        if (!led.await(20, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("warm-up: no leadership");
+        }
+        s.close();
+        CountDownLatch connected = new CountDownLatch(1);
+        ZooKeeper second = new ZooKeeper(connect, 5000, e -> {
+            if (e.getState() == Watcher.Event.KeeperState.SyncConnected) {
+                connected.countDown();
+            }
+        });
+        connected.await(20, TimeUnit.SECONDS);
+        second.exists(root, false);
+        second.close();
+        if (proxied != null) {
+            warmLoss(proxied, root, in);
+        }
+        f.delete().deletingChildrenIfNeeded().forPath(root);
+        f.close();
+    }
+
+    /// The way from a cut to Curator's own LOST, a leader's cancellation and a new session, once,
+    /// through a proxy that the suite cuts when told "warm-cut" and heals when told "warm-heal"
+    /// (it answers "go" each time). The first time through it is several hundred milliseconds
+    /// slower than later ones.
+    static void warmLoss(String proxied, String root, BufferedReader in) throws Exception {
+        java.util.concurrent.BlockingQueue<ConnectionState> states = new java.util.concurrent.LinkedBlockingQueue<>();
+        CuratorFramework g = CuratorFrameworkFactory.builder()
+            .connectString(proxied)
+            .sessionTimeoutMs(1000)
+            .connectionTimeoutMs(500)
+            .retryPolicy(new RetryNTimes(0, 0))
+            .connectionStateErrorPolicy(new SessionConnectionStateErrorPolicy())
+            .build();
+        CountDownLatch led = new CountDownLatch(1);
+        LeaderSelector[] selector = new LeaderSelector[1];
+        g.getConnectionStateListenable().addListener((c, state) -> {
+            if (state != ConnectionState.LOST) {
+                try {
+                    c.getZookeeperClient().getZooKeeper().getSessionId();
+                } catch (Exception ignored) {
+                }
+            }
+            if (selector[0] != null && c.getConnectionStateErrorPolicy().isErrorState(state)) {
+                selector[0].interruptLeadership();
+            }
+            states.add(state);
+        });
+        g.start();
+        awaitState(states, ConnectionState.CONNECTED);
+        selector[0] = new LeaderSelector(g, root + "/loss-election", new LeaderSelectorListener() {
+            @Override
+            public void takeLeadership(CuratorFramework client) throws Exception {
+                led.countDown();
+                Thread.sleep(Long.MAX_VALUE);
+            }
+
+            @Override
+            public void stateChanged(CuratorFramework client, ConnectionState state) {}
+        });
+        selector[0].autoRequeue();
+        selector[0].start();
+        if (!led.await(20, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("warm-up: no leadership through the proxy");
+        }
+        g.checkExists().forPath(root);
+        emit("{\"ev\":\"warm-cut\"}");
+        in.readLine();
+        awaitState(states, ConnectionState.LOST);
+        emit("{\"ev\":\"warm-heal\"}");
+        in.readLine();
+        awaitState(states, ConnectionState.RECONNECTED);
+        selector[0].close();
+        g.close();
+    }
+
+    static void awaitState(java.util.concurrent.BlockingQueue<ConnectionState> states, ConnectionState wanted) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (true) {
+            ConnectionState s = states.poll(end - System.nanoTime(), TimeUnit.NANOSECONDS);
+            if (s == null) {
+                throw new IllegalStateException("warm-up: no " + wanted);
+            }
+            if (s == wanted) {
+                return;
+            }
         }
     }
 
@@ -210,6 +361,15 @@ public class Driver {
             String[] t = line.trim().split(" ");
             if (t[0].equals("quit")) {
                 break;
+            }
+            if (t[0].equals("warm")) {
+                try {
+                    warm(t[1], t.length > 2 ? t[2] : null, in);
+                    emit("{\"ev\":\"warm\"}");
+                } catch (Exception e) {
+                    emit("{\"ev\":\"warm\",\"failure\":" + q(String.valueOf(e)) + "}");
+                }
+                continue;
             }
             if (t[0].equals("open")) {
                 CLIENTS.put(t[1], new Client(t[1], Integer.parseInt(t[2]), Integer.parseInt(t[3]), t[4]));

@@ -1,15 +1,6 @@
-//! Conformance scripts: what a ZooKeeper client observes, on the model.
-//!
-//! The conformance suite (`sims/conformance.rs`) runs each scripted scenario twice: here, on the
-//! model's ZooKeeper server and client (Curator's connection states, the leader recipe) under
-//! madsim, and against a real ZooKeeper 3.8 server with Apache Curator clients. Both sides speak
-//! this module's vocabulary: a script of [`Step`]s in, [`Observation`]s out, normalised by
-//! [`normalise`] so that session ids, clocks and `ctime` units compare.
-//!
-//! The model side is the model's own code: the server actor, `ZkClient` with its pinger, and,
-//! for [`Step::Elect`], the election recipe and leadership rule the masters use
-//! (`Election`, `wait_for_leadership`, `ends_primacy` under the SESSION policy).
+//! The scripts run on the model: its ZooKeeper server and clients under madsim.
 
+use super::{Mode, Observation, Reply, Schedule, Step, What, TICK_MS};
 use crate::history::History;
 use crate::vocab::ConnState;
 use crate::zookeeper::election::Election;
@@ -22,249 +13,15 @@ use madsim::net::{Endpoint, NetSim};
 use madsim::runtime::Handle;
 use madsim::time::{sleep, Instant};
 use rand::SeedableRng;
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// The real server's `tickTime`, and the model server's expiry tick in the suite.
-pub const TICK_MS: u64 = 100;
-
-/// How a znode is created.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Mode {
-    Persistent,
-    Ephemeral,
-    PersistentSequential,
-    EphemeralSequential,
-}
-
-impl Mode {
-    /// The driver's name for it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Mode::Persistent => "persistent",
-            Mode::Ephemeral => "ephemeral",
-            Mode::PersistentSequential => "persistent-sequential",
-            Mode::EphemeralSequential => "ephemeral-sequential",
-        }
-    }
-}
-
-/// One step of a script. Steps run in order; a call step waits for its answer.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Step {
-    /// Start a client (a Curator framework) with this session timeout and Curator's connection
-    /// timeout.
-    Open {
-        client: String,
-        session_ms: u64,
-        connection_ms: u64,
-    },
-    Create {
-        client: String,
-        path: String,
-        mode: Mode,
-    },
-    Delete {
-        client: String,
-        path: String,
-    },
-    /// `exists`, leaving a one-shot watch if `watch`.
-    Exists {
-        client: String,
-        path: String,
-        watch: bool,
-    },
-    /// The children of `path`, each with its `ctime`.
-    Children {
-        client: String,
-        path: String,
-    },
-    /// `exists` through the client's first session, whatever has become of it.
-    StaleExists {
-        client: String,
-        path: String,
-    },
-    /// The server ends the client's session now.
-    Expire {
-        client: String,
-    },
-    /// Join the leader election at `path` (Curator's LeaderSelector with auto-requeue, the SESSION
-    /// connection-error policy).
-    Elect {
-        client: String,
-        path: String,
-    },
-    /// Close the client (and leave the election, if it is in one).
-    Close {
-        client: String,
-    },
-    /// Wait.
-    Sleep {
-        ms: u64,
-    },
-    /// Drop all of the client's traffic to and from the server, until healed.
-    Cut {
-        client: String,
-    },
-    Heal {
-        client: String,
-    },
-    /// Delay the client's traffic by `ms` each way (0: no delay).
-    Delay {
-        client: String,
-        ms: u64,
-    },
-    /// The server stops (crashes), and later starts again from its data directory.
-    ServerDown,
-    ServerUp,
-}
-
-impl Step {
-    /// The client a step concerns, if any.
-    pub fn client(&self) -> Option<&str> {
-        match self {
-            Step::Open { client, .. }
-            | Step::Create { client, .. }
-            | Step::Delete { client, .. }
-            | Step::Exists { client, .. }
-            | Step::Children { client, .. }
-            | Step::StaleExists { client, .. }
-            | Step::Expire { client }
-            | Step::Elect { client, .. }
-            | Step::Close { client }
-            | Step::Cut { client }
-            | Step::Heal { client }
-            | Step::Delay { client, .. } => Some(client),
-            Step::Sleep { .. } | Step::ServerDown | Step::ServerUp => None,
-        }
-    }
-}
-
-/// What a call answered.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Reply {
-    Created(String),
-    Deleted,
-    /// `exists`: the `ctime` (raw: the side's own clock; normalised: its rank among the scenario's
-    /// `ctime`s) and the ephemeral owner's session (raw id; normalised: client and ordinal).
-    Stat {
-        ctime: i64,
-        owner: String,
-    },
-    NoStat,
-    /// Names with `ctime`s, by name.
-    Children(Vec<(String, i64)>),
-    Error(String),
-    /// The step was carried out (open, expire, elect, close).
-    Done,
-}
-
-/// One observation.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum What {
-    /// The answer to script step `step`.
-    Reply { step: usize, reply: Reply },
-    /// A Curator connection state and the session in use (raw id as hex; normalised: its ordinal
-    /// among the client's sessions, 0 for none).
-    State { state: String, session: String },
-    /// A one-shot watch fired.
-    Watch { path: String, kind: String },
-    /// A watcher was told of its connection (ZooKeeper's `None` events: Disconnected, Expired).
-    WatcherState { state: String },
-    /// The leader recipe: leadership taken or given up.
-    Leader { leads: bool },
-}
-
-/// What one client observed, when: milliseconds since the script's first step after its opening
-/// `Open`s (each of which waits until its client is connected; earlier observations are at 0).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Observation {
-    pub at_ms: u64,
-    pub client: String,
-    pub what: What,
-}
-
-/// Makes both sides comparable: session ids become `client#n` (the n-th session a client was
-/// seen with, from its state observations; 0 is none), and `ctime`s their dense rank among every
-/// `ctime` in the scenario (so only their order is compared).
-pub fn normalise(observations: &[Observation]) -> Vec<Observation> {
-    let mut sessions: BTreeMap<String, String> = BTreeMap::new();
-    let mut counts: BTreeMap<String, u32> = BTreeMap::new();
-    for o in observations {
-        if let What::State { session, .. } = &o.what {
-            if is_none(session) || sessions.contains_key(session) {
-                continue;
-            }
-            let n = counts.entry(o.client.clone()).or_insert(0);
-            *n += 1;
-            sessions.insert(session.clone(), format!("{}#{n}", o.client));
-        }
-    }
-    let mut ctimes: Vec<i64> = vec![];
-    for o in observations {
-        match &o.what {
-            What::Reply {
-                reply: Reply::Stat { ctime, .. },
-                ..
-            } => ctimes.push(*ctime),
-            What::Reply {
-                reply: Reply::Children(children),
-                ..
-            } => ctimes.extend(children.iter().map(|(_, c)| *c)),
-            _ => {}
-        }
-    }
-    ctimes.sort();
-    ctimes.dedup();
-    let rank = |c: &i64| ctimes.binary_search(c).unwrap() as i64 + 1;
-    let session = |s: &String| {
-        if is_none(s) {
-            "none".to_string()
-        } else {
-            sessions.get(s).cloned().unwrap_or_else(|| "unknown".into())
-        }
-    };
-    observations
-        .iter()
-        .map(|o| {
-            let what = match &o.what {
-                What::State { state, session: s } => What::State {
-                    state: state.clone(),
-                    session: session(s),
-                },
-                What::Reply { step, reply } => What::Reply {
-                    step: *step,
-                    reply: match reply {
-                        Reply::Stat { ctime, owner } => Reply::Stat {
-                            ctime: rank(ctime),
-                            owner: session(owner),
-                        },
-                        Reply::Children(children) => {
-                            let mut c: Vec<(String, i64)> =
-                                children.iter().map(|(n, c)| (n.clone(), rank(c))).collect();
-                            c.sort();
-                            Reply::Children(c)
-                        }
-                        other => other.clone(),
-                    },
-                },
-                other => other.clone(),
-            };
-            Observation {
-                at_ms: o.at_ms,
-                client: o.client.clone(),
-                what,
-            }
-        })
-        .collect()
-}
-
-fn is_none(session: &str) -> bool {
-    session.is_empty() || session == "0"
-}
+/// The network's latency each way in a conformance run: the real side runs on loopback, where
+/// a call takes well under a millisecond, and the model's default (1 to 10 ms each way) would
+/// make a burst of calls run tens of milliseconds long.
+const LOOPBACK: std::ops::Range<Duration> = Duration::from_millis(1)..Duration::from_millis(2);
 
 /// The model's server address in a conformance run.
 const SERVER: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)), 2181);
@@ -280,6 +37,8 @@ struct ModelClient {
     watched: Arc<Mutex<std::collections::BTreeSet<String>>>,
     /// The election znode while the client leads.
     leading: Arc<Mutex<Option<String>>>,
+    /// The client's events as recorded, for the election (taken by [`Step::Elect`]).
+    forwarded: Option<futures::channel::mpsc::UnboundedReceiver<ZkEvent>>,
     tasks: Vec<madsim::task::JoinHandle<()>>,
 }
 
@@ -326,8 +85,10 @@ fn reply_of(result: Result<ZkReply, ZkError>) -> Reply {
 /// client observed, raw (see [`normalise`]).
 pub fn run_on_model(seed: u64, script: &[Step]) -> Vec<Observation> {
     let script = script.to_vec();
-    crate::sim::simulate(seed, Some(Duration::from_secs(600)), move || run(seed, script))
-        .expect("the conformance script ran on the model")
+    crate::sim::simulate(seed, Some(Duration::from_secs(600)), move || {
+        run(seed, script)
+    })
+    .expect("the conformance script ran on the model")
 }
 
 async fn run(seed: u64, script: Vec<Step>) -> Vec<Observation> {
@@ -349,13 +110,24 @@ async fn run(seed: u64, script: Vec<Step>) -> Vec<Observation> {
         .build();
     sleep(Duration::from_millis(1)).await;
     let net = NetSim::current();
+    net.update_config(|c| c.send_latency = LOOPBACK);
     let log: Log = Arc::default();
     let start = Instant::now();
     let mut offset: Option<u64> = None;
     let mut clients: BTreeMap<String, ModelClient> = BTreeMap::new();
+    // Each step after the opening `Open`s runs once due (see [`Schedule`]).
+    let mut schedule = Schedule::default();
+    let ms_since = |offset: u64| (start.elapsed().as_millis() as u64).saturating_sub(offset);
     for (i, step) in script.iter().enumerate() {
         if !matches!(step, Step::Open { .. }) && offset.is_none() {
             offset = Some(start.elapsed().as_millis() as u64);
+        }
+        if let Some(offset) = offset {
+            let due = start + Duration::from_millis(offset + schedule.due());
+            madsim::time::sleep_until(due).await;
+            if let Step::Sleep { ms } = step {
+                schedule.sleep(*ms, ms_since(offset));
+            }
         }
         let reply = |log: &Log, client: &str, reply: Reply| {
             record(log, start, client, What::Reply { step: i, reply })
@@ -383,6 +155,9 @@ async fn run(seed: u64, script: Vec<Step>) -> Vec<Observation> {
                     .await
                     .unwrap();
                 let mut events = zk.subscribe();
+                // The recorder is the client's one subscriber and passes each event on to the
+                // election, so that a leader's reaction is recorded after the state causing it.
+                let (forward, forwarded) = futures::channel::mpsc::unbounded();
                 // As the real side does: the script goes on once the client is connected.
                 for _ in 0..10_000 {
                     if zk.session() != 0 {
@@ -395,29 +170,31 @@ async fn run(seed: u64, script: Vec<Step>) -> Vec<Observation> {
                 let (l, f, w, name) = (log.clone(), first.clone(), watched.clone(), client.clone());
                 let listener = node.spawn(async move {
                     while let Some(event) = events.next().await {
-                        let what = match event {
+                        let what = match &event {
                             ZkEvent::Connection { state, session } => {
                                 let mut first = f.lock().unwrap();
                                 if *first == 0 {
-                                    *first = session;
+                                    *first = *session;
                                 }
-                                What::State {
-                                    state: state_name(state).into(),
+                                Some(What::State {
+                                    state: state_name(*state).into(),
                                     session: format!("{session:x}"),
-                                }
+                                })
                             }
-                            ZkEvent::Watch { path, .. } if !w.lock().unwrap().remove(&path) => {
-                                continue
+                            ZkEvent::Watch { path, kind } => {
+                                w.lock().unwrap().remove(path).then(|| What::Watch {
+                                    path: path.clone(),
+                                    kind: match kind {
+                                        WatchKind::NodeCreated => "NodeCreated".into(),
+                                        WatchKind::NodeDeleted => "NodeDeleted".into(),
+                                    },
+                                })
                             }
-                            ZkEvent::Watch { path, kind } => What::Watch {
-                                path,
-                                kind: match kind {
-                                    WatchKind::NodeCreated => "NodeCreated".into(),
-                                    WatchKind::NodeDeleted => "NodeDeleted".into(),
-                                },
-                            },
                         };
-                        record(&l, start, &name, what);
+                        if let Some(what) = what {
+                            record(&l, start, &name, what);
+                        }
+                        let _ = forward.unbounded_send(event);
                     }
                 });
                 clients.insert(
@@ -429,6 +206,7 @@ async fn run(seed: u64, script: Vec<Step>) -> Vec<Observation> {
                         first,
                         watched,
                         leading: Arc::default(),
+                        forwarded: Some(forwarded),
                         tasks: vec![listener],
                     },
                 );
@@ -498,15 +276,22 @@ async fn run(seed: u64, script: Vec<Step>) -> Vec<Observation> {
                 reply(&log, client, reply_of(r));
             }
             Step::Expire { client } => {
+                // Done once the server has ended the session, as the real side's expiry is.
                 control.expire_sessions_of(client);
+                while control.expiry_pending(client) {
+                    sleep(Duration::from_millis(1)).await;
+                }
                 reply(&log, client, Reply::Done);
             }
             Step::Elect { client, path } => {
                 let c = clients.get_mut(client).unwrap();
                 let (zk, path, l, name) = (c.zk.clone(), path.clone(), log.clone(), client.clone());
                 let leading = c.leading.clone();
-                c.tasks
-                    .push(c.node.spawn(elect(zk, path, leading, l, start, name)));
+                let events = c.forwarded.take().expect("one election per client");
+                c.tasks.push(
+                    c.node
+                        .spawn(elect(zk, path, events, leading, l, start, name)),
+                );
                 reply(&log, client, Reply::Done);
             }
             Step::Close { client } => {
@@ -523,7 +308,8 @@ async fn run(seed: u64, script: Vec<Step>) -> Vec<Observation> {
                 c.node.spawn(zk.close()).await.unwrap();
                 reply(&log, client, Reply::Done);
             }
-            Step::Sleep { ms } => sleep(Duration::from_millis(*ms)).await,
+            // The wait is the next step's (see above).
+            Step::Sleep { .. } => {}
             Step::Cut { client } | Step::Heal { client } => {
                 let node = clients[client].node.id();
                 if matches!(step, Step::Cut { .. }) {
@@ -536,7 +322,7 @@ async fn run(seed: u64, script: Vec<Step>) -> Vec<Observation> {
             }
             Step::Delay { ms, .. } => {
                 let latency = if *ms == 0 {
-                    Duration::from_millis(1)..Duration::from_millis(10)
+                    LOOPBACK
                 } else {
                     Duration::from_millis(*ms)..Duration::from_millis(*ms + 1)
                 };
@@ -551,6 +337,9 @@ async fn run(seed: u64, script: Vec<Step>) -> Vec<Observation> {
                 control.set_unavailable(false);
             }
         }
+    }
+    if let Some(offset) = offset {
+        madsim::time::sleep_until(start + Duration::from_millis(offset + schedule.due())).await;
     }
     for (_, c) in std::mem::take(&mut clients) {
         for task in c.tasks {
@@ -582,13 +371,13 @@ async fn call(client: &ModelClient, op: ZkOp) -> Result<ZkReply, ZkError> {
 async fn elect(
     zk: ZkClient,
     path: String,
+    mut events: futures::channel::mpsc::UnboundedReceiver<ZkEvent>,
     leading: Arc<Mutex<Option<String>>>,
     log: Log,
     start: Instant,
     name: String,
 ) {
     let election = Election::new(zk.clone(), &path, &name);
-    let mut events = zk.subscribe();
     loop {
         while zk.session() == 0 {
             events.next().await;
@@ -602,7 +391,9 @@ async fn elect(
             sleep(Duration::from_millis(100)).await;
             continue;
         };
-        if !crate::master::selector::wait_for_leadership(&election, &mine, &mut events, session).await {
+        if !crate::master::selector::wait_for_leadership(&election, &mine, &mut events, session)
+            .await
+        {
             election.leave(&mine).await;
             continue;
         }
