@@ -188,10 +188,7 @@ pub struct Prepared {
 
 impl Prepared {
     pub fn new(shared: SocketAddr, classpath: &str, script: &[Step]) -> Prepared {
-        let own = script
-            .iter()
-            .any(|s| *s == Step::ServerDown)
-            .then(ZkServer::start);
+        let own = script.contains(&Step::ServerDown).then(ZkServer::start);
         let server = own.as_ref().map_or(shared, |s| s.addr());
         // Scripts that cut, delay or stop the server see Curator's own LOST: warm that way up.
         let loss = script

@@ -18,7 +18,7 @@
 //! prints what the real side and the model's first seed observed.
 //!
 //! Needs: `apt-get install -y zookeeper libcurator-framework-java libcurator-recipes-java
-//! default-jdk` (`.ci/run` installs them). Without them the test fails, naming that command.
+//! libslf4j-java default-jdk` (`.ci/run` installs them). Without them the test fails, naming that command.
 
 mod compare;
 mod driver;

@@ -15,116 +15,118 @@ const LOST_LEADER: &str = "the leader gives up at its LOST, which comes at Curat
     once ZooKeeper's client thread has slept out its random reconnect delay";
 
 pub fn scenarios() -> Vec<Scenario> {
-    let mut all = vec![];
-    all.push(Scenario {
-        name: "leader-elects-one",
-        script: S::new()
-            .open("a", 2000)
-            .open("b", 2000)
-            .open("c", 2000)
-            .sleep(300)
-            .elect("a", "/p16")
-            .sleep(300)
-            .elect("b", "/p16")
-            .sleep(100)
-            .elect("c", "/p16")
-            .sleep(500)
-            .0,
-        tolerance_ms: 150,
-        tolerance: "leadership within a few round trips of joining",
-        known: vec![],
-    });
-    all.push(Scenario {
-        name: "leader-hands-over-on-close",
-        script: S::new()
-            .open("a", 2000)
-            .open("b", 2000)
-            .sleep(300)
-            .elect("a", "/p17")
-            .sleep(300)
-            .elect("b", "/p17")
-            .sleep(300)
-            .close("a")
-            .sleep(500)
-            .0,
-        tolerance_ms: 150,
-        tolerance: "the next candidate leads within a few round trips of the close",
-        known: vec![],
-    });
-    all.push(Scenario {
-        name: "leader-hands-over-on-session-loss",
-        script: S::new()
-            .open("a", 1000)
-            .open("b", 1000)
-            .sleep(300)
-            .elect("a", "/p18")
-            .sleep(300)
-            .elect("b", "/p18")
-            .sleep(300)
-            .exists("a", "/")
-            .cut("a")
-            .sleep(2500)
-            .heal("a")
-            .sleep(1500)
-            .close("b")
-            .sleep(500)
-            .0,
-        tolerance_ms: 200,
-        tolerance: "b leads within a tick of the old session's expiry; a gives up at Curator's \
+    vec![
+        Scenario {
+            name: "leader-elects-one",
+            script: S::new()
+                .open("a", 2000)
+                .open("b", 2000)
+                .open("c", 2000)
+                .sleep(300)
+                .elect("a", "/p16")
+                .sleep(300)
+                .elect("b", "/p16")
+                .sleep(100)
+                .elect("c", "/p16")
+                .sleep(500)
+                .0,
+            tolerance_ms: 150,
+            tolerance: "leadership within a few round trips of joining",
+            known: vec![],
+        },
+        Scenario {
+            name: "leader-hands-over-on-close",
+            script: S::new()
+                .open("a", 2000)
+                .open("b", 2000)
+                .sleep(300)
+                .elect("a", "/p17")
+                .sleep(300)
+                .elect("b", "/p17")
+                .sleep(300)
+                .close("a")
+                .sleep(500)
+                .0,
+            tolerance_ms: 150,
+            tolerance: "the next candidate leads within a few round trips of the close",
+            known: vec![],
+        },
+        Scenario {
+            name: "leader-hands-over-on-session-loss",
+            script: S::new()
+                .open("a", 1000)
+                .open("b", 1000)
+                .sleep(300)
+                .elect("a", "/p18")
+                .sleep(300)
+                .elect("b", "/p18")
+                .sleep(300)
+                .exists("a", "/")
+                .cut("a")
+                .sleep(2500)
+                .heal("a")
+                .sleep(1500)
+                .close("b")
+                .sleep(500)
+                .0,
+            tolerance_ms: 200,
+            tolerance:
+                "b leads within a tick of the old session's expiry; a gives up at Curator's \
                     LOST (a session timeout after SUSPENDED); within two ticks",
-        known: vec![within(
-            "a",
-            What::Leader { leads: false },
-            RANDOM_TOLERANCE_MS,
-            LOST_LEADER,
-        )],
-    });
-    all.push(Scenario {
-        name: "server-restart-within-session",
-        script: S::new()
-            .open("a", 4000)
-            .sleep(300)
-            .dir("a", "/p19")
-            .create("a", "/p19/e", Ephemeral)
-            .server_down()
-            .sleep(1000)
-            .server_up()
-            .sleep(3000)
-            .exists("a", "/p19/e")
-            .sleep(100)
-            .0,
-        tolerance_ms: 1100,
-        tolerance: "RECONNECTED within the reconnect delay (below 1 s) of the server's return",
-        known: vec![
-            only(Side::Real, "a", state("SUSPENDED", "a#1"), OUTAGE),
-            only(Side::Real, "a", state("RECONNECTED", "a#1"), OUTAGE),
-        ],
-    });
-    all.push(Scenario {
-        name: "server-down-past-session",
-        script: S::new()
-            .open("a", 1500)
-            .sleep(300)
-            .dir("a", "/p20")
-            .create("a", "/p20/e", Ephemeral)
-            .server_down()
-            .sleep(3000)
-            .server_up()
-            .sleep(1000)
-            .exists("a", "/p20/e")
-            .sleep(1500)
-            .exists("a", "/p20/e")
-            .sleep(100)
-            .0,
-        tolerance_ms: 1100,
-        tolerance: "Curator's LOST a session timeout after SUSPENDED; the new session within the \
+            known: vec![within(
+                "a",
+                What::Leader { leads: false },
+                RANDOM_TOLERANCE_MS,
+                LOST_LEADER,
+            )],
+        },
+        Scenario {
+            name: "server-restart-within-session",
+            script: S::new()
+                .open("a", 4000)
+                .sleep(300)
+                .dir("a", "/p19")
+                .create("a", "/p19/e", Ephemeral)
+                .server_down()
+                .sleep(1000)
+                .server_up()
+                .sleep(3000)
+                .exists("a", "/p19/e")
+                .sleep(100)
+                .0,
+            tolerance_ms: 1100,
+            tolerance: "RECONNECTED within the reconnect delay (below 1 s) of the server's return",
+            known: vec![
+                only(Side::Real, "a", state("SUSPENDED", "a#1"), OUTAGE),
+                only(Side::Real, "a", state("RECONNECTED", "a#1"), OUTAGE),
+            ],
+        },
+        Scenario {
+            name: "server-down-past-session",
+            script: S::new()
+                .open("a", 1500)
+                .sleep(300)
+                .dir("a", "/p20")
+                .create("a", "/p20/e", Ephemeral)
+                .server_down()
+                .sleep(3000)
+                .server_up()
+                .sleep(1000)
+                .exists("a", "/p20/e")
+                .sleep(1500)
+                .exists("a", "/p20/e")
+                .sleep(100)
+                .0,
+            tolerance_ms: 1100,
+            tolerance:
+                "Curator's LOST a session timeout after SUSPENDED; the new session within the \
                     reconnect delay (below 1 s) of the server's return; the old session expires \
                     a session timeout after it, its timers started over",
-        known: vec![
-            late("a", state("SUSPENDED", "a#1"), OUTAGE),
-            late("a", state("LOST", "none"), OUTAGE),
-            late("a", state("RECONNECTED", "a#2"), OUTAGE),
-        ],
-    });
-    all
+            known: vec![
+                late("a", state("SUSPENDED", "a#1"), OUTAGE),
+                late("a", state("LOST", "none"), OUTAGE),
+                late("a", state("RECONNECTED", "a#2"), OUTAGE),
+            ],
+        },
+    ]
 }

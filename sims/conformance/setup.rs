@@ -11,7 +11,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 pub const INSTALL: &str = "apt-get install -y zookeeper libcurator-framework-java \
-                       libcurator-recipes-java default-jdk";
+                       libcurator-recipes-java libslf4j-java default-jdk";
 pub const JARS: &str = "/usr/share/java";
 /// Both JVMs: small, with one GC thread and the quick compiler only, so that two cores serve the
 /// scenarios run at once without starving their timers.

@@ -82,7 +82,7 @@ fn reply_of(result: Result<ZkReply, ZkError>) -> Reply {
 }
 
 /// Runs `script` on the model under madsim (seed `seed`, its own thread) and returns what each
-/// client observed, raw (see [`normalise`]).
+/// client observed, raw (see [`normalise`](super::normalise)).
 pub fn run_on_model(seed: u64, script: &[Step]) -> Vec<Observation> {
     let script = script.to_vec();
     crate::sim::simulate(seed, Some(Duration::from_secs(600)), move || {
