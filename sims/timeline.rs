@@ -112,8 +112,9 @@ fn a_stale_read_is_marked_at_its_first_breaking_event_with_its_operations_highli
             "no link to {op}"
         );
     }
-    // The faults: the primary-minority partition, with its cut drawn.
-    assert!(page.contains(r#"data-fault="primary-minority""#));
+    // The faults: the primary cut from the UFS and the one-way partition, with its cut drawn.
+    assert!(page.contains(r#"data-fault="cut-from-ufs""#));
+    assert!(page.contains(r#"data-fault="one-way""#));
     assert!(page.contains(r#"class="cut""#));
     assert!(page.contains(&replay.to_string()));
     assert!(page.contains("FAILED: linearizable"));
