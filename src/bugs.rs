@@ -89,7 +89,9 @@ bugs! {
         fix: "close the flush writer first",
         caught_by: &["no_lost_entries"],
         preset: "fast",
-        budget: 1000,
+        // Found at seed 1167 from seed 1 since the ZooKeeper client pings and reconnects on
+        // ZooKeeper's schedule (median 120 seeds over starts 1, 10001 and 20001).
+        budget: 1500,
     },
     /// B5: leader lookup never advanced its retry counter when the leader path had no child.
     LeaderLookupLoopsForever => BugInfo {
@@ -218,7 +220,9 @@ bugs! {
         // The window (a deposed primary answering a reader while a new primary acknowledges a
         // write) lasts seconds with Alluxio's timeouts, a few hundred ms with `fast`'s.
         preset: "alluxio-defaults",
-        budget: 500,
+        // Found at seed 533 from seed 1 since the ZooKeeper client pings and reconnects on
+        // ZooKeeper's schedule (median 451 seeds over starts 1, 10001 and 20001).
+        budget: 1000,
     },
     /// B18: clients answer reads from a metadata cache that other clients' writes do not reach.
     ClientMetadataCache => BugInfo {

@@ -38,6 +38,9 @@ struct Registry {
     /// When the dispatcher's timer fires, if one is pending.
     armed: Option<Instant>,
     dispatcher: Option<Waker>,
+    /// Which dispatcher's registry this is (0: none): a call whose task outlives the simulation
+    /// (a detached task dropped with the runtime) must not touch a registry reset since.
+    generation: u64,
 }
 
 /// One call in flight. `waker` is `None` for a free slot.
@@ -54,9 +57,17 @@ thread_local! {
 
 /// Starts this runtime's dispatcher on the current node; called once, first thing in a simulation.
 pub fn serve() -> madsim::task::JoinHandle<()> {
+    thread_local! {
+        static GENERATIONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
+    let generation = GENERATIONS.with(|g| {
+        g.set(g.get() + 1);
+        g.get()
+    });
     REGISTRY.with(|r| {
         *r.borrow_mut() = Registry {
             serving: true,
+            generation,
             ..Registry::default()
         }
     });
@@ -112,6 +123,8 @@ async fn dispatch() {
 /// A registered deadline; dropping it (the call finished or its task died) withdraws it.
 struct Entry {
     slot: Option<usize>,
+    /// The registry's generation when the slot was taken.
+    generation: u64,
 }
 
 impl Entry {
@@ -145,6 +158,7 @@ impl Entry {
                 }
             };
             self.slot = Some(i);
+            self.generation = r.generation;
             // A deadline before the armed timer needs the dispatcher to arm an earlier one.
             let uncovered = r.armed.is_none_or(|a| deadline < a);
             Ok(if uncovered {
@@ -169,10 +183,13 @@ impl Drop for Entry {
     fn drop(&mut self) {
         if let Some(i) = self.slot {
             // The registry is gone when the thread is being torn down; nothing is left to wake.
+            // So is the slot, if the registry was reset since.
             let _ = REGISTRY.try_with(|r| {
                 let mut r = r.borrow_mut();
-                r.slots[i].waker = None;
-                r.free.push(i);
+                if r.generation == self.generation {
+                    r.slots[i].waker = None;
+                    r.free.push(i);
+                }
             });
         }
     }
@@ -185,7 +202,10 @@ pub fn within<F: Future>(limit: Duration, future: F) -> Within<F> {
     Within {
         future,
         deadline,
-        entry: Entry { slot: None },
+        entry: Entry {
+            slot: None,
+            generation: 0,
+        },
         alone: alone.then(|| Alone {
             timer: Box::pin(sleep_until(deadline)),
             armed: None,

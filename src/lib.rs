@@ -90,7 +90,8 @@
 //! - [`pool`]: the threads every tool runs seeds on; [`interrupt`]: Ctrl-C, to stop and resume; [`explore`]: many seeds, jobs, sums; [`hunt`]: seeds until a planted bug is caught;
 //!   [`shrink`]: a failing plan made small; [`determinism`]: each seed twice, compared;
 //!   [`bench`](mod@bench): throughput beside bare madsim; [`memory`]: this process's memory;
-//!   [`merge`]: shard summaries combined into one.
+//!   [`merge`]: shard summaries combined into one; [`conformance`]: scripted ZooKeeper
+//!   scenarios run on the model, for the suite that compares them with the real ZooKeeper.
 
 #![warn(missing_docs)]
 
@@ -139,6 +140,7 @@ pub mod determinism;
 pub mod bench;
 pub mod memory;
 pub mod merge;
+pub mod conformance;
 
 pub use bugs::Bug;
 pub use check::{Kind, Property, Violation, PROPERTIES};

@@ -10,7 +10,7 @@
 mod blocks;
 pub mod primary;
 mod read_fence;
-mod selector;
+pub(crate) mod selector;
 mod serve;
 mod standby;
 pub mod registry;

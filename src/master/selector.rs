@@ -14,7 +14,7 @@ use futures::StreamExt;
 
 /// Waits until `mine` leads the election. False when the election znode or the session is gone
 /// (join again).
-pub(super) async fn wait_for_leadership(
+pub(crate) async fn wait_for_leadership(
     election: &Election,
     mine: &str,
     events: &mut mpsc::UnboundedReceiver<ZkEvent>,
@@ -29,7 +29,7 @@ pub(super) async fn wait_for_leadership(
         }
         // Wait for the predecessor's watch, or a connection change.
         match events.next().await {
-            Some(ZkEvent::Watch) => {}
+            Some(ZkEvent::Watch { .. }) => {}
             Some(ZkEvent::Connection {
                 state: ConnState::Lost,
                 ..

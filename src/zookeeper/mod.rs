@@ -47,8 +47,10 @@ pub enum ZkOp {
     Delete { path: String },
     /// A znode's metadata, optionally leaving a one-shot watch for its creation or deletion.
     Exists { path: String, watch: bool },
-    /// A znode's children with their metadata, optionally leaving a one-shot child watch.
+    /// A znode's children with their metadata.
     GetChildren { path: String },
+    /// End the session now, as a client's `close()` does: its ephemeral znodes go at once.
+    CloseSession,
 }
 
 /// A request: the session, a per-session request id (retries reuse it, and the server answers a
@@ -69,6 +71,7 @@ pub enum ZkReply {
     Deleted,
     Stat(Option<Stat>),
     Children(Vec<(String, Stat)>),
+    Closed,
 }
 
 /// A failed answer.
@@ -79,6 +82,8 @@ pub enum ZkError {
     NoNode,
     NodeExists,
     NotEmpty,
+    /// A create under an ephemeral znode.
+    NoChildrenForEphemerals,
     /// No answer within the deadline (client side only).
     ConnectionLoss,
 }
@@ -101,6 +106,15 @@ pub struct WatchEvent {
 }
 
 crate::net::rpc_request!(WatchEvent => (), 0x2182);
+
+/// The server closed a session's connection: it expired the session. Sent once, as a TCP close
+/// is, so a client cut off from the server does not hear it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ConnectionClosed {
+    pub session: u64,
+}
+
+crate::net::rpc_request!(ConnectionClosed => (), 0x2183);
 
 /// The parent path of a znode path.
 pub fn parent(path: &str) -> &str {

@@ -1,6 +1,8 @@
 //! The ZooKeeper server: one linearizable node holding sessions, znodes and watches.
 
-use super::{parent, Stat, WatchEvent, WatchKind, ZkError, ZkOp, ZkReply, ZkRequest};
+use super::{
+    parent, ConnectionClosed, Stat, WatchEvent, WatchKind, ZkError, ZkOp, ZkReply, ZkRequest,
+};
 use crate::deadline::call_within;
 use crate::fault::FaultKind;
 use crate::history::{EventKind, History};
@@ -30,7 +32,7 @@ struct Session {
 
 struct Znode {
     stat: Stat,
-    /// Counter for sequential children.
+    /// Children created under it so far (ZooKeeper's `cversion`): the next sequential suffix.
     next_seq: u64,
 }
 
@@ -43,6 +45,8 @@ struct State {
     node_watches: BTreeMap<String, BTreeSet<u64>>,
     /// Notifications to push, filled under the lock and sent after it.
     outbox: Vec<(SocketAddr, WatchEvent)>,
+    /// Connections of expired sessions to close (notify address, session).
+    closing: Vec<(SocketAddr, u64)>,
 }
 
 /// The nemesis's handle on the server: the faults that are not network faults.
@@ -72,6 +76,12 @@ impl ZkControl {
     /// Expires every session owned by `node` at the server's next tick.
     pub fn expire_sessions_of(&self, node: &str) {
         self.0.lock().unwrap().expire.insert(node.to_string());
+    }
+
+    /// Whether an expiry asked for by [`expire_sessions_of`](Self::expire_sessions_of) waits for
+    /// the server's next tick.
+    pub fn expiry_pending(&self, node: &str) -> bool {
+        self.0.lock().unwrap().expire.contains(node)
     }
 }
 
@@ -232,6 +242,10 @@ impl ZooKeeperServer {
                     },
                 );
             }
+            // ZooKeeper closes the expired session's connection: a client still connected
+            // learns of it at once, not at its next ping.
+            let notify = st.sessions[&id].notify;
+            st.closing.push((notify, id));
             st.close_session(id);
             self.history.record(
                 "zookeeper",
@@ -241,7 +255,19 @@ impl ZooKeeperServer {
     }
 
     fn flush_outbox(self: &Arc<Self>, ep: &Endpoint) {
-        let outbox = std::mem::take(&mut self.state.lock().unwrap().outbox);
+        let (outbox, closing) = {
+            let mut st = self.state.lock().unwrap();
+            (
+                std::mem::take(&mut st.outbox),
+                std::mem::take(&mut st.closing),
+            )
+        };
+        for (addr, session) in closing {
+            let ep = ep.clone();
+            madsim::task::spawn(async move {
+                let _ = call_within(&ep, addr, ConnectionClosed { session }, NOTIFY_RETRY).await;
+            });
+        }
         // Watches ride on the session's TCP connection in ZooKeeper, so they arrive reliably while
         // the session lives (a client that reconnects within its session is told of what fired
         // meanwhile) and never once it has ended: resend until acknowledged or the session is gone.
@@ -336,16 +362,21 @@ impl State {
                 let Some(p) = self.nodes.get_mut(&par) else {
                     return Err(ZkError::NoNode);
                 };
+                // ZooKeeper refuses children of an ephemeral znode.
+                if p.stat.ephemeral_owner.is_some() {
+                    return Err(ZkError::NoChildrenForEphemerals);
+                }
+                // The suffix is the parent's child version, which every create under it
+                // advances, sequential or not (deletes do not), as in ZooKeeper.
                 let path = if sequential {
-                    let seq = p.next_seq;
-                    p.next_seq += 1;
-                    format!("{path}{seq:010}")
+                    format!("{path}{:010}", p.next_seq)
                 } else {
                     path
                 };
                 if self.nodes.contains_key(&path) {
                     return Err(ZkError::NodeExists);
                 }
+                self.nodes.get_mut(&par).unwrap().next_seq += 1;
                 let stat = Stat {
                     ctime_us: crate::history::now_us(),
                     ephemeral_owner: ephemeral.then_some(session),
@@ -386,50 +417,13 @@ impl State {
                 }
                 Ok(ZkReply::Children(self.children(&path)))
             }
+            ZkOp::CloseSession => {
+                self.close_session(session);
+                Ok(ZkReply::Closed)
+            }
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A session expires strictly after its timeout, as ZooKeeper's session tracker has it (it
-    /// rounds a session's expiry up to the next tick after its timeout runs out): a session silent
-    /// for exactly its timeout lives, and one microsecond more ends it. The clock is advanced by
-    /// hand, within one poll, so that no scheduling noise moves it off the boundary.
-    #[test]
-    fn a_session_expires_only_after_its_whole_timeout() {
-        let alive = crate::sim::simulate(1, None, || async {
-            let tick = Duration::from_millis(1);
-            let server = ZooKeeperServer::new(tick, ZkControl::default(), History::default());
-            let connect = ZkOp::Connect {
-                timeout_ms: 3_000,
-                owner: "master-0".into(),
-                notify: "10.0.0.1:1".parse().unwrap(),
-                resume: None,
-            };
-            let session = match server.handle(ZkRequest {
-                session: 0,
-                xid: 0,
-                op: connect,
-            }) {
-                Ok(ZkReply::Session(id)) => id,
-                other => panic!("connect answered {other:?}"),
-            };
-            let mut alive = vec![];
-            for wait in [Duration::from_millis(3_000), Duration::from_micros(1)] {
-                madsim::time::advance(wait);
-                server.expire_sessions();
-                alive.push(server.state.lock().unwrap().sessions.contains_key(&session));
-            }
-            alive
-        })
-        .unwrap();
-        assert_eq!(
-            alive,
-            [true, false],
-            "alive at its timeout, expired just after"
-        );
-    }
-}
+mod tests;
