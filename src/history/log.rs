@@ -24,7 +24,6 @@ impl Event {
     pub fn at_ms(&self) -> f64 {
         self.at_us as f64 / 1000.0
     }
-
 }
 
 /// Simulated time since the run began, in microseconds: the clock every event is stamped with

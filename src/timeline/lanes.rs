@@ -111,7 +111,14 @@ pub fn derive(plan: &Plan, events: &[Event], violations: &[Violation]) -> Timeli
                 ),
                 Group::Service => vec![Row::new(RowKind::State)],
                 Group::Worker => {
-                    super::nodes::worker_rows(&node, own, end_us, &expiries, &registrations)
+                    // A worker's registration and session, then the block commits it calls,
+                    // drawn as a client's calls are (a violation may name one).
+                    let mut rows =
+                        super::nodes::worker_rows(&node, own, end_us, &expiries, &registrations);
+                    let calls =
+                        super::nodes::client_rows(&node, own, end_us, &expiries, &highlighted);
+                    rows.extend(calls.into_iter().filter(|r| r.kind == RowKind::Calls));
+                    rows
                 }
                 Group::Client => {
                     super::nodes::client_rows(&node, own, end_us, &expiries, &highlighted)
