@@ -93,6 +93,10 @@ pub struct Replica {
     pub retry_cache: BTreeMap<u64, FsReply>,
     /// Operations applied but not yet durable: a retry of one must wait, not be answered.
     pub in_flight: std::collections::BTreeSet<u64>,
+    /// Blocks of files deleted by an entry not yet durable: still known to the worker side, as
+    /// Alluxio's BlockDeletionContext removes block metadata only once the delete is journaled
+    /// (a primary whose flush fails must not have freed blocks the next primary still lists).
+    pub deleting: std::collections::BTreeSet<crate::op::BlockId>,
     /// Mutations this master refused with a namespace error: a duplicate of an older attempt
     /// that arrives after the answer gets the same error rather than taking effect after its
     /// caller was told it failed. Kept in memory only: a later primary never sees an attempt
@@ -109,6 +113,7 @@ impl Replica {
             next_seq: cp.next_seq,
             retry_cache: cp.retry_cache.clone(),
             in_flight: Default::default(),
+            deleting: Default::default(),
             refused: Default::default(),
             since_checkpoint: 0,
         }

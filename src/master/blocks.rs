@@ -13,7 +13,8 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 impl Master {
-    /// The blocks of `blocks` whose metadata this master holds.
+    /// The blocks of `blocks` whose metadata this master holds (a block whose file's delete is
+    /// not durable yet still has it).
     async fn known(&self, blocks: &[BlockId]) -> BTreeSet<BlockId> {
         if blocks.is_empty() {
             return BTreeSet::new();
@@ -22,7 +23,7 @@ impl Master {
         blocks
             .iter()
             .copied()
-            .filter(|b| replica.namespace.has_block(*b))
+            .filter(|b| replica.namespace.has_block(*b) || replica.deleting.contains(b))
             .collect()
     }
 

@@ -209,6 +209,7 @@ impl Master {
         // The answer is cached only once the entry is durable (Alluxio caches a call's result
         // when it completes, journal flush included); until then a retry is told to come back.
         replica.in_flight.insert(op_id);
+        replica.deleting.extend(freed.iter().copied());
         let seq = replica.next_seq;
         replica.next_seq += 1;
         let entry = JournalEntry {
@@ -231,6 +232,9 @@ impl Master {
             Ok(()) => {
                 let mut replica = self.replica.lock().await;
                 replica.in_flight.remove(&op_id);
+                for b in &freed {
+                    replica.deleting.remove(b);
+                }
                 replica.retry_cache.insert(op_id, reply.clone());
                 drop(replica);
                 self.registry.lock().unwrap().free(&freed);

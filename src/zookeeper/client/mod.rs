@@ -9,7 +9,9 @@
 //! again at TCP's SYN retransmissions (1 s, 3 s, 7 s into the attempt): an answer is
 //! RECONNECTED with the same session, or, if the server says the session expired, LOST.
 //! Suspended for a whole session timeout is LOST too (Curator's own expiry). After LOST a new
-//! session is opened and RECONNECTED reported with the new id. A paused process learns all of
+//! session is opened and RECONNECTED reported with the new id. A call made while SUSPENDED
+//! waits for that reconnect (ZooKeeper queues it, Curator blocks until connected), and an answer
+//! that comes on a connection closed since is not read: only the ping loop reconnects. A paused process learns all of
 //! this only after it resumes and reconnects: that lag is where split brain lives. Each lost
 //! connection costs ZooKeeper's client a 100 ms cleanup, and Curator's own LOST waits for the
 //! client's reconnect delay to end (see `ping_loop`). The timing is checked against ZooKeeper
@@ -180,8 +182,15 @@ impl ZkClient {
         };
         let attempt = inner.attempt_timeout();
         loop {
-            let session = inner.conn.lock().unwrap().session;
-            if session != 0 {
+            // A request goes out only on a live connection: while SUSPENDED it waits for the
+            // client's own reconnect (ZooKeeper queues it; Curator blocks until connected), so
+            // only the ping loop reconnects.
+            let (session, connection, live) = {
+                let c = inner.conn.lock().unwrap();
+                let live = c.state != Some(ConnState::Suspended) && !c.closing;
+                (c.session, c.connection, live)
+            };
+            if session != 0 && live {
                 let req = ZkRequest {
                     session,
                     xid,
@@ -195,6 +204,9 @@ impl ZkClient {
                         let _ = inner.closed.unbounded_send(session);
                         return Err(ZkError::SessionExpired);
                     }
+                    // An answer on a connection closed since is never read: the request is sent
+                    // again (same request id) once the client has reconnected.
+                    Ok(_) if inner.conn.lock().unwrap().connection != connection => {}
                     Ok(reply) => {
                         inner.heard(session);
                         return reply;

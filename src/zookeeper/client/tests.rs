@@ -366,3 +366,70 @@ fn an_expiry_while_connected_suspends_at_once() {
         assert_ne!(heard[3].2, heard[0].2, "a new session");
     }
 }
+
+/// A call made while SUSPENDED waits for the client's own reconnect, and its answer is not what
+/// reconnects: once the server's answers get through again, a call is answered after the ping
+/// loop's RECONNECTED, and the connection then stays up with no fault at all. (When a
+/// call's answer reported RECONNECTED while the ping loop still slept out its cleanup and
+/// reconnect delay, nothing pinged, and the read timeout suspended a healthy connection: a
+/// primary lost its session after every fault had healed.)
+#[test]
+fn a_call_while_suspended_waits_for_the_reconnect_and_the_connection_then_stays_up() {
+    for seed in 1..=30 {
+        let (heard, answered) = on_seed(seed, move || async move {
+            let b = Bench::new(seed, 1_500).await;
+            b.call().await;
+            // The server's answers are lost, not the client's requests: the session stays alive
+            // at the server all along, while the client suspends and its attempts fail.
+            let (client, server) = (b.node.id(), b.server.id());
+            b.net.clog_link(server, client);
+            let suspended = loop {
+                sleep(Duration::from_millis(5)).await;
+                if b.heard().iter().any(|h| h.1 == ConnState::Suspended) {
+                    break b.ms();
+                }
+            };
+            // Healed while the client is in a reconnect attempt begun in the cut (lost whole:
+            // shorter than TCP's first SYN retransmission) or sleeping after one.
+            sleep(Duration::from_millis(500)).await;
+            b.net.unclog_link(server, client);
+            let _ = suspended;
+            // One call, made again until answered (one waiting longer than the connection
+            // timeout ends ConnectionLoss); then none: only pings keep the connection.
+            let mut answered = vec![];
+            while answered.is_empty() {
+                let zk = b.zk.clone();
+                let op = ZkOp::Exists {
+                    path: "/".into(),
+                    watch: false,
+                };
+                let answer = b
+                    .node
+                    .spawn(async move { zk.call(op).await })
+                    .await
+                    .unwrap();
+                match answer {
+                    Ok(_) => answered.push(b.ms()),
+                    Err(e) => assert_eq!(e, ZkError::ConnectionLoss, "seed {seed}"),
+                }
+            }
+            sleep(Duration::from_secs(6)).await;
+            (b.heard(), answered)
+        });
+        // Reconnected in the session, or, when no attempt got through within the session
+        // timeout after SUSPENDED, Curator's LOST and a new session; never suspended again.
+        let states: Vec<ConnState> = heard.iter().map(|h| h.1).collect();
+        use ConnState::*;
+        assert!(
+            states == [Connected, Suspended, Reconnected]
+                || states == [Connected, Suspended, Lost, Reconnected],
+            "seed {seed}: {heard:?}"
+        );
+        let reconnected = heard.last().unwrap().0;
+        assert!(!answered.is_empty(), "seed {seed}: no call answered");
+        assert!(
+            answered.iter().all(|a| *a >= reconnected),
+            "seed {seed}: a call answered before RECONNECTED at {reconnected} ms: {answered:?}"
+        );
+    }
+}
