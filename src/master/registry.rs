@@ -61,12 +61,6 @@ impl Registry {
         self.next_sequential
     }
 
-    /// Registers worker `id`. A registration of an id already registered here (a retried
-    /// registration, its first attempt having taken effect) merges its block list with what the
-    /// master knows, so blocks the worker committed or reported since the list was taken keep
-    /// their location; with `replace` (bug B21) the list and its used bytes replace them, as
-    /// `MasterWorkerInfo.register` does ("assume the new block ownership data is more
-    /// up-to-date").
     /// An id handed out to a worker, which may now register under it.
     pub fn issue(&mut self, id: u64) {
         self.issued.insert(id);
@@ -77,6 +71,12 @@ impl Registry {
         self.issued.contains(&id) || self.workers.contains_key(&id)
     }
 
+    /// Registers worker `id`. A registration of an id already registered here (a retried
+    /// registration, its first attempt having taken effect) merges its block list with what the
+    /// master knows, so blocks the worker committed or reported since the list was taken keep
+    /// their location; with `replace` (bug B21) the list and its used bytes replace them, as
+    /// `MasterWorkerInfo.register` does ("assume the new block ownership data is more
+    /// up-to-date").
     pub fn register(
         &mut self,
         id: u64,
