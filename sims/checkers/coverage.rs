@@ -111,3 +111,34 @@ fn coverage_counts_a_block_located_by_another_primary_than_the_one_that_took_its
     );
     assert_eq!(check::coverage(&freed)["worker-freed-blocks"], 1);
 }
+
+#[test]
+fn coverage_counts_a_registration_applied_again_only_within_one_primacy_and_without_a_loss() {
+    let again = history(
+        "10 master-0 became_primary next_seq=0 term=1
+         100 master-0 worker_registered worker=worker-0 worker_id=7
+         200 master-0 worker_registered worker=worker-0 worker_id=7",
+    );
+    assert_eq!(check::coverage(&again)["registration-applied-again"], 1);
+    let after_loss = history(
+        "10 master-0 became_primary next_seq=0 term=1
+         100 master-0 worker_registered worker=worker-0 worker_id=7
+         150 master-0 worker_lost last_heard_us=100000 worker_id=7
+         200 master-0 worker_registered worker=worker-0 worker_id=7",
+    );
+    assert_eq!(
+        check::coverage(&after_loss)["registration-applied-again"],
+        0
+    );
+    let new_primacy = history(
+        "10 master-0 became_primary next_seq=0 term=1
+         100 master-0 worker_registered worker=worker-0 worker_id=7
+         150 master-0 became_primary next_seq=0 term=3
+         200 master-0 worker_registered worker=worker-0 worker_id=7
+         210 master-1 worker_registered worker=worker-0 worker_id=7",
+    );
+    assert_eq!(
+        check::coverage(&new_primacy)["registration-applied-again"],
+        0
+    );
+}

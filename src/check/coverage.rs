@@ -199,6 +199,33 @@ fn freed_blocks(events: &[Event]) -> u64 {
     })
 }
 
+/// A primary applied a worker's registration under an id it had registered already, with no
+/// loss of the worker in between: a retried registration whose first attempt took effect
+/// unanswered, its block list older than what the primary has heard since (what merging a
+/// re-registration's list, not replacing with it, is for).
+pub const REGISTRATION_APPLIED_AGAIN: Property = Property {
+    name: "registration-applied-again",
+    check: Check::Sometimes(registrations_applied_again),
+};
+
+fn registrations_applied_again(events: &[Event]) -> u64 {
+    // Per master, the ids registered since it last became primary and not lost since.
+    let mut registered: BTreeMap<&str, BTreeSet<u64>> = BTreeMap::new();
+    let mut n = 0;
+    for e in events {
+        let ids = registered.entry(e.node.as_str()).or_default();
+        match &e.kind {
+            EventKind::BecamePrimary { .. } => ids.clear(),
+            EventKind::WorkerLost { worker_id, .. } => {
+                ids.remove(worker_id);
+            }
+            EventKind::WorkerRegistered { worker_id, .. } if !ids.insert(*worker_id) => n += 1,
+            _ => {}
+        }
+    }
+    n
+}
+
 /// A block-location answer named a worker for a block whose commit another master had
 /// acknowledged: the answering primary rebuilt that location from the worker's registration or
 /// heartbeats.

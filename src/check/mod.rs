@@ -139,6 +139,7 @@ pub const PROPERTIES: &[Property] = &[
     coverage::WORKER_LIST_REFUSED_IN_SAFE_MODE,
     coverage::WORKER_FREED_BLOCKS,
     coverage::BLOCK_LOCATED_AFTER_FAILOVER,
+    coverage::REGISTRATION_APPLIED_AGAIN,
 ];
 
 impl Property {
