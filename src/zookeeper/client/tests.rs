@@ -153,18 +153,22 @@ impl Bench {
         self.start.elapsed().as_millis() as u64
     }
 
-    /// An `exists` call; returns when it was answered.
-    async fn call(&self) -> u64 {
+    /// An `exists` call on the client's node: its answer.
+    async fn exists(&self) -> Result<ZkReply, ZkError> {
         let zk = self.zk.clone();
         let op = ZkOp::Exists {
             path: "/".into(),
             watch: false,
         };
-        let answer = self
-            .node
+        self.node
             .spawn(async move { zk.call(op).await })
             .await
-            .unwrap();
+            .unwrap()
+    }
+
+    /// An `exists` call that must succeed; returns when it was answered.
+    async fn call(&self) -> u64 {
+        let answer = self.exists().await;
         assert!(answer.is_ok(), "{answer:?}");
         self.ms()
     }
@@ -383,32 +387,18 @@ fn a_call_while_suspended_waits_for_the_reconnect_and_the_connection_then_stays_
             // at the server all along, while the client suspends and its attempts fail.
             let (client, server) = (b.node.id(), b.server.id());
             b.net.clog_link(server, client);
-            let suspended = loop {
+            while !b.heard().iter().any(|h| h.1 == ConnState::Suspended) {
                 sleep(Duration::from_millis(5)).await;
-                if b.heard().iter().any(|h| h.1 == ConnState::Suspended) {
-                    break b.ms();
-                }
-            };
+            }
             // Healed while the client is in a reconnect attempt begun in the cut (lost whole:
             // shorter than TCP's first SYN retransmission) or sleeping after one.
             sleep(Duration::from_millis(500)).await;
             b.net.unclog_link(server, client);
-            let _ = suspended;
             // One call, made again until answered (one waiting longer than the connection
             // timeout ends ConnectionLoss); then none: only pings keep the connection.
             let mut answered = vec![];
             while answered.is_empty() {
-                let zk = b.zk.clone();
-                let op = ZkOp::Exists {
-                    path: "/".into(),
-                    watch: false,
-                };
-                let answer = b
-                    .node
-                    .spawn(async move { zk.call(op).await })
-                    .await
-                    .unwrap();
-                match answer {
+                match b.exists().await {
                     Ok(_) => answered.push(b.ms()),
                     Err(e) => assert_eq!(e, ZkError::ConnectionLoss, "seed {seed}"),
                 }
