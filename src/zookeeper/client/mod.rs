@@ -11,10 +11,10 @@
 //! Suspended for a whole session timeout is LOST too (Curator's own expiry). After LOST a new
 //! session is opened and RECONNECTED reported with the new id. A call made while SUSPENDED
 //! waits for that reconnect (ZooKeeper queues it, Curator blocks until connected), and an answer
-//! that comes on a connection closed since is not read: only the ping loop reconnects. A paused process learns all of
-//! this only after it resumes and reconnects: that lag is where split brain lives. Each lost
-//! connection costs ZooKeeper's client a 100 ms cleanup, and Curator's own LOST waits for the
-//! client's reconnect delay to end (see `ping_loop`). The timing is checked against ZooKeeper
+//! that comes on a connection closed since is not read: only the ping loop reconnects. A paused
+//! process learns all of this only after it resumes and reconnects: that lag is where split
+//! brain lives. Each lost connection costs ZooKeeper's client a 100 ms cleanup, and Curator's
+//! own LOST waits for the client's reconnect delay to end (see `ping_loop`). The timing is checked against ZooKeeper
 //! 3.8 and Curator by the conformance suite (`sims/conformance/`).
 use crate::deadline::call_within;
 
