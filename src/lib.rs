@@ -73,7 +73,7 @@
 //!   [`namespace`] (the inode tree that journal entries change; public, as the sequential model
 //!   the linearizability checkers evaluate calls against);
 //! - [`op`]: the client vocabulary, shared by clients, masters, history and checkers;
-//! - `master`, `worker`, `client`, `file_write` (a client writing a file's blocks), `workload`:
+//! - `master`, `worker`, `client`, `file_write` (a client writing a file's blocks), `workload`, `drain` (its end):
 //!   the actors;
 //! - [`cluster`]: builds the nodes; the scripting API (kill / restart / pause / resume);
 //! - `nemesis`: the only code that applies faults to madsim.
@@ -120,6 +120,7 @@ pub(crate) mod worker;
 pub(crate) mod client;
 pub(crate) mod file_write;
 pub(crate) mod workload;
+pub(crate) mod drain;
 pub mod cluster;
 pub(crate) mod nemesis;
 

@@ -13,7 +13,6 @@ use crate::plan::Plan;
 use madsim::time::sleep;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -148,11 +147,11 @@ pub async fn scenario(seed: u64, plan: Plan) -> Vec<Event> {
             name: "safety".into(),
         },
     );
-    let stop = Arc::new(AtomicBool::new(false));
+    let drain = Arc::new(crate::drain::Drain::new(cluster.clients()));
     let mut workloads = vec![];
     for index in 0..cluster.clients() {
         let rng = crate::seed::rng(seed, crate::seed::Stream::Workload(index));
-        let (o, stop) = (o.clone(), stop.clone());
+        let (o, drain) = (o.clone(), drain.clone());
         // The workload is spawned on the client's node; its handle is awaited after the heal.
         #[allow(clippy::async_yields_async)]
         let task = cluster
@@ -160,6 +159,7 @@ pub async fn scenario(seed: u64, plan: Plan) -> Vec<Event> {
                 madsim::task::spawn(async move {
                     crate::workload::run(
                         &client,
+                        index,
                         rng,
                         &o,
                         if (index as u32) < o.workload_read_only_clients {
@@ -167,7 +167,7 @@ pub async fn scenario(seed: u64, plan: Plan) -> Vec<Event> {
                         } else {
                             o.workload_read_percent
                         },
-                        &stop,
+                        &drain,
                     )
                     .await
                 })
@@ -176,7 +176,7 @@ pub async fn scenario(seed: u64, plan: Plan) -> Vec<Event> {
         workloads.push(task);
     }
     crate::nemesis::run(&cluster, &plan.faults, o.run_safety_phase_ms).await;
-    stop.store(true, Ordering::Relaxed);
+    drain.stop();
 
     history.record(
         "harness",
@@ -220,8 +220,8 @@ pub async fn scenario(seed: u64, plan: Plan) -> Vec<Event> {
         futures::future::join(futures::future::join_all(probes), heal_worker_list).await;
         // Calls in flight when the faults healed end within the call bound; a call that does
         // not is left pending for the bounded-retry checker to report.
-        let drain = Duration::from_millis(call_bound_ms(&o) + o.workload_think_time_ms);
-        let _ = crate::deadline::within(drain, futures::future::join_all(workloads)).await;
+        let bound = Duration::from_millis(call_bound_ms(&o) + o.workload_think_time_ms);
+        drain.drain(workloads, &history, bound).await;
     };
     // Once the faults heal, a master that exits (a flush timeout that ran out during the faults
     // can end just after the heal) is started again, as its process supervisor would.

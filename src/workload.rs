@@ -3,12 +3,12 @@
 //! through the workers, and completed ([`crate::file_write`]).
 
 use crate::client::MasterClient;
+use crate::drain::Drain;
 use crate::op::{FsOp, FsReply};
 use crate::options::Options;
 use madsim::time::sleep;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// Draws one operation over `dirs` directories of `files` files each; `read_percent` of them
@@ -49,18 +49,19 @@ pub fn draw_op(rng: &mut ChaCha8Rng, dirs: u32, files: u32, read_percent: u32) -
     }
 }
 
-/// Runs `workload_ops_per_client` operations one after another with `workload_think_time_ms`
-/// between them, `read_percent` of them reads, until `stop` is set.
+/// Runs client `index`'s `workload_ops_per_client` operations one after another with
+/// `workload_think_time_ms` between them, `read_percent` of them reads, until `drain` stops it.
 pub async fn run(
     client: &MasterClient,
+    index: usize,
     mut rng: ChaCha8Rng,
     options: &Options,
     read_percent: u32,
-    stop: &AtomicBool,
+    drain: &Drain,
 ) {
     let think = Duration::from_millis(options.workload_think_time_ms);
     for _ in 0..options.workload_ops_per_client {
-        if stop.load(Ordering::Relaxed) {
+        if drain.stopped() {
             break;
         }
         let op = draw_op(
@@ -75,7 +76,8 @@ pub async fn run(
         };
         let reply = client.fs(op).await;
         if let (Some(path), Ok(FsReply::Status { id, .. })) = (create, reply) {
-            crate::file_write::write_file(client, &mut rng, options, path, id).await;
+            let drain = (drain, index);
+            crate::file_write::write_file(client, drain, &mut rng, options, path, id).await;
         }
         sleep(think).await;
     }
