@@ -92,7 +92,7 @@ impl Master {
         block_id: BlockId,
         length: u64,
     ) -> Result<MasterReply, MasterError> {
-        if !self.registry.lock().unwrap().contains(worker_id) {
+        if !self.registry.lock().unwrap().heard(worker_id) {
             return Err(MasterError::Unavailable);
         }
         let reply = self

@@ -129,9 +129,17 @@ impl Registry {
         Some(w.to_free.iter().copied().collect())
     }
 
-    /// Whether worker `id` is registered here.
-    pub fn contains(&self, id: u64) -> bool {
-        self.workers.contains_key(&id)
+    /// Whether worker `id` is registered, hearing from it now (a commit as it arrives, before
+    /// its journal flush, as `DefaultBlockMaster.commitBlock` updates the worker's time inside
+    /// its journal context: a flush that takes seconds must not move the time the master last
+    /// heard the worker past when it did).
+    pub fn heard(&mut self, id: u64) -> bool {
+        let w = self.workers.get_mut(&id);
+        let known = w.is_some();
+        if let Some(w) = w {
+            w.last_heard_us = now_us();
+        }
+        known
     }
 
     /// A block the worker committed: located there from now on, with the worker's used bytes.
@@ -139,7 +147,6 @@ impl Registry {
         if let Some(w) = self.workers.get_mut(&id) {
             w.blocks.insert(block);
             w.used_bytes = used_bytes;
-            w.last_heard_us = now_us();
         }
     }
 
