@@ -81,9 +81,10 @@ impl Master {
         }))
     }
 
-    /// commitBlock: the block's length is journaled as any mutation (its call's operation id
-    /// makes a retry idempotent), then the block is located on the worker. A worker this
-    /// primary does not know is told Unavailable, and commits again once it has registered.
+    /// commitBlock: the worker is heard from, and its used bytes taken, as the commit arrives;
+    /// the block's length is journaled as any mutation (its call's operation id makes a retry
+    /// idempotent), then the block is located on the worker. A worker this primary does not
+    /// know is told Unavailable, and commits again once it has registered.
     pub(super) async fn handle_commit(
         &self,
         op_id: u64,
@@ -92,16 +93,18 @@ impl Master {
         block_id: BlockId,
         length: u64,
     ) -> Result<MasterReply, MasterError> {
-        if !self.registry.lock().unwrap().heard(worker_id) {
+        if !self
+            .registry
+            .lock()
+            .unwrap()
+            .commit_arrived(worker_id, used_bytes)
+        {
             return Err(MasterError::Unavailable);
         }
         let reply = self
             .handle_fs(op_id, FsOp::CommitBlock { block_id, length })
             .await?;
-        self.registry
-            .lock()
-            .unwrap()
-            .committed(worker_id, block_id, used_bytes);
+        self.registry.lock().unwrap().committed(worker_id, block_id);
         Ok(reply)
     }
 

@@ -129,24 +129,26 @@ impl Registry {
         Some(w.to_free.iter().copied().collect())
     }
 
-    /// Whether worker `id` is registered, hearing from it now (a commit as it arrives, before
-    /// its journal flush, as `DefaultBlockMaster.commitBlock` updates the worker's time inside
-    /// its journal context: a flush that takes seconds must not move the time the master last
-    /// heard the worker past when it did).
-    pub fn heard(&mut self, id: u64) -> bool {
+    /// A commit from worker `id` arrives, with the worker's used bytes: whether the worker is
+    /// registered, and if so it is heard from now and its used bytes taken now, before the
+    /// commit's journal flush, as `DefaultBlockMaster.commitBlock` updates both inside its
+    /// journal context. A flush that takes seconds must move neither: not the time the master
+    /// last heard the worker past when it did, nor the used bytes over the newer ones the
+    /// worker's heartbeats brought meanwhile.
+    pub fn commit_arrived(&mut self, id: u64, used_bytes: u64) -> bool {
         let w = self.workers.get_mut(&id);
         let known = w.is_some();
         if let Some(w) = w {
             w.last_heard_us = now_us();
+            w.used_bytes = used_bytes;
         }
         known
     }
 
-    /// A block the worker committed: located there from now on, with the worker's used bytes.
-    pub fn committed(&mut self, id: u64, block: BlockId, used_bytes: u64) {
+    /// A block the worker committed, its metadata journaled: located there from now on.
+    pub fn committed(&mut self, id: u64, block: BlockId) {
         if let Some(w) = self.workers.get_mut(&id) {
             w.blocks.insert(block);
-            w.used_bytes = used_bytes;
         }
     }
 
