@@ -120,11 +120,7 @@ mod tests {
     use crate::op::FsOp;
 
     fn event(node: &str, kind: EventKind) -> Event {
-        Event {
-            at_us: 0,
-            node: node.into(),
-            kind,
-        }
+        Event::test(node, kind)
     }
 
     fn invoke(node: &str, op_id: u64) -> Event {

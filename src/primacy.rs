@@ -128,11 +128,7 @@ mod tests {
     use super::*;
 
     fn event(node: &str, kind: EventKind) -> Event {
-        Event {
-            at_us: 0,
-            node: node.into(),
-            kind,
-        }
+        Event::test(node, kind)
     }
 
     fn became(node: &str, term: u64) -> Event {

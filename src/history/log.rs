@@ -26,6 +26,18 @@ impl Event {
     }
 }
 
+impl Event {
+    /// An event at time 0 recorded by `node`: what unit tests build histories from.
+    #[cfg(test)]
+    pub(crate) fn test(node: &str, kind: EventKind) -> Event {
+        Event {
+            at_us: 0,
+            node: node.into(),
+            kind,
+        }
+    }
+}
+
 /// Simulated time since the run began, in microseconds: the clock every event is stamped with
 /// (0 outside a simulation).
 pub fn now_us() -> u64 {
